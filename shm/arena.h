@@ -1,0 +1,60 @@
+/* A process's private handle on an arena, and the two ways to get one:
+ * create it (the stub; raw syscalls only, no libc allocation) or attach to
+ * an fd received from elsewhere (the consumer; trusts nothing). */
+#ifndef REMORA_SHM_ARENA_H
+#define REMORA_SHM_ARENA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "layout.h"
+
+/* Per-process producer state, kept in a MADV_WIPEONFORK page: a forked
+ * child finds token == 0 and re-registers on its first event. */
+struct rm_proc {
+	uint64_t token;  /* nonzero once this process is registered */
+	uint32_t pid;
+	uint32_t pid_entry;
+};
+
+struct rm_arena {
+	char *base;
+	struct rm_arena_hdr *hdr;
+	uint8_t *enable;
+	struct rm_catalog_entry *catalog;
+	struct rm_pid_entry *pids;
+	struct rm_slot *slots;
+	struct rm_chunk_desc *descs;
+	char *chunks;
+	uint64_t size;
+	uint32_t chunk_size, chunk_count, event_max, pid_max, slot_max, mode, clock;
+	int fd;
+	struct rm_proc *proc; /* producer side only */
+};
+
+/* Defaults for a process tree: 16 MiB of chunks in 64 KiB pieces. */
+void rm_params_default(struct rm_params *p);
+
+/* Checks sizes and computes offsets; returns 0 or -EINVAL. Pure. */
+int rm_layout_compute(const struct rm_params *p, struct rm_layout *l);
+
+/* Creates a sealed memfd arena, maps it, writes the header. Raw syscalls
+ * only. Returns 0 or -errno. */
+int rm_arena_create(const struct rm_params *p, const char *name, struct rm_arena *a);
+
+/* Producer side: maps the wipe-on-fork page and registers the calling
+ * process in the pid table. Raw syscalls only. Returns 0 or -errno. */
+int rm_arena_producer_init(struct rm_arena *a);
+
+/* Consumer side: checks that fd is a memfd sealed against shrinking and
+ * growing, that its header is valid for its size, then maps it. On failure
+ * returns -errno and writes one line of explanation into err. */
+int rm_arena_attach(int fd, struct rm_arena *a, char *err, size_t errlen);
+
+void rm_arena_unmap(struct rm_arena *a);
+
+/* Fills the private pointers of `a` from a validated layout. */
+void rm_arena_bind(struct rm_arena *a, char *base, const struct rm_params *p,
+		   const struct rm_layout *l);
+
+#endif

@@ -1,0 +1,108 @@
+/* Producer side of arena setup. Runs in the stub's constructor and in
+ * forked children: raw syscalls only, no libc allocation or stdio. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/memfd.h>
+#include <sys/mman.h>
+
+#include "arena.h"
+#include "rsys.h"
+
+#ifndef MADV_WIPEONFORK
+#define MADV_WIPEONFORK 18
+#endif
+
+int rm_arena_create(const struct rm_params *p, const char *name, struct rm_arena *a)
+{
+	struct rm_layout l;
+	int err = rm_layout_compute(p, &l);
+	if (err)
+		return err;
+
+	long fd = rsys(SYS_memfd_create, name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return (int)fd;
+	long r = rsys(SYS_ftruncate, fd, l.arena_size);
+	if (r == 0)
+		r = rsys(SYS_fcntl, fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
+	long base = r ? r : rsys(SYS_mmap, 0, l.arena_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (base < 0 && base > -4096) {
+		rsys(SYS_close, fd);
+		return (int)base;
+	}
+
+	rm_arena_bind(a, (char *)base, p, &l);
+	a->fd = (int)fd;
+	a->proc = 0;
+
+	struct rm_arena_hdr *h = a->hdr;
+	h->version = RM_VERSION;
+	h->hdr_size = sizeof(*h);
+	h->arena_size = l.arena_size;
+	h->chunk_size = p->chunk_size;
+	h->chunk_count = p->chunk_count;
+	h->event_max = p->event_max;
+	h->pid_max = p->pid_max;
+	h->slot_max = p->slot_max;
+	h->mode = p->mode;
+	h->clock = p->clock;
+	h->creator_pid = (uint32_t)rsys(SYS_getpid);
+	h->off_enable = l.off_enable;
+	h->off_catalog = l.off_catalog;
+	h->off_pids = l.off_pids;
+	h->off_slots = l.off_slots;
+	h->off_descs = l.off_descs;
+	h->off_chunks = l.off_chunks;
+	__atomic_store_n(&h->magic, RM_MAGIC, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* Claims a pid-table entry for the calling process. A full table is not an
+ * error: the process records all the same, the helper just cannot name it. */
+static uint32_t claim_pid_entry(struct rm_arena *a, uint32_t pid, uint32_t ppid, uint64_t token)
+{
+	for (uint32_t i = 0; i < a->pid_max; i++) {
+		struct rm_pid_entry *e = &a->pids[i];
+		uint32_t zero = 0;
+		if (__atomic_load_n(&e->pid, __ATOMIC_RELAXED) == 0 &&
+		    __atomic_compare_exchange_n(&e->pid, &zero, pid, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED)) {
+			e->ppid = ppid;
+			__atomic_store_n(&e->token, token, __ATOMIC_RELEASE);
+			return i;
+		}
+	}
+	return UINT32_MAX;
+}
+
+/* Called by the creator, and lazily by a forked child on its first event
+ * (token == 0 in the wiped page). Idempotent within one process. */
+uint64_t rm_proc_register(struct rm_arena *a)
+{
+	struct rm_proc *pr = a->proc;
+	if (pr->token)
+		return pr->token;
+	uint32_t pid = (uint32_t)rsys(SYS_getpid);
+	uint32_t ppid = (uint32_t)rsys(SYS_getppid);
+	uint64_t token = (uint64_t)pid << 32 | 1u;
+	pr->pid = pid;
+	pr->pid_entry = claim_pid_entry(a, pid, ppid, token);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	pr->token = token;
+	return token;
+}
+
+int rm_arena_producer_init(struct rm_arena *a)
+{
+	long page = rsys(SYS_mmap, 0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (page < 0 && page > -4096)
+		return (int)page;
+	long r = rsys(SYS_madvise, page, 4096, MADV_WIPEONFORK);
+	if (r < 0) {
+		rsys(SYS_munmap, page, 4096);
+		return (int)r;
+	}
+	a->proc = (struct rm_proc *)page;
+	rm_proc_register(a);
+	return 0;
+}

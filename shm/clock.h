@@ -1,0 +1,42 @@
+/* Timestamps. CLOCK_MONOTONIC through the vDSO is the default; the TSC
+ * option stores raw cycles that the consumer maps to CLOCK_MONOTONIC with a
+ * CTF clock class (frequency and offset), so traces line up either way. */
+#ifndef REMORA_SHM_CLOCK_H
+#define REMORA_SHM_CLOCK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+#include <x86intrin.h>
+
+#include "layout.h"
+
+static inline uint64_t rm_clock_mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static inline uint64_t rm_clock_read(uint32_t clock)
+{
+	if (clock == RM_CLOCK_TSC)
+		return __rdtsc();
+	return rm_clock_mono_ns();
+}
+
+/* CPUID leaf 0x80000007 EDX bit 8: the TSC is invariant (constant rate,
+ * runs in every C- and P-state). Without it the TSC option is refused. */
+bool rm_clock_tsc_invariant(void);
+
+/* A (tsc, monotonic ns) pair read back to back, the tightest of a few tries. */
+struct rm_clock_pair {
+	uint64_t tsc;
+	uint64_t mono_ns;
+};
+struct rm_clock_pair rm_clock_pair_now(void);
+
+/* Cycles per second from two pairs taken some time apart. */
+double rm_clock_tsc_hz(struct rm_clock_pair a, struct rm_clock_pair b);
+
+#endif

@@ -1,0 +1,75 @@
+#include <errno.h>
+
+#include "arena.h"
+
+static uint64_t align_up(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+void rm_params_default(struct rm_params *p)
+{
+	p->chunk_size = 64 * 1024;
+	p->chunk_count = 256;
+	p->event_max = 1024;
+	p->pid_max = 4096;
+	p->slot_max = 4096;
+	p->mode = RM_MODE_DISCARD;
+	p->clock = RM_CLOCK_MONOTONIC;
+}
+
+int rm_layout_compute(const struct rm_params *p, struct rm_layout *l)
+{
+	if (p->chunk_size < 4096 || p->chunk_size > (16u << 20) ||
+	    (p->chunk_size & (p->chunk_size - 1)))
+		return -EINVAL;
+	if (p->chunk_count < 2 || p->chunk_count > (1u << 20))
+		return -EINVAL;
+	if (p->event_max < 1 || p->event_max > 65536)
+		return -EINVAL;
+	if (p->pid_max < 1 || p->pid_max > 65536)
+		return -EINVAL;
+	if (p->slot_max < 1 || p->slot_max > (1u << 20))
+		return -EINVAL;
+	if (p->mode > RM_MODE_OVERWRITE || p->clock > RM_CLOCK_TSC)
+		return -EINVAL;
+
+	uint64_t off = 4096;
+	l->off_enable = off;
+	off = align_up(off + p->event_max, 64);
+	l->off_catalog = off;
+	off = align_up(off + (uint64_t)p->event_max * sizeof(struct rm_catalog_entry), 64);
+	l->off_pids = off;
+	off = align_up(off + (uint64_t)p->pid_max * sizeof(struct rm_pid_entry), 64);
+	l->off_slots = off;
+	off = align_up(off + (uint64_t)p->slot_max * sizeof(struct rm_slot), 64);
+	l->off_descs = off;
+	off = align_up(off + (uint64_t)p->chunk_count * sizeof(struct rm_chunk_desc), 4096);
+	l->off_chunks = off;
+	off += (uint64_t)p->chunk_count * p->chunk_size;
+	if (off > (64ull << 30))
+		return -EINVAL;
+	l->arena_size = off;
+	return 0;
+}
+
+void rm_arena_bind(struct rm_arena *a, char *base, const struct rm_params *p,
+		   const struct rm_layout *l)
+{
+	a->base = base;
+	a->hdr = (struct rm_arena_hdr *)base;
+	a->enable = (uint8_t *)(base + l->off_enable);
+	a->catalog = (struct rm_catalog_entry *)(base + l->off_catalog);
+	a->pids = (struct rm_pid_entry *)(base + l->off_pids);
+	a->slots = (struct rm_slot *)(base + l->off_slots);
+	a->descs = (struct rm_chunk_desc *)(base + l->off_descs);
+	a->chunks = base + l->off_chunks;
+	a->size = l->arena_size;
+	a->chunk_size = p->chunk_size;
+	a->chunk_count = p->chunk_count;
+	a->event_max = p->event_max;
+	a->pid_max = p->pid_max;
+	a->slot_max = p->slot_max;
+	a->mode = p->mode;
+	a->clock = p->clock;
+}

@@ -1,0 +1,207 @@
+/* The arena's shared-memory layout: the one contract between processes that
+ * do not trust each other.
+ *
+ * Offsets (all computed by rm_layout_compute() from the five sizes in the
+ * header, so a reader recomputes them instead of trusting stored ones):
+ *
+ *   0            struct rm_arena_hdr            (one page)
+ *   off_enable   uint8_t enable[event_max]      (a byte per event id)
+ *   off_catalog  struct rm_catalog_entry[event_max]
+ *   off_pids     struct rm_pid_entry[pid_max]
+ *   off_slots    struct rm_slot[slot_max]       (one per producing thread)
+ *   off_descs    struct rm_chunk_desc[chunk_count]
+ *   off_chunks   chunk_count chunks of chunk_size bytes, page aligned
+ *
+ * Memory-ordering pairs, named once here and referred to by letter:
+ *   (A) record commit: producer release-stores rm_record.word after the
+ *       timestamp and payload; the reader acquire-loads it.
+ *   (B) chunk state: producer CAS FREE->OWNED, release-store OWNED->FULL;
+ *       consumer acquire-loads, CAS FULL/OWNED->CONSUMING, release-stores
+ *       CONSUMING->FREE after zeroing the chunk.
+ *   (C) catalog entry: producer release-stores state=COMMITTED after the
+ *       body; reader acquire-loads state, then copies and validates.
+ *   (D) slot/pid claim: CAS 0->owner; the owner's other fields are written
+ *       after and read by the consumer only once a chunk of that slot holds
+ *       a committed record (which orders them through (A)).
+ *   (E) released: consumer release-increments after a FREE store; producers
+ *       acquire-load it to decide whether a new scan for a free chunk can
+ *       succeed.
+ */
+#ifndef REMORA_SHM_LAYOUT_H
+#define REMORA_SHM_LAYOUT_H
+
+#include <stdalign.h>
+#include <stdint.h>
+
+#define RM_MAGIC 0x315f41524f4d4552ull /* "REMORA_1" little-endian */
+#define RM_VERSION 1u
+
+#define RM_LEVELS 4          /* nesting depth: thread + 3 signal levels */
+#define RM_NAME_MAX 32       /* provider and field names, NUL included */
+#define RM_EVENT_NAME_MAX 64 /* event names, NUL included */
+#define RM_FIELDS_MAX 16
+#define RM_RECORD_HDR 16u    /* word + timestamp */
+
+enum rm_mode { RM_MODE_DISCARD = 0, RM_MODE_OVERWRITE = 1 };
+enum rm_clock { RM_CLOCK_MONOTONIC = 0, RM_CLOCK_TSC = 1 };
+
+/* Field types. Payload encoding is packed, native little-endian, no padding:
+ * integers and floats take their size, BOOL one byte (0 or 1), STRING is
+ * NUL-terminated, BYTES is a uint32_t length followed by that many bytes. */
+enum rm_type {
+	RM_T_NONE = 0,
+	RM_T_U8, RM_T_U16, RM_T_U32, RM_T_U64,
+	RM_T_S8, RM_T_S16, RM_T_S32, RM_T_S64,
+	RM_T_BOOL, RM_T_F32, RM_T_F64, RM_T_STRING, RM_T_BYTES,
+	RM_T_COUNT
+};
+
+/* Header page. Every field above `dyn` is written once by the creator
+ * before the fd leaves the process, and read-only afterwards; a reader
+ * copies it once and validates the copy. */
+struct rm_arena_hdr {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t hdr_size;     /* sizeof(struct rm_arena_hdr) */
+	uint64_t arena_size;   /* == memfd size, sealed */
+	uint32_t chunk_size;   /* power of two, 4 KiB .. 16 MiB */
+	uint32_t chunk_count;
+	uint32_t event_max;
+	uint32_t pid_max;
+	uint32_t slot_max;
+	uint32_t mode;         /* enum rm_mode */
+	uint32_t clock;        /* enum rm_clock */
+	uint32_t creator_pid;
+	uint64_t tsc_khz;      /* RM_CLOCK_TSC only: the creator's estimate */
+	uint64_t off_enable, off_catalog, off_pids, off_slots, off_descs, off_chunks;
+
+	/* Dynamic words, one cache line each so producers on different CPUs
+	 * do not share a line with the consumer's counter. */
+	alignas(64) uint32_t next_event_id; /* producers: fetch_add at registration */
+	alignas(64) uint64_t released;      /* (E) consumer increments, producers read */
+	alignas(64) uint64_t claim_hint;    /* producers: relaxed, where to start a scan */
+	uint64_t claim_seq;                 /* producers: fetch_add per chunk claim */
+	alignas(64) uint64_t lost_noslot;   /* producers: fetch_add when no slot is free */
+	uint64_t lost_nested;               /* producers: deeper than RM_LEVELS */
+	alignas(64) uint32_t catalog_gen;   /* producers bump after a catalog commit */
+	uint32_t helper_futex;              /* stub writes + wakes the helper */
+	uint32_t helper_pid;                /* helper writes once it runs */
+	uint32_t helper_state;              /* helper writes: enum rm_helper_state */
+	alignas(64) uint8_t pad_end[64];
+};
+
+enum rm_helper_state { RM_HELPER_NONE = 0, RM_HELPER_WAITING = 1, RM_HELPER_CONNECTED = 2,
+		       RM_HELPER_FAILED = 3 };
+
+/* A catalog slot per event id. Written by the producer that allocated the
+ * id (fetch_add on next_event_id), then committed by (C). A producer killed
+ * before the commit leaves an empty slot that readers skip. */
+struct rm_field {
+	char name[RM_NAME_MAX];
+	uint8_t type;          /* enum rm_type */
+	uint8_t pad[7];
+};
+
+enum rm_catalog_state { RM_CAT_EMPTY = 0, RM_CAT_COMMITTED = 0xc0ffee01u };
+
+struct rm_catalog_entry {
+	uint32_t state;        /* (C) */
+	uint32_t id;           /* == index */
+	uint32_t nfields;
+	uint32_t layout_hash;  /* of provider, name, field names and types */
+	char provider[RM_NAME_MAX];
+	char name[RM_EVENT_NAME_MAX];
+	struct rm_field fields[RM_FIELDS_MAX];
+};
+
+/* A process that has recorded at least once. Claimed by CAS of `pid` from 0
+ * by the process itself (its first event, or the creator at start); the
+ * helper clears it after the process is gone. */
+struct rm_pid_entry {
+	uint32_t pid;          /* (D) */
+	uint32_t ppid;
+	uint64_t token;        /* the process token the entry belongs to */
+};
+
+/* A producer slot: one per thread that recorded. Claimed by CAS of `owner`
+ * (pid << 32 | tid) from 0 by the thread; `gen` is bumped by the consumer
+ * when it frees the slot, so chunk descriptors can name an incarnation. */
+struct rm_slot {
+	uint64_t owner;               /* (D) */
+	uint32_t gen;                 /* consumer writes while the slot is free */
+	uint32_t pad;
+	uint64_t lost[RM_LEVELS];     /* owner stores (relaxed): records dropped so far */
+	uint64_t overwritten[RM_LEVELS]; /* reclaimers add (overwrite mode) */
+	uint64_t next_seq[RM_LEVELS]; /* owner: next chunk sequence number */
+};
+
+/* Chunk state word, (B):
+ *   bits 0..7   kind (enum rm_chunk_kind)
+ *   bits 8..15  nesting level of the owner context
+ *   bits 16..39 slot index of the owner
+ *   bits 40..63 generation, bumped on every return to FREE or reclaim   */
+enum rm_chunk_kind {
+	RM_CHUNK_FREE = 0,       /* all-zero payload, claimable */
+	RM_CHUNK_OWNED = 1,      /* a producer context writes it */
+	RM_CHUNK_FULL = 2,       /* sealed by its owner */
+	RM_CHUNK_CONSUMING = 3,  /* the consumer is zeroing it */
+	RM_CHUNK_RECLAIMING = 4, /* overwrite mode: a producer is zeroing it */
+};
+
+#define RM_CS_KIND(s) ((uint32_t)((s) & 0xff))
+#define RM_CS_LEVEL(s) ((uint32_t)(((s) >> 8) & 0xff))
+#define RM_CS_SLOT(s) ((uint32_t)(((s) >> 16) & 0xffffff))
+#define RM_CS_GEN(s) ((uint32_t)((s) >> 40))
+#define RM_CS_MAKE(kind, level, slot, gen)                                                   \
+	((uint64_t)(kind) | (uint64_t)(level) << 8 | (uint64_t)((slot) & 0xffffff) << 16 |   \
+	 (uint64_t)((gen) & 0xffffff) << 40)
+#define RM_SLOT_MAX_LIMIT 0xffffffu
+
+struct rm_chunk_desc {
+	uint64_t state;        /* (B) */
+	/* Written by the owner after the claim, before its first commit; read
+	 * by the consumer only after it saw a committed record (A). */
+	uint32_t slot_gen;
+	uint32_t pad;
+	uint64_t seq;          /* per (slot, level) chunk sequence number */
+	uint64_t lost_before;  /* slot->lost[level] when the chunk was claimed */
+	uint64_t claim_seq;    /* global claim order (overwrite mode: oldest first) */
+	uint64_t pad2[3];
+};
+
+/* A record, 8-byte aligned inside its chunk. word == 0 means uncommitted
+ * (chunks are zero when claimed). The bytes are also the CTF event layout:
+ * rec_size, id, timestamp, payload, next record at the next 8-byte offset. */
+struct rm_record {
+	uint64_t word;         /* (A) size | (uint64_t)id << 32; size = 16 + payload */
+	uint64_t ts;
+	unsigned char payload[];
+};
+
+#define RM_REC_SIZE(w) ((uint32_t)(w))
+#define RM_REC_ID(w) ((uint32_t)((w) >> 32))
+#define RM_ALIGN8(n) (((n) + 7u) & ~7u)
+
+/* Sizes a creator chooses; everything else follows from them. */
+struct rm_params {
+	uint32_t chunk_size;
+	uint32_t chunk_count;
+	uint32_t event_max;
+	uint32_t pid_max;
+	uint32_t slot_max;
+	uint32_t mode;
+	uint32_t clock;
+};
+
+struct rm_layout {
+	uint64_t off_enable, off_catalog, off_pids, off_slots, off_descs, off_chunks;
+	uint64_t arena_size;
+};
+
+_Static_assert(sizeof(struct rm_catalog_entry) == 16 + 32 + 64 + 16 * 40, "catalog ABI");
+_Static_assert(sizeof(struct rm_chunk_desc) == 64, "desc ABI");
+_Static_assert(sizeof(struct rm_slot) == 16 + 3 * 8 * RM_LEVELS, "slot ABI");
+_Static_assert(sizeof(struct rm_record) == RM_RECORD_HDR, "record ABI");
+_Static_assert(sizeof(struct rm_arena_hdr) <= 4096, "header fits a page");
+
+#endif

@@ -1,0 +1,182 @@
+/* The producer slow path: process and thread registration, chunk switch,
+ * drops. Runs on the app's threads, in signal handlers and in forked
+ * children: raw syscalls only, no libc allocation, no locks. Atomic
+ * read-modify-writes happen here, once per chunk (not per record). */
+#include <string.h>
+
+#include "producer.h"
+#include "rsys.h"
+
+void rm_lost_nested(struct rm_arena *a)
+{
+	__atomic_fetch_add(&a->hdr->lost_nested, 1, __ATOMIC_RELAXED);
+}
+
+/* After fork the wiped page says token 0: the thread's levels point at
+ * chunks its parent still owns. Forget them without touching them. */
+static void writer_reset(struct rm_arena *a, struct rm_writer *w)
+{
+	uint32_t depth = w->depth;
+	memset(w, 0, sizeof(*w));
+	w->depth = depth;
+	w->token = rm_proc_register(a);
+	w->tid = (uint32_t)rsys(SYS_gettid);
+}
+
+static int claim_slot(struct rm_arena *a, struct rm_writer *w)
+{
+	uint64_t owner = (uint64_t)a->proc->pid << 32 | w->tid;
+	for (uint32_t i = 0; i < a->slot_max; i++) {
+		struct rm_slot *s = &a->slots[i];
+		uint64_t zero = 0;
+		if (__atomic_load_n(&s->owner, __ATOMIC_RELAXED) != 0)
+			continue;
+		if (__atomic_compare_exchange_n(&s->owner, &zero, owner, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED)) { /* (D) */
+			w->slot1 = i + 1;
+			w->slot_gen = __atomic_load_n(&s->gen, __ATOMIC_RELAXED);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static void seal(struct rm_arena *a, struct rm_level *l)
+{
+	struct rm_chunk_desc *d = &a->descs[l->chunk];
+	uint64_t s = __atomic_load_n(&d->state, __ATOMIC_RELAXED);
+	RM_TP(RM_TP_CHUNK_SWITCH);
+	__atomic_store_n(&d->state,
+			 RM_CS_MAKE(RM_CHUNK_FULL, RM_CS_LEVEL(s), RM_CS_SLOT(s), RM_CS_GEN(s)),
+			 __ATOMIC_RELEASE); /* (B) */
+	l->pos = l->end = NULL;
+}
+
+/* Counts the committed records of a chunk this thread is about to reuse. */
+static uint64_t count_records(const struct rm_arena *a, uint32_t idx)
+{
+	const char *c = a->chunks + (uint64_t)idx * a->chunk_size;
+	uint64_t n = 0;
+	for (uint32_t off = 0; off + RM_RECORD_HDR <= a->chunk_size; n++) {
+		uint32_t size = RM_REC_SIZE(((const struct rm_record *)(c + off))->word);
+		if (size < RM_RECORD_HDR || size > a->chunk_size - off)
+			break;
+		off += RM_ALIGN8(size);
+	}
+	return n;
+}
+
+static int claim_free(struct rm_arena *a, uint32_t level, uint32_t slot, uint32_t *out)
+{
+	uint32_t n = a->chunk_count;
+	uint32_t start = (uint32_t)(__atomic_load_n(&a->hdr->claim_hint, __ATOMIC_RELAXED) % n);
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t i = start + k < n ? start + k : start + k - n;
+		struct rm_chunk_desc *d = &a->descs[i];
+		uint64_t s = __atomic_load_n(&d->state, __ATOMIC_ACQUIRE); /* (B) */
+		if (RM_CS_KIND(s) != RM_CHUNK_FREE)
+			continue;
+		uint64_t owned = RM_CS_MAKE(RM_CHUNK_OWNED, level, slot, RM_CS_GEN(s));
+		if (__atomic_compare_exchange_n(&d->state, &s, owned, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED)) {
+			__atomic_store_n(&a->hdr->claim_hint, i + 1, __ATOMIC_RELAXED);
+			*out = i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Overwrite mode: take the oldest sealed chunk, zero it, own it. */
+static int claim_oldest(struct rm_arena *a, uint32_t level, uint32_t slot, uint32_t *out)
+{
+	for (int attempt = 0; attempt < 4; attempt++) {
+		uint32_t best = UINT32_MAX;
+		uint64_t best_seq = UINT64_MAX, best_state = 0;
+		for (uint32_t i = 0; i < a->chunk_count; i++) {
+			uint64_t s = __atomic_load_n(&a->descs[i].state, __ATOMIC_ACQUIRE);
+			uint64_t cs = __atomic_load_n(&a->descs[i].claim_seq, __ATOMIC_RELAXED);
+			if (RM_CS_KIND(s) == RM_CHUNK_FULL && cs < best_seq) {
+				best = i, best_seq = cs, best_state = s;
+			}
+		}
+		if (best == UINT32_MAX)
+			return -1;
+		struct rm_chunk_desc *d = &a->descs[best];
+		uint32_t gen = RM_CS_GEN(best_state) + 1;
+		if (!__atomic_compare_exchange_n(&d->state, &best_state,
+						 RM_CS_MAKE(RM_CHUNK_RECLAIMING, level, slot, gen),
+						 false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+			continue;
+		uint32_t old_slot = RM_CS_SLOT(best_state), old_level = RM_CS_LEVEL(best_state);
+		uint64_t n = count_records(a, best);
+		if (old_slot < a->slot_max && old_level < RM_LEVELS)
+			__atomic_fetch_add(&a->slots[old_slot].overwritten[old_level], n,
+					   __ATOMIC_RELAXED);
+		memset(a->chunks + (uint64_t)best * a->chunk_size, 0, a->chunk_size);
+		__atomic_store_n(&d->state, RM_CS_MAKE(RM_CHUNK_OWNED, level, slot, gen),
+				 __ATOMIC_RELEASE);
+		*out = best;
+		return 0;
+	}
+	return -1;
+}
+
+static void count_lost(struct rm_arena *a, struct rm_writer *w, uint32_t level)
+{
+	w->lost[level]++;
+	if (w->slot1)
+		__atomic_store_n(&a->slots[w->slot1 - 1].lost[level], w->lost[level],
+				 __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_add(&a->hdr->lost_noslot, 1, __ATOMIC_RELAXED);
+}
+
+char *rm_reserve_slow(struct rm_arena *a, struct rm_writer *w, uint32_t level, size_t asz)
+{
+	if (w->token != a->proc->token || !w->token)
+		writer_reset(a, w);
+
+	struct rm_level *l = &w->lv[level];
+	if (asz > a->chunk_size) {
+		count_lost(a, w, level);
+		return NULL;
+	}
+	uint64_t released = __atomic_load_n(&a->hdr->released, __ATOMIC_ACQUIRE); /* (E) */
+	if (w->retry_released == released + 1 && !l->pos) {
+		count_lost(a, w, level); /* nothing was freed since our last failed scan */
+		return NULL;
+	}
+	if (!w->slot1 && claim_slot(a, w) < 0) {
+		w->retry_released = released + 1;
+		count_lost(a, w, level);
+		return NULL;
+	}
+	if (l->pos)
+		seal(a, l);
+
+	uint32_t slot = w->slot1 - 1, idx;
+	int got = claim_free(a, level, slot, &idx);
+	if (got < 0 && a->mode == RM_MODE_OVERWRITE)
+		got = claim_oldest(a, level, slot, &idx);
+	if (got < 0) {
+		w->retry_released = released + 1;
+		count_lost(a, w, level);
+		return NULL;
+	}
+	w->retry_released = 0;
+	RM_TP(RM_TP_AFTER_CLAIM);
+
+	struct rm_slot *s = &a->slots[slot];
+	struct rm_chunk_desc *d = &a->descs[idx];
+	d->slot_gen = w->slot_gen;
+	d->seq = s->next_seq[level]++;
+	d->lost_before = w->lost[level];
+	d->claim_seq = __atomic_fetch_add(&a->hdr->claim_seq, 1, __ATOMIC_RELAXED);
+
+	char *c = a->chunks + (uint64_t)idx * a->chunk_size;
+	l->chunk = idx;
+	l->end = c + a->chunk_size;
+	l->pos = c;
+	return c;
+}

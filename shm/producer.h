@@ -1,0 +1,100 @@
+/* The producer fast path: reserve a record in the calling context's own
+ * chunk, fill it, commit it with one release store. No syscall, no lock, no
+ * atomic read-modify-write: everything here touches only memory this
+ * thread owns until the commit publishes it (pair (A) in layout.h).
+ *
+ * Nesting: a signal handler that records while the thread is between
+ * reserve and commit runs one level deeper, in a chunk of its own, so two
+ * contexts never interleave inside one chunk. `depth` is read, then bumped,
+ * then used: a handler arriving between the read and the bump sees the
+ * same depth, but runs to completion and restores it before we touch the
+ * level's state, so the level is ours again when we get there. */
+#ifndef REMORA_SHM_PRODUCER_H
+#define REMORA_SHM_PRODUCER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "clock.h"
+#include "layout.h"
+#include "testpoint.h"
+
+struct rm_level {
+	char *pos;       /* next record; NULL when the context has no chunk */
+	char *end;       /* end of the owned chunk */
+	uint32_t chunk;  /* index of the owned chunk (valid when pos != NULL) */
+	uint32_t pad;
+};
+
+/* Per-thread writer state, zero-initialised (thread-local storage). */
+struct rm_writer {
+	uint64_t token;          /* rm_proc.token when this state was set up */
+	uint32_t depth;          /* current nesting level */
+	uint32_t slot1;          /* owned slot + 1; 0 when none */
+	uint32_t slot_gen;
+	uint32_t tid;
+	uint64_t retry_released; /* hdr->released + 1 at the last failed claim */
+	uint64_t lost[RM_LEVELS];
+	struct rm_level lv[RM_LEVELS];
+};
+
+/* An open record between reserve and commit. */
+struct rm_wr {
+	struct rm_record *rec;
+	uint64_t word;
+	struct rm_writer *w;
+	uint32_t depth;
+};
+
+char *rm_reserve_slow(struct rm_arena *a, struct rm_writer *w, uint32_t depth, size_t asz);
+void rm_lost_nested(struct rm_arena *a);
+uint64_t rm_proc_register(struct rm_arena *a);
+
+/* Returns where `payload` bytes go, or NULL when the record is dropped (and
+ * counted). Every non-NULL return must be followed by rm_commit(). */
+static inline unsigned char *rm_reserve(struct rm_arena *a, struct rm_writer *w,
+					struct rm_wr *wr, uint32_t id, size_t payload)
+{
+	uint32_t d = w->depth;
+	if (__builtin_expect(d >= RM_LEVELS, 0)) {
+		rm_lost_nested(a);
+		return NULL;
+	}
+	w->depth = d + 1;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+
+	size_t size = RM_RECORD_HDR + payload;
+	size_t asz = (size + 7) & ~(size_t)7;
+	struct rm_level *l = &w->lv[d];
+	char *p = l->pos;
+	if (__builtin_expect(w->token != a->proc->token || (size_t)(l->end - p) < asz, 0)) {
+		p = rm_reserve_slow(a, w, d, asz);
+		if (!p) {
+			__atomic_signal_fence(__ATOMIC_SEQ_CST);
+			w->depth = d;
+			return NULL;
+		}
+	}
+	l->pos = p + asz;
+	RM_TP(RM_TP_AFTER_RESERVE);
+
+	struct rm_record *r = (struct rm_record *)p;
+	r->ts = rm_clock_read(a->clock);
+	wr->rec = r;
+	wr->word = (uint32_t)size | (uint64_t)id << 32;
+	wr->w = w;
+	wr->depth = d;
+	return r->payload;
+}
+
+static inline void rm_commit(struct rm_wr *wr)
+{
+	RM_TP(RM_TP_BEFORE_COMMIT);
+	__atomic_store_n(&wr->rec->word, wr->word, __ATOMIC_RELEASE); /* (A) */
+	RM_TP(RM_TP_AFTER_COMMIT);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	wr->w->depth = wr->depth;
+}
+
+#endif

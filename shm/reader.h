@@ -1,0 +1,73 @@
+/* The consumer side of the arena. It reads committed records straight from
+ * shared memory, copies each span into private memory, validates the copy,
+ * and hands it over as a packet. It never waits for a producer: a stalled
+ * owner's chunk is read up to its last committed record; a dead owner's
+ * chunk is sealed there and freed. Everything read from the arena is read
+ * once, then checked (lengths, offsets, ids, names, states). */
+#ifndef REMORA_SHM_READER_H
+#define REMORA_SHM_READER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "catalog.h"
+
+/* A validated run of records from one chunk: the bytes are records in the
+ * rm_record layout (8-byte aligned, word + timestamp + payload), which is
+ * also the CTF event layout. len == 0 happens for the final packet of a
+ * context that only reports lost records. */
+struct rm_packet {
+	uint32_t pid, tid;       /* owner of the chunk, from its slot */
+	uint32_t slot, level;    /* producer context */
+	uint64_t seq;            /* chunk sequence number within the context */
+	uint64_t lost;           /* records of this context dropped since its previous packet */
+	uint32_t nrecords;
+	uint64_t ts_begin, ts_end;
+	const unsigned char *data;
+	size_t len;
+	bool corrupt;            /* the chunk held malformed data after these records */
+};
+
+typedef int (*rm_packet_fn)(void *ctx, const struct rm_packet *p);
+
+/* Returns 1 when (pid, tid) is the same live thread that `first_seen`
+ * identified, 0 when it is certainly gone. The default looks at /proc. */
+typedef int (*rm_alive_fn)(void *ctx, uint32_t pid, uint32_t tid, uint64_t *start_time);
+
+struct rm_reader_stats {
+	uint64_t records;        /* records handed over */
+	uint64_t packets;
+	uint64_t lost;           /* records reported lost by producers, all contexts */
+	uint64_t overwritten;    /* records reclaimed by producers (overwrite mode) */
+	uint64_t corrupt;        /* chunks ended early by malformed data */
+	uint64_t bad_events;     /* catalog entries refused */
+	uint64_t chunks_freed;
+	uint64_t slots_freed;
+};
+
+struct rm_reader;
+
+/* Takes a validated arena (rm_arena_attach) and allocates private state. */
+struct rm_reader *rm_reader_new(struct rm_arena *a);
+void rm_reader_free(struct rm_reader *r);
+
+void rm_reader_set_alive(struct rm_reader *r, rm_alive_fn fn, void *ctx);
+
+/* Reads what is committed and hands it to fn in order per context (slot,
+ * level, seq). With `final`, every producer is treated as gone: partly
+ * written chunks are sealed and freed. Returns 0, or fn's nonzero value. */
+int rm_reader_drain(struct rm_reader *r, bool final, rm_packet_fn fn, void *ctx);
+
+/* The catalog as validated so far (re-read on every drain and on an
+ * unknown id). Entries with !valid are unknown or refused. */
+const struct rm_event_info *rm_reader_event(struct rm_reader *r, uint32_t id);
+uint32_t rm_reader_event_count(const struct rm_reader *r);
+
+const struct rm_reader_stats *rm_reader_stats(const struct rm_reader *r);
+
+/* Records dropped outside any context (no free slot, nesting too deep). */
+uint64_t rm_reader_lost_global(const struct rm_reader *r);
+
+#endif
