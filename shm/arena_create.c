@@ -1,7 +1,9 @@
 /* Producer side of arena setup. Runs in the stub's constructor and in
  * forked children: raw syscalls only, no libc allocation or stdio. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <linux/memfd.h>
 #include <sys/mman.h>
 

@@ -162,7 +162,7 @@ struct rm_chunk_desc {
 	/* Written by the owner after the claim, before its first commit; read
 	 * by the consumer only after it saw a committed record (A). */
 	uint32_t slot_gen;
-	uint32_t pad;
+	uint32_t consumed;     /* consumer: bytes already read (resume after a restart) */
 	uint64_t seq;          /* per (slot, level) chunk sequence number */
 	uint64_t lost_before;  /* slot->lost[level] when the chunk was claimed */
 	uint64_t claim_seq;    /* global claim order (overwrite mode: oldest first) */

@@ -16,9 +16,11 @@ void rm_lost_nested(struct rm_arena *a)
  * chunks its parent still owns. Forget them without touching them. */
 static void writer_reset(struct rm_arena *a, struct rm_writer *w)
 {
-	uint32_t depth = w->depth;
-	memset(w, 0, sizeof(*w));
-	w->depth = depth;
+	if (w->token) { /* forked: a brand-new thread has nothing to forget */
+		uint32_t depth = w->depth;
+		memset(w, 0, sizeof(*w));
+		w->depth = depth;
+	}
 	w->token = rm_proc_register(a);
 	w->tid = (uint32_t)rsys(SYS_gettid);
 }
@@ -114,6 +116,7 @@ static int claim_oldest(struct rm_arena *a, uint32_t level, uint32_t slot, uint3
 			__atomic_fetch_add(&a->slots[old_slot].overwritten[old_level], n,
 					   __ATOMIC_RELAXED);
 		memset(a->chunks + (uint64_t)best * a->chunk_size, 0, a->chunk_size);
+		__atomic_store_n(&d->consumed, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&d->state, RM_CS_MAKE(RM_CHUNK_OWNED, level, slot, gen),
 				 __ATOMIC_RELEASE);
 		*out = best;

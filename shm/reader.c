@@ -1,0 +1,412 @@
+/* Consumer side of the arena: see reader.h. Pairs (A)..(E) refer to the
+ * comment at the top of layout.h. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "liveness.h"
+#include "reader.h"
+
+enum { CAT_UNKNOWN = 0, CAT_VALID = 1, CAT_REFUSED = 2 };
+
+struct chunk_view {
+	uint32_t gen;      /* incarnation rpos refers to */
+	uint32_t rpos;     /* bytes of that incarnation already handed over */
+	bool seen;         /* gen/rpos are meaningful */
+	bool broken;       /* malformed data: skip the rest of this incarnation */
+	bool first_done;   /* the first packet of this incarnation went out */
+};
+
+struct slot_view {
+	uint64_t owner;    /* owner word the fields below belong to */
+	uint64_t start_time;
+	uint32_t live;     /* chunks OWNED/FULL in this drain */
+	int8_t alive;      /* -1 unknown in this drain, 0 dead, 1 alive */
+	uint64_t lost_seen[RM_LEVELS];
+	uint64_t over_seen[RM_LEVELS];
+};
+
+struct cand {
+	uint32_t chunk, slot, level, slot_gen;
+	uint64_t seq;
+};
+
+struct rm_reader {
+	struct rm_arena *a;
+	struct rm_event_info *events;
+	uint8_t *cat;
+	struct chunk_view *chunks;
+	struct slot_view *slots;
+	struct cand *cands;
+	unsigned char *buf;
+	rm_alive_fn alive;
+	void *alive_ctx;
+	dev_t dev;
+	ino_t ino;
+	struct rm_reader_stats st;
+};
+
+static int default_alive(void *ctx, uint32_t pid, uint32_t tid, uint64_t *start_time)
+{
+	struct rm_reader *r = ctx;
+	return rm_thread_alive(pid, tid, start_time, r->dev, r->ino);
+}
+
+struct rm_reader *rm_reader_new(struct rm_arena *a)
+{
+	struct rm_reader *r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->a = a;
+	r->events = calloc(a->event_max, sizeof(*r->events));
+	r->cat = calloc(a->event_max, 1);
+	r->chunks = calloc(a->chunk_count, sizeof(*r->chunks));
+	r->slots = calloc(a->slot_max, sizeof(*r->slots));
+	r->cands = calloc(a->chunk_count, sizeof(*r->cands));
+	r->buf = malloc(a->chunk_size);
+	if (!r->events || !r->cat || !r->chunks || !r->slots || !r->cands || !r->buf) {
+		rm_reader_free(r);
+		return NULL;
+	}
+	struct stat st;
+	if (a->fd >= 0 && fstat(a->fd, &st) == 0) {
+		r->dev = st.st_dev;
+		r->ino = st.st_ino;
+	}
+	r->alive = default_alive;
+	r->alive_ctx = r;
+	return r;
+}
+
+void rm_reader_free(struct rm_reader *r)
+{
+	if (!r)
+		return;
+	free(r->events);
+	free(r->cat);
+	free(r->chunks);
+	free(r->slots);
+	free(r->cands);
+	free(r->buf);
+	free(r);
+}
+
+void rm_reader_set_alive(struct rm_reader *r, rm_alive_fn fn, void *ctx)
+{
+	r->alive = fn;
+	r->alive_ctx = ctx;
+}
+
+const struct rm_reader_stats *rm_reader_stats(const struct rm_reader *r)
+{
+	return &r->st;
+}
+
+uint64_t rm_reader_lost_global(const struct rm_reader *r)
+{
+	return __atomic_load_n(&r->a->hdr->lost_noslot, __ATOMIC_RELAXED) +
+	       __atomic_load_n(&r->a->hdr->lost_nested, __ATOMIC_RELAXED);
+}
+
+uint32_t rm_reader_event_count(const struct rm_reader *r)
+{
+	uint32_t n = __atomic_load_n(&r->a->hdr->next_event_id, __ATOMIC_ACQUIRE);
+	return n < r->a->event_max ? n : r->a->event_max;
+}
+
+static void load_event(struct rm_reader *r, uint32_t id)
+{
+	if (r->cat[id] != CAT_UNKNOWN)
+		return;
+	const struct rm_catalog_entry *e = &r->a->catalog[id];
+	if (__atomic_load_n(&e->state, __ATOMIC_ACQUIRE) == RM_CAT_EMPTY)
+		return; /* not written yet: try again later */
+	if (rm_catalog_read(e, id, &r->events[id])) {
+		r->cat[id] = CAT_VALID;
+	} else {
+		r->cat[id] = CAT_REFUSED;
+		r->st.bad_events++;
+	}
+}
+
+const struct rm_event_info *rm_reader_event(struct rm_reader *r, uint32_t id)
+{
+	if (id >= r->a->event_max)
+		return NULL;
+	load_event(r, id);
+	return r->cat[id] == CAT_VALID ? &r->events[id] : NULL;
+}
+
+/* The private view of a slot, reset whenever the slot changed hands. */
+static struct slot_view *slot_view(struct rm_reader *r, uint32_t slot, uint64_t *owner)
+{
+	struct slot_view *v = &r->slots[slot];
+	*owner = __atomic_load_n(&r->a->slots[slot].owner, __ATOMIC_ACQUIRE); /* (D) */
+	if (*owner != v->owner) {
+		uint32_t live = v->live;
+		memset(v, 0, sizeof(*v));
+		v->owner = *owner;
+		v->live = live;
+		v->alive = -1;
+	}
+	return v;
+}
+
+/* The owner is gone for sure (or the caller said every producer is). */
+static bool slot_dead(struct rm_reader *r, uint32_t slot, bool final)
+{
+	uint64_t owner;
+	struct slot_view *v = slot_view(r, slot, &owner);
+	if (final || owner == 0)
+		return true; /* owner 0: a chunk names a slot nobody holds */
+	if (v->alive < 0)
+		v->alive = (int8_t)r->alive(r->alive_ctx, (uint32_t)(owner >> 32), (uint32_t)owner,
+					    &v->start_time);
+	return v->alive == 0;
+}
+
+/* Zeroes a chunk the consumer holds in CONSUMING and returns it to FREE,
+ * (B) and (E). */
+static void release_chunk(struct rm_reader *r, uint32_t idx, uint32_t gen)
+{
+	struct rm_chunk_desc *d = &r->a->descs[idx];
+	memset(r->a->chunks + (uint64_t)idx * r->a->chunk_size, 0, r->a->chunk_size);
+	__atomic_store_n(&d->consumed, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&d->state, RM_CS_MAKE(RM_CHUNK_FREE, 0, 0, gen + 1), __ATOMIC_RELEASE);
+	__atomic_fetch_add(&r->a->hdr->released, 1, __ATOMIC_RELEASE);
+	r->chunks[idx].seen = false;
+	r->st.chunks_freed++;
+}
+
+/* The CAS fails when a producer reclaimed the chunk first (overwrite
+ * mode): then it is theirs. */
+static void free_chunk(struct rm_reader *r, uint32_t idx, uint64_t s)
+{
+	struct rm_chunk_desc *d = &r->a->descs[idx];
+	uint64_t consuming = RM_CS_MAKE(RM_CHUNK_CONSUMING, 0, 0, RM_CS_GEN(s));
+	if (__atomic_compare_exchange_n(&d->state, &s, consuming, false, __ATOMIC_ACQ_REL,
+					__ATOMIC_RELAXED))
+		release_chunk(r, idx, RM_CS_GEN(s));
+}
+
+/* Copies committed records starting at *pos into r->buf, validating each
+ * copy. Returns the number of bytes copied; *bad is set on malformed data. */
+static size_t copy_records(struct rm_reader *r, const char *c, uint32_t *pos, uint32_t *nrec,
+			   uint64_t *ts_begin, uint64_t *ts_end, bool *bad)
+{
+	uint32_t cs = r->a->chunk_size, off = *pos;
+	size_t out = 0;
+	uint64_t last_ts = 0;
+	while (off <= cs - RM_RECORD_HDR) {
+		uint64_t word = __atomic_load_n((const uint64_t *)(c + off), __ATOMIC_ACQUIRE); /* (A) */
+		if (word == 0)
+			break;
+		uint32_t size = RM_REC_SIZE(word), id = RM_REC_ID(word);
+		if (size < RM_RECORD_HDR || size > cs - off) {
+			*bad = true;
+			break;
+		}
+		uint32_t asz = RM_ALIGN8(size);
+		memcpy(r->buf + out, c + off, size);
+		memset(r->buf + out + size, 0, asz - size);
+		struct rm_record *rec = (struct rm_record *)(r->buf + out);
+		const struct rm_event_info *e = rm_reader_event(r, id);
+		if (rec->word != word || !e || !rm_payload_ok(e, rec->payload, size - RM_RECORD_HDR) ||
+		    rec->ts < last_ts) {
+			*bad = true;
+			break;
+		}
+		if (out == 0)
+			*ts_begin = rec->ts;
+		*ts_end = last_ts = rec->ts;
+		out += asz;
+		off += asz;
+		(*nrec)++;
+	}
+	*pos = off;
+	return out;
+}
+
+static int emit_lost_only(struct rm_reader *r, uint32_t slot, uint32_t level, uint64_t owner,
+			  uint64_t lost, rm_packet_fn fn, void *ctx)
+{
+	struct rm_packet p = {
+		.pid = (uint32_t)(owner >> 32), .tid = (uint32_t)owner, .slot = slot,
+		.level = level, .lost = lost,
+	};
+	r->st.packets++;
+	return fn(ctx, &p);
+}
+
+/* Records of a context lost since the last packet: what its owner dropped
+ * (lost_before of this chunk) plus what others reclaimed (overwritten). */
+static uint64_t lost_delta(struct rm_reader *r, uint32_t slot, uint32_t level, uint64_t lost_now)
+{
+	struct slot_view *v = &r->slots[slot];
+	uint64_t over = __atomic_load_n(&r->a->slots[slot].overwritten[level], __ATOMIC_RELAXED);
+	uint64_t d = 0;
+	if (lost_now > v->lost_seen[level]) {
+		d += lost_now - v->lost_seen[level];
+		v->lost_seen[level] = lost_now;
+	}
+	if (over > v->over_seen[level]) {
+		d += over - v->over_seen[level];
+		r->st.overwritten += over - v->over_seen[level];
+		v->over_seen[level] = over;
+	}
+	r->st.lost += d;
+	return d;
+}
+
+static int drain_chunk(struct rm_reader *r, const struct cand *k, bool final, rm_packet_fn fn,
+		       void *ctx)
+{
+	struct rm_chunk_desc *d = &r->a->descs[k->chunk];
+	struct chunk_view *v = &r->chunks[k->chunk];
+	uint64_t s = __atomic_load_n(&d->state, __ATOMIC_ACQUIRE); /* (B) */
+	uint32_t kind = RM_CS_KIND(s);
+	if ((kind != RM_CHUNK_OWNED && kind != RM_CHUNK_FULL) || RM_CS_SLOT(s) != k->slot)
+		return 0;
+	if (!v->seen || v->gen != RM_CS_GEN(s)) {
+		uint32_t resume = __atomic_load_n(&d->consumed, __ATOMIC_RELAXED);
+		*v = (struct chunk_view){ .gen = RM_CS_GEN(s), .seen = true };
+		v->rpos = (resume % 8 == 0 && resume <= r->a->chunk_size) ? resume : 0;
+		v->first_done = v->rpos != 0;
+	}
+	uint64_t owner;
+	slot_view(r, k->slot, &owner);
+	const char *c = r->a->chunks + (uint64_t)k->chunk * r->a->chunk_size;
+	bool dead = kind == RM_CHUNK_OWNED && slot_dead(r, k->slot, final);
+
+	uint32_t pos = v->rpos, nrec = 0;
+	uint64_t ts_begin = 0, ts_end = 0;
+	bool bad = false;
+	size_t len = v->broken ? 0 : copy_records(r, c, &pos, &nrec, &ts_begin, &ts_end, &bad);
+
+	/* A reclaim (overwrite mode) between our reads makes the copy stale. */
+	uint64_t s2 = __atomic_load_n(&d->state, __ATOMIC_ACQUIRE);
+	if (RM_CS_GEN(s2) != RM_CS_GEN(s)) {
+		v->seen = false;
+		return 0;
+	}
+	if (len || bad) {
+		struct rm_packet p = {
+			.pid = (uint32_t)(owner >> 32), .tid = (uint32_t)owner, .slot = k->slot,
+			.level = k->level, .seq = k->seq, .nrecords = nrec, .ts_begin = ts_begin,
+			.ts_end = ts_end, .data = r->buf, .len = len, .corrupt = bad,
+		};
+		if (!v->first_done && nrec)
+			p.lost = lost_delta(r, k->slot, k->level,
+					    __atomic_load_n(&d->lost_before, __ATOMIC_RELAXED));
+		v->first_done = v->first_done || nrec;
+		v->rpos = pos;
+		__atomic_store_n(&d->consumed, pos, __ATOMIC_RELAXED);
+		if (bad) {
+			v->broken = true;
+			r->st.corrupt++;
+		}
+		r->st.records += nrec;
+		r->st.packets++;
+		int ret = len || p.lost ? fn(ctx, &p) : 0;
+		if (ret)
+			return ret;
+	}
+	if (kind == RM_CHUNK_FULL || dead)
+		free_chunk(r, k->chunk, s);
+	return 0;
+}
+
+/* A dead thread's slot: report what it dropped after its last chunk, then
+ * free the slot for another thread, (D) and (E). */
+static int retire_slot(struct rm_reader *r, uint32_t i, rm_packet_fn fn, void *ctx)
+{
+	struct rm_slot *s = &r->a->slots[i];
+	uint64_t owner;
+	slot_view(r, i, &owner);
+	for (uint32_t l = 0; l < RM_LEVELS; l++) {
+		uint64_t lost = lost_delta(r, i, l, __atomic_load_n(&s->lost[l], __ATOMIC_RELAXED));
+		if (lost) {
+			int ret = emit_lost_only(r, i, l, owner, lost, fn, ctx);
+			if (ret)
+				return ret;
+		}
+	}
+	memset(s->lost, 0, sizeof(s->lost));
+	memset(s->overwritten, 0, sizeof(s->overwritten));
+	memset(s->next_seq, 0, sizeof(s->next_seq));
+	__atomic_store_n(&s->gen, s->gen + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->owner, 0, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&r->a->hdr->released, 1, __ATOMIC_RELEASE);
+	memset(&r->slots[i], 0, sizeof(r->slots[i]));
+	r->st.slots_freed++;
+	return 0;
+}
+
+static int cand_cmp(const void *x, const void *y)
+{
+	const struct cand *a = x, *b = y;
+	if (a->slot != b->slot)
+		return a->slot < b->slot ? -1 : 1;
+	if (a->slot_gen != b->slot_gen)
+		return a->slot_gen < b->slot_gen ? -1 : 1;
+	if (a->level != b->level)
+		return a->level < b->level ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+int rm_reader_drain(struct rm_reader *r, bool final, rm_packet_fn fn, void *ctx)
+{
+	struct rm_arena *a = r->a;
+	for (uint32_t id = 0; id < rm_reader_event_count(r); id++)
+		load_event(r, id);
+	for (uint32_t i = 0; i < a->slot_max; i++) {
+		r->slots[i].live = 0;
+		r->slots[i].alive = -1;
+	}
+
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < a->chunk_count; i++) {
+		struct rm_chunk_desc *d = &a->descs[i];
+		uint64_t s = __atomic_load_n(&d->state, __ATOMIC_ACQUIRE); /* (B) */
+		uint32_t kind = RM_CS_KIND(s);
+		if (kind == RM_CHUNK_CONSUMING) {
+			/* left by a consumer that died while freeing it */
+			release_chunk(r, i, RM_CS_GEN(s));
+			continue;
+		}
+		if (kind != RM_CHUNK_OWNED && kind != RM_CHUNK_FULL)
+			continue;
+		uint32_t slot = RM_CS_SLOT(s), level = RM_CS_LEVEL(s);
+		if (slot >= a->slot_max || level >= RM_LEVELS) {
+			r->st.corrupt++;
+			continue;
+		}
+		r->slots[slot].live++;
+		r->cands[n++] = (struct cand){
+			.chunk = i, .slot = slot, .level = level,
+			.slot_gen = __atomic_load_n(&d->slot_gen, __ATOMIC_RELAXED),
+			.seq = __atomic_load_n(&d->seq, __ATOMIC_RELAXED),
+		};
+	}
+	qsort(r->cands, n, sizeof(*r->cands), cand_cmp);
+	for (uint32_t k = 0; k < n; k++) {
+		int ret = drain_chunk(r, &r->cands[k], final, fn, ctx);
+		if (ret)
+			return ret;
+	}
+
+	for (uint32_t i = 0; i < a->slot_max; i++) {
+		/* with `final` every chunk was just freed, so no slot is in use */
+		if ((r->slots[i].live && !final) ||
+		    __atomic_load_n(&a->slots[i].owner, __ATOMIC_ACQUIRE) == 0)
+			continue;
+		if (slot_dead(r, i, final)) {
+			int ret = retire_slot(r, i, fn, ctx);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
