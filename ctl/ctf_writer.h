@@ -1,0 +1,75 @@
+/* The CTF 1.8 trace writer: turns validated arena packets into a trace
+ * directory that babeltrace2 (and Trace Compass) read, while it is written.
+ *
+ * A trace directory holds `metadata` (plain-text TSDL, replaced atomically
+ * whenever an event class is added, so the directory is readable at any
+ * moment) and stream files `stream_<n>`. An event record is the arena
+ * record copied verbatim: the event header is the record header (rec_size,
+ * id, timestamp) and the payload keeps its packed little-endian encoding.
+ *
+ * Streams are "lanes", not threads: a packet goes to a lane whose last
+ * timestamp is not after the packet's first one, so timestamps never go
+ * backwards inside a stream, and 10,000 short-lived sequential threads
+ * share one file. The producing pid/tid/level travel in each packet's
+ * context instead.
+ *
+ * One writer per trace; not thread-safe; no global state. Every function
+ * that can fail returns nonzero and writes one line into err (when err is
+ * not NULL), saying what failed, on which file, and what was kept. */
+#ifndef REMORA_CTL_CTF_WRITER_H
+#define REMORA_CTL_CTF_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shm/catalog.h"
+#include "shm/clock.h"
+#include "shm/layout.h"
+#include "shm/reader.h"
+
+struct ctf_trace_info {
+	const char *hostname;        /* env.hostname */
+	const char *procname;        /* env.procname: the traced program's name */
+	uint32_t clock;              /* RM_CLOCK_MONOTONIC or RM_CLOCK_TSC */
+	double tsc_hz;               /* RM_CLOCK_TSC: cycles per second */
+	struct rm_clock_pair calib;  /* RM_CLOCK_TSC: a (tsc, monotonic ns) pair */
+	int64_t real_minus_mono_ns;  /* CLOCK_REALTIME - CLOCK_MONOTONIC at trace start */
+};
+
+struct ctf_writer;
+
+/* Creates `dir` (mode 0700, parents too) or takes an existing empty one,
+ * and writes the first metadata. Refuses a directory that is not empty. */
+struct ctf_writer *ctf_writer_open(const char *dir, const struct ctf_trace_info *info,
+				   char *err, size_t errlen);
+
+/* Declares event `e->id` as "provider:name". Idempotent for the same id
+ * and layout. Refuses an invalid entry, an id already declared with another
+ * name or layout, and a provider:name already declared with another layout
+ * (the consumer refuses such conflicting declarations). Returns 0 or -1. */
+int ctf_writer_event_class(struct ctf_writer *w, const struct rm_event_info *e, char *err,
+			   size_t errlen);
+
+/* Appends one packet. Every record must have a declared id, a payload that
+ * matches its layout, and a timestamp not before the previous record's; a
+ * packet that breaks this is refused whole. len == 0 with lost > 0 writes
+ * an empty packet that only grows events_discarded; len == 0 and lost == 0
+ * writes nothing. On a write error (ENOSPC, EFBIG, EIO...) the stream file
+ * is truncated back to its last complete packet and -1 is returned; the
+ * writer stays usable. */
+int ctf_writer_packet(struct ctf_writer *w, const struct rm_packet *p, char *err, size_t errlen);
+
+struct ctf_writer_stats {
+	uint64_t events;     /* records written */
+	uint64_t packets;    /* packets written, empty ones included */
+	uint64_t discarded;  /* sum of rm_packet.lost written as events_discarded */
+	uint64_t bytes;      /* bytes of stream files (packets with their padding) */
+	uint32_t streams;    /* stream files (lanes) */
+};
+
+/* Flushes (fdatasync) and closes every file and frees the writer, even on
+ * error. `out` may be NULL. Returns 0 or -1. ctf_writer_close(NULL, ...)
+ * returns 0. */
+int ctf_writer_close(struct ctf_writer *w, struct ctf_writer_stats *out, char *err, size_t errlen);
+
+#endif
