@@ -1,0 +1,21 @@
+/* Shared by the remora CLI verbs. */
+#ifndef REMORA_CTL_CTL_H
+#define REMORA_CTL_CTL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+int rm_cmd_record(int argc, char **argv);
+
+/* Where libremora.so is: $REMORA_LIB, else next to this program (build
+ * tree or install prefix). NULL when not found. */
+const char *rm_libremora_path(void);
+
+/* "16M" -> bytes; 0 when malformed. */
+uint64_t rm_parse_size(const char *s);
+
+/* Creates DIR (0700) if missing and checks it is a writable directory;
+ * stores its absolute path. Prints one line and returns -1 on failure. */
+int rm_prepare_outdir(const char *dir, char *abs, size_t size);
+
+#endif

@@ -1,0 +1,21 @@
+/* What the stub hands to the helper across clone(): everything the helper
+ * needs is prepared by the parent, so the child never calls libc. */
+#ifndef REMORA_HELPER_MAIN_H
+#define REMORA_HELPER_MAIN_H
+
+#include "arena.h"
+#include "proc_scan.h"
+#include "proto.h"
+
+struct rm_helper_ctx {
+	struct rm_arena arena;
+	int memfd;
+	struct rm_arena_id arena_id;
+	char socket_path[108];
+	struct rm_msg_hello hello;
+};
+
+/* Runs in the clone()d child; never returns. */
+__attribute__((noreturn)) void rm_helper_main(struct rm_helper_ctx *c);
+
+#endif

@@ -1,0 +1,21 @@
+/* The entry points the remora_trace() and remora_printf() macros call once
+ * an event is enabled. The protocol itself is shm/producer.h; this file
+ * only supplies the thread's writer and the process's arena. */
+#include <remora/remora.h>
+
+#include "producer.h"
+#include "stub.h"
+
+static __thread struct rm_writer writer __attribute__((tls_model("initial-exec")));
+
+_Static_assert(sizeof(struct remora_wr) >= sizeof(struct rm_wr), "remora_wr holds an rm_wr");
+
+__attribute__((visibility("default"))) unsigned char *remora_reserve(struct remora_event *ev, size_t payload, struct remora_wr *wr)
+{
+	return rm_reserve(&rm_stub.arena, &writer, (struct rm_wr *)wr, ev->id, payload);
+}
+
+__attribute__((visibility("default"))) void remora_commit(struct remora_wr *wr)
+{
+	rm_commit((struct rm_wr *)wr);
+}

@@ -1,0 +1,135 @@
+/* The stub's constructor: read the environment, create the arena, register
+ * the events of every shared object loaded so far, spawn the helper, and
+ * leave the app with no fd, no thread and no signal handler of ours. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+#include "stub.h"
+#include "rsys.h"
+
+struct rm_stub rm_stub;
+
+void rm_debug(const char *msg, long value)
+{
+	if (!rm_stub.debug)
+		return;
+	char num[24], *p = num + sizeof(num);
+	unsigned long v = value < 0 ? (unsigned long)-value : (unsigned long)value;
+	*--p = '\n';
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10));
+	if (value < 0)
+		*--p = '-';
+	*--p = ' ';
+	rsys(SYS_write, 2, msg, strlen(msg));
+	rsys(SYS_write, 2, p, num + sizeof(num) - p);
+}
+
+static void copy_env(char *dst, size_t size, const char *v)
+{
+	size_t n = v ? strnlen(v, size - 1) : 0;
+	memcpy(dst, v, n);
+	dst[n] = 0;
+}
+
+/* "16M", "1G", "65536" -> bytes; 0 when malformed. */
+static uint64_t parse_size(const char *s)
+{
+	uint64_t v = 0;
+	if (!s || !*s)
+		return 0;
+	for (; *s >= '0' && *s <= '9'; s++)
+		v = v * 10 + (uint64_t)(*s - '0');
+	switch (*s) {
+	case 'k': case 'K': v <<= 10; s++; break;
+	case 'm': case 'M': v <<= 20; s++; break;
+	case 'g': case 'G': v <<= 30; s++; break;
+	}
+	return *s ? 0 : v;
+}
+
+static void default_socket(char *dst, size_t size)
+{
+	const char *rt = getenv("XDG_RUNTIME_DIR");
+	char uid[12], *p = uid + sizeof(uid);
+	unsigned long u = (unsigned long)rsys(SYS_getuid);
+	*--p = 0;
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10));
+	const char *parts[4] = { "/tmp/remora-", p, "/remorad.sock", NULL };
+	if (rt && *rt && strlen(rt) + 20 < size) {
+		parts[0] = rt;
+		parts[1] = "/remora/remorad.sock";
+		parts[2] = NULL;
+	}
+	size_t n = 0;
+	for (int i = 0; parts[i]; i++) {
+		size_t l = strnlen(parts[i], size - 1 - n);
+		memcpy(dst + n, parts[i], l);
+		n += l;
+	}
+	dst[n] = 0;
+}
+
+static void read_params(struct rm_params *p)
+{
+	rm_params_default(p);
+	uint64_t size = parse_size(getenv("REMORA_BUFFER_SIZE"));
+	if (size) {
+		uint64_t n = size / p->chunk_size;
+		p->chunk_count = n < 2 ? 2 : n > (1u << 20) ? (1u << 20) : (uint32_t)n;
+	}
+	const char *ow = getenv("REMORA_OVERWRITE");
+	if (ow && *ow == '1')
+		p->mode = RM_MODE_OVERWRITE;
+	const char *clock = getenv("REMORA_CLOCK");
+	if (clock && !strcmp(clock, "tsc"))
+		p->clock = RM_CLOCK_TSC;
+}
+
+void rm_stub_init(void)
+{
+	if (rm_stub.state != RM_STUB_UNINIT)
+		return;
+	rm_stub.state = RM_STUB_DISABLED;
+	const char *dbg = getenv("REMORA_DEBUG");
+	rm_stub.debug = dbg && *dbg && *dbg != '0';
+	const char *off = getenv("REMORA_DISABLE");
+	if (off && *off == '1')
+		return;
+	copy_env(rm_stub.enable_patterns, sizeof(rm_stub.enable_patterns), getenv("REMORA_ENABLE"));
+	const char *sock = getenv("REMORA_SOCKET");
+	if (sock && *sock)
+		copy_env(rm_stub.socket_path, sizeof(rm_stub.socket_path), sock);
+	else
+		default_socket(rm_stub.socket_path, sizeof(rm_stub.socket_path));
+
+	struct rm_params p;
+	read_params(&p);
+	int err = rm_arena_create(&p, "remora", &rm_stub.arena);
+	if (!err)
+		err = rm_arena_producer_init(&rm_stub.arena);
+	if (err) {
+		rm_debug("remora: cannot create the arena, tracing off; errno", -err);
+		return;
+	}
+	long helper = rm_helper_spawn();
+	/* The helper has its own copy of the fd table: the app keeps none. */
+	rsys(SYS_close, rm_stub.arena.fd);
+	rm_stub.arena.fd = -1;
+	if (helper < 0) {
+		rm_stub.arena.hdr->helper_state = RM_HELPER_FAILED;
+		rm_debug("remora: cannot start the helper, tracing off; errno", helper);
+		return;
+	}
+	rm_stub.state = RM_STUB_ACTIVE;
+	rm_registry_attach_all();
+}
+
+__attribute__((constructor(101))) static void remora_constructor(void)
+{
+	rm_stub_init();
+}

@@ -1,0 +1,158 @@
+/* The event registry: each shared object hands over its `remora_events`
+ * section from a constructor; the registry writes one catalog entry per
+ * event into the arena and points the event's `enabled` at its byte in the
+ * enable table. dlclose() retires a section: its events go back to the
+ * static zero byte and the registry forgets every pointer into it.
+ *
+ * Constructors and destructors run under the dynamic loader's lock, so
+ * registrations never race each other; the fast path of other threads
+ * may run concurrently and only ever reads `id` then `enabled`. */
+#include <string.h>
+
+#include <remora/remora.h>
+
+#include "alloc.h"
+#include "catalog_write.h"
+#include "stub.h"
+
+__attribute__((visibility("default"))) const volatile uint8_t remora_off = 0;
+
+struct section {
+	struct remora_event *const *begin, *const *end;
+	uint32_t refs;
+	struct section *next;
+};
+
+static struct section *sections;
+
+static bool word_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* remora_printf: field i is named by the word just before the i-th
+ * conversion ("id=%lu path=%s" gives id and path); argN when there is none. */
+static void printf_names(const char *fmt, uint32_t nfields, char names[][RM_NAME_MAX])
+{
+	uint32_t i = 0;
+	for (const char *p = fmt; *p && i < nfields; p++) {
+		if (*p != '%')
+			continue;
+		if (p[1] == '%') {
+			p++;
+			continue;
+		}
+		const char *e = p;
+		while (e > fmt && !word_char(e[-1]))
+			e--;
+		const char *b = e;
+		while (b > fmt && word_char(b[-1]) && e - b < RM_NAME_MAX - 4)
+			b--;
+		while (b < e && b[0] >= '0' && b[0] <= '9')
+			b++; /* a name cannot start with a digit */
+		size_t n = (size_t)(e - b);
+		if (n == 0) {
+			memcpy(names[i], "arg", 3);
+			names[i][3] = (char)('0' + i / 10);
+			names[i][4] = (char)('0' + i % 10);
+			names[i][5] = 0;
+		} else {
+			memcpy(names[i], b, n);
+			names[i][n] = 0;
+		}
+		for (uint32_t j = 0; j < i; j++) /* keep names unique */
+			if (!strcmp(names[j], names[i]) && n + 3 < RM_NAME_MAX) {
+				names[i][n] = '_';
+				names[i][n + 1] = (char)('0' + i / 10);
+				names[i][n + 2] = (char)('0' + i % 10);
+				names[i][n + 3] = 0;
+			}
+		i++;
+	}
+	for (; i < nfields; i++) {
+		memcpy(names[i], "arg", 3);
+		names[i][3] = (char)('0' + i / 10);
+		names[i][4] = (char)('0' + i % 10);
+		names[i][5] = 0;
+	}
+}
+
+static void attach_event(struct remora_event *ev)
+{
+	struct rm_arena *a = &rm_stub.arena;
+	if (ev->struct_size < sizeof(struct remora_event) || ev->version != REMORA_ABI_VERSION ||
+	    ev->nfields > RM_FIELDS_MAX)
+		return;
+	char names[RM_FIELDS_MAX][RM_NAME_MAX];
+	const char *name_ptrs[RM_FIELDS_MAX];
+	uint8_t types[RM_FIELDS_MAX];
+	if (ev->format)
+		printf_names(ev->format, ev->nfields, names);
+	for (uint32_t i = 0; i < ev->nfields; i++) {
+		name_ptrs[i] = ev->format ? names[i] : ev->fields[i].name;
+		types[i] = ev->fields[i].type;
+	}
+	struct rm_event_decl d = { ev->provider, ev->name, ev->nfields, name_ptrs, types };
+	int64_t id = rm_catalog_add(a, &d);
+	if (id < 0) {
+		rm_debug("remora: event catalog full, event stays disabled; catalog size", a->event_max);
+		return;
+	}
+	if (rm_enabled_by_env(ev->provider, ev->name))
+		__atomic_store_n(&a->enable[id], 1, __ATOMIC_RELAXED);
+	ev->id = (uint32_t)id;
+	__atomic_store_n(&ev->enabled, (const volatile uint8_t *)&a->enable[id], __ATOMIC_RELEASE);
+}
+
+static void attach_section(struct section *s)
+{
+	for (struct remora_event *const *e = s->begin; e < s->end; e++)
+		if (*e)
+			attach_event(*e);
+}
+
+void rm_registry_attach_all(void)
+{
+	for (struct section *s = sections; s; s = s->next)
+		attach_section(s);
+}
+
+__attribute__((visibility("default"))) void remora_register_events(struct remora_event *const *begin, struct remora_event *const *end)
+{
+	if (!begin || begin >= end)
+		return;
+	for (struct section *s = sections; s; s = s->next)
+		if (s->begin == begin) {
+			s->refs++;
+			return;
+		}
+	struct section *s = rm_alloc(sizeof(*s));
+	if (!s)
+		return;
+	s->begin = begin;
+	s->end = end;
+	s->refs = 1;
+	s->next = sections;
+	sections = s;
+	rm_stub_init();
+	if (rm_stub.state == RM_STUB_ACTIVE)
+		attach_section(s);
+}
+
+__attribute__((visibility("default"))) void remora_unregister_events(struct remora_event *const *begin, struct remora_event *const *end)
+{
+	(void)end;
+	for (struct section **pp = &sections; *pp; pp = &(*pp)->next) {
+		struct section *s = *pp;
+		if (s->begin != begin)
+			continue;
+		if (--s->refs)
+			return;
+		for (struct remora_event *const *e = s->begin; e < s->end; e++)
+			if (*e)
+				__atomic_store_n(&(*e)->enabled, &remora_off, __ATOMIC_RELEASE);
+		*pp = s->next;
+		rm_free(s, sizeof(*s));
+		return;
+	}
+}

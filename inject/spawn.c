@@ -1,0 +1,41 @@
+/* Spawning the helper: a raw clone() with no CLONE_VM, CLONE_FILES,
+ * CLONE_SIGHAND or CLONE_THREAD, and exit signal 0. The child is a copy of
+ * the app (like fork, but no atfork handler runs and the parent never gets
+ * SIGCHLD; wait(), waitpid(-1) and waitid(P_ALL) without __WALL ignore it).
+ * Everything the child needs is prepared here, before the clone. */
+#include <string.h>
+#include <sys/prctl.h>
+
+#include "helper_main.h"
+#include "rsys.h"
+#include "stub.h"
+
+static struct rm_helper_ctx ctx;
+
+static void prepare_hello(struct rm_msg_hello *m)
+{
+	m->h = (struct rm_msg_hdr){ RM_PROTO_MAGIC, RM_PROTO_VERSION, RM_MSG_HELLO, sizeof(*m), 0 };
+	m->pid = (uint32_t)rsys(SYS_getpid);
+	m->ppid = (uint32_t)rsys(SYS_getppid);
+	m->uid = (uint32_t)rsys(SYS_getuid);
+	m->gid = (uint32_t)rsys(SYS_getgid);
+	m->arena_size = rm_stub.arena.size;
+	rsys(SYS_prctl, PR_GET_NAME, m->comm, 0, 0, 0);
+	long n = rsys(SYS_readlink, "/proc/self/exe", m->exe, sizeof(m->exe) - 1);
+	m->exe[n > 0 ? n : 0] = 0;
+}
+
+long rm_helper_spawn(void)
+{
+	ctx.arena = rm_stub.arena;
+	ctx.memfd = rm_stub.arena.fd;
+	memcpy(ctx.socket_path, rm_stub.socket_path, sizeof(ctx.socket_path));
+	long r = rm_arena_id_of(ctx.memfd, &ctx.arena_id);
+	if (r < 0)
+		return r;
+	prepare_hello(&ctx.hello);
+	long pid = rsys(SYS_clone, 0, 0, 0, 0, 0);
+	if (pid == 0)
+		rm_helper_main(&ctx);
+	return pid;
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The demo command: install what is missing, build, trace examples/hello
+# with `remora record`, and show the trace with babeltrace2.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/deps.sh
+cmake --preset default >/dev/null
+cmake --build --preset default -j "$(nproc)"
+out=$(mktemp -d /tmp/remora-demo-XXXXXX)
+./build/default/ctl/remora record -o "$out" -- ./build/default/examples/hello 3
+echo "--- babeltrace2 $out"
+babeltrace2 "$out"
