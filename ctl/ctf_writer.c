@@ -206,29 +206,20 @@ static int place(struct ctf_writer *w, const struct rm_packet *p, const struct s
 	return lane;
 }
 
-int ctf_writer_packet(struct ctf_writer *w, const struct rm_packet *p, char *err, size_t errlen)
+/* Writes one packet of `len` record bytes (len == 0: an empty packet) at
+ * the end of lane li and advances the lane; on error cuts the file back. */
+static int emit(struct ctf_writer *w, int li, const struct rm_packet *p, size_t len,
+		uint32_t records, uint64_t begin, uint64_t end, uint64_t lost, char *err,
+		size_t errlen)
 {
-	ERR_SINK(err, errlen);
-	struct scan s;
-	uint64_t begin, end;
-	bool opened;
-
-	if (p->len == 0 && p->lost == 0)
-		return 0;
-	if (scan_records(w, p, &s, err, errlen))
-		return -1;
-	int li = place(w, p, &s, &begin, &end, &opened, err, errlen);
-	if (li < 0)
-		return -1;
-	struct ctf_lane *lane = &w->lanes.v[li];
-
 	static const uint8_t zeros[8];
+	struct ctf_lane *lane = &w->lanes.v[li];
 	/* An empty packet ends with its context: a content_size at the 8-byte
 	 * boundary would make a reader decode an event header there. */
-	size_t content = s.records ? sizeof(struct ctf_packet_hdr) + s.end
-				   : offsetof(struct ctf_packet_hdr, pad);
+	size_t content = len ? sizeof(struct ctf_packet_hdr) + len
+			     : offsetof(struct ctf_packet_hdr, pad);
 	size_t total = RM_ALIGN8(content);
-	uint64_t discarded = lane->discarded + p->lost;
+	uint64_t discarded = lane->discarded + lost;
 	if (discarded < lane->discarded) /* saturate: a count, not an identity */
 		discarded = UINT64_MAX;
 	struct ctf_packet_hdr h = {
@@ -248,8 +239,8 @@ int ctf_writer_packet(struct ctf_writer *w, const struct rm_packet *p, char *err
 	memcpy(h.uuid, w->uuid, sizeof(h.uuid));
 	struct iovec iov[3] = {
 		{ .iov_base = &h, .iov_len = sizeof(h) },
-		{ .iov_base = (void *)p->data, .iov_len = s.end },
-		{ .iov_base = (void *)zeros, .iov_len = total - content },
+		{ .iov_base = (void *)p->data, .iov_len = len },
+		{ .iov_base = (void *)zeros, .iov_len = total - sizeof(h) - len },
 	};
 
 	size_t done;
@@ -259,22 +250,52 @@ int ctf_writer_packet(struct ctf_writer *w, const struct rm_packet *p, char *err
 		snprintf(err, errlen,
 			 "cannot write a packet to %s/stream_%d: %s (%zu of %zu bytes written; %s)",
 			 w->dir, li, strerror(e), done, total,
-			 opened ? "stream file removed"
-			 : cut  ? "file cut back to its last complete packet"
-				: "could not cut the file back: the last packet is incomplete");
-		if (opened)
-			ctf_lanes_drop_last(&w->lanes, w->dirfd);
+			 cut ? "file cut back to its last complete packet"
+			     : "could not cut the file back: the last packet is incomplete");
 		return -1;
 	}
 	lane->size += total;
 	lane->last_ts = end;
 	lane->discarded = discarded;
 	lane->seq++;
-	w->stats.events += s.records;
+	w->stats.events += records;
 	w->stats.packets++;
-	w->stats.discarded += p->lost;
+	w->stats.discarded += lost;
 	w->stats.bytes += total;
 	return 0;
+}
+
+int ctf_writer_packet(struct ctf_writer *w, const struct rm_packet *p, char *err, size_t errlen)
+{
+	ERR_SINK(err, errlen);
+	struct scan s;
+	uint64_t begin, end;
+	bool opened;
+
+	if (p->len == 0 && p->lost == 0)
+		return 0;
+	if (scan_records(w, p, &s, err, errlen))
+		return -1;
+	int li = place(w, p, &s, &begin, &end, &opened, err, errlen);
+	if (li < 0)
+		return -1;
+	/* babeltrace2 counts discarded events as the difference from the
+	 * previous packet, and can only say "may have discarded" for a
+	 * stream's first packet: a new lane that starts with a loss gets an
+	 * empty packet before it, so the count is reported exactly. */
+	struct ctf_writer_stats before = w->stats;
+	int r = 0;
+	if (opened && p->lost)
+		r = emit(w, li, p, 0, 0, begin, begin, 0, err, errlen);
+	if (!r)
+		r = emit(w, li, p, s.end, s.records, begin, end, p->lost, err, errlen);
+	if (r && opened) { /* nothing of this call stays on disk */
+		ctf_lanes_drop_last(&w->lanes, w->dirfd);
+		w->stats = before;
+		size_t n = strlen(err);
+		snprintf(err + n, errlen - n, "; stream file removed");
+	}
+	return r;
 }
 
 int ctf_writer_close(struct ctf_writer *w, struct ctf_writer_stats *out, char *err, size_t errlen)

@@ -158,6 +158,7 @@ void bt2_run(struct bt2 *r, const char *const *argv)
 		dup2(fileno(out), 1);
 		dup2(fileno(err), 2);
 		unsetenv("LD_PRELOAD"); /* no valgrind or sanitizer runtime in babeltrace2 */
+		setenv("TZ", "UTC", 1);  /* times print the same everywhere */
 		execv(args[0], (char *const *)args);
 		_exit(127);
 	}
