@@ -43,7 +43,7 @@ static void allow(scmp_filter_ctx ctx, const char *name, unsigned n, const struc
 static void build(scmp_filter_ctx ctx)
 {
 	static const char *const plain[] = {
-		"read", "write", "close", "connect", "sendmsg", "recvmsg", "ppoll", "poll",
+		"read", "write", "close", "connect", "sendmsg", "recvmsg", "getsockopt", "ppoll", "poll",
 		"pidfd_open", "newfstatat", "fstat", "lseek", "pread64", "getdents64", "futex",
 		"munmap", "madvise", "clock_nanosleep", "nanosleep", "clock_gettime", "getpid",
 		"gettid", "getppid", "getuid", "exit", "exit_group", "restart_syscall",
