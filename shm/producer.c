@@ -127,9 +127,11 @@ static int claim_oldest(struct rm_arena *a, uint32_t level, uint32_t slot, uint3
 
 static void count_lost(struct rm_arena *a, struct rm_writer *w, uint32_t level)
 {
-	w->lost[level]++;
+	/* w->lost counts only what the slot reports (lost[] and the next
+	 * chunk's lost_before): a drop without a slot is counted once, in the
+	 * header. */
 	if (w->slot1)
-		__atomic_store_n(&a->slots[w->slot1 - 1].lost[level], w->lost[level],
+		__atomic_store_n(&a->slots[w->slot1 - 1].lost[level], ++w->lost[level],
 				 __ATOMIC_RELAXED);
 	else
 		__atomic_fetch_add(&a->hdr->lost_noslot, 1, __ATOMIC_RELAXED);
@@ -172,10 +174,13 @@ char *rm_reserve_slow(struct rm_arena *a, struct rm_writer *w, uint32_t level, s
 
 	struct rm_slot *s = &a->slots[slot];
 	struct rm_chunk_desc *d = &a->descs[idx];
-	d->slot_gen = w->slot_gen;
-	d->seq = s->next_seq[level]++;
-	d->lost_before = w->lost[level];
-	d->claim_seq = __atomic_fetch_add(&a->hdr->claim_seq, 1, __ATOMIC_RELAXED);
+	/* Relaxed atomics: the consumer may read these (and discard them)
+	 * before our first commit orders them, (A). */
+	__atomic_store_n(&d->slot_gen, w->slot_gen, __ATOMIC_RELAXED);
+	__atomic_store_n(&d->seq, s->next_seq[level]++, __ATOMIC_RELAXED);
+	__atomic_store_n(&d->lost_before, w->lost[level], __ATOMIC_RELAXED);
+	__atomic_store_n(&d->claim_seq, __atomic_fetch_add(&a->hdr->claim_seq, 1, __ATOMIC_RELAXED),
+			 __ATOMIC_RELAXED);
 
 	char *c = a->chunks + (uint64_t)idx * a->chunk_size;
 	l->chunk = idx;

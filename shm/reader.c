@@ -17,6 +17,7 @@ struct chunk_view {
 	bool seen;         /* gen/rpos are meaningful */
 	bool broken;       /* malformed data: skip the rest of this incarnation */
 	bool first_done;   /* the first packet of this incarnation went out */
+	uint64_t scanned;  /* state word seen by the current drain's scan */
 };
 
 struct slot_view {
@@ -28,8 +29,15 @@ struct slot_view {
 	uint64_t over_seen[RM_LEVELS];
 };
 
+/* A chunk to drain, as the scan saw it. seq and slot_gen are written by
+ * the owner after its claim and ordered only by its first commit (A): they
+ * are trusted for a FULL chunk, or an OWNED one whose first record was
+ * committed when we looked (`empty` otherwise). */
 struct cand {
 	uint32_t chunk, slot, level, slot_gen;
+	uint32_t gen;      /* incarnation seen by the scan */
+	bool empty;        /* OWNED without a committed record at scan time */
+	bool skip;         /* its context's order is unknown in this drain */
 	uint64_t seq;
 };
 
@@ -267,8 +275,18 @@ static int drain_chunk(struct rm_reader *r, const struct cand *k, bool final, rm
 	struct chunk_view *v = &r->chunks[k->chunk];
 	uint64_t s = __atomic_load_n(&d->state, __ATOMIC_ACQUIRE); /* (B) */
 	uint32_t kind = RM_CS_KIND(s);
-	if ((kind != RM_CHUNK_OWNED && kind != RM_CHUNK_FULL) || RM_CS_SLOT(s) != k->slot)
+	if ((kind != RM_CHUNK_OWNED && kind != RM_CHUNK_FULL) || RM_CS_SLOT(s) != k->slot ||
+	    RM_CS_LEVEL(s) != k->level || RM_CS_GEN(s) != k->gen || k->skip)
+		return 0; /* changed since the scan, or out of order: next drain */
+	if (k->empty) {
+		/* Its seq was not readable, so it cannot be placed in order:
+		 * read it next drain. A dead owner's empty chunk is freed. */
+		const uint64_t *w0 = (const uint64_t *)(r->a->chunks + (uint64_t)k->chunk * r->a->chunk_size);
+		if (kind == RM_CHUNK_OWNED && slot_dead(r, k->slot, final) &&
+		    __atomic_load_n(w0, __ATOMIC_ACQUIRE) == 0)
+			free_chunk(r, k->chunk, s);
 		return 0;
+	}
 	if (!v->seen || v->gen != RM_CS_GEN(s)) {
 		uint32_t resume = __atomic_load_n(&d->consumed, __ATOMIC_RELAXED);
 		*v = (struct chunk_view){ .gen = RM_CS_GEN(s), .seen = true };
@@ -344,6 +362,21 @@ static int retire_slot(struct rm_reader *r, uint32_t i, rm_packet_fn fn, void *c
 	return 0;
 }
 
+/* True when a chunk still names the slot. Asked after the owner was seen
+ * dead: a dead owner claims nothing more, so a slot without chunks now
+ * stays without (the scan at the start of the drain may be stale: the
+ * owner can claim, fill and exit between that scan and its death). */
+static bool slot_has_chunks(struct rm_reader *r, uint32_t slot)
+{
+	for (uint32_t i = 0; i < r->a->chunk_count; i++) {
+		uint64_t s = __atomic_load_n(&r->a->descs[i].state, __ATOMIC_ACQUIRE); /* (B) */
+		uint32_t kind = RM_CS_KIND(s);
+		if ((kind == RM_CHUNK_OWNED || kind == RM_CHUNK_FULL) && RM_CS_SLOT(s) == slot)
+			return true;
+	}
+	return false;
+}
+
 static int cand_cmp(const void *x, const void *y)
 {
 	const struct cand *a = x, *b = y;
@@ -371,6 +404,7 @@ int rm_reader_drain(struct rm_reader *r, bool final, rm_packet_fn fn, void *ctx)
 		struct rm_chunk_desc *d = &a->descs[i];
 		uint64_t s = __atomic_load_n(&d->state, __ATOMIC_ACQUIRE); /* (B) */
 		uint32_t kind = RM_CS_KIND(s);
+		r->chunks[i].scanned = s;
 		if (kind == RM_CHUNK_CONSUMING) {
 			/* left by a consumer that died while freeing it */
 			release_chunk(r, i, RM_CS_GEN(s));
@@ -384,11 +418,42 @@ int rm_reader_drain(struct rm_reader *r, bool final, rm_packet_fn fn, void *ctx)
 			continue;
 		}
 		r->slots[slot].live++;
+		const uint64_t *w0 = (const uint64_t *)(a->chunks + (uint64_t)i * a->chunk_size);
+		bool empty = kind == RM_CHUNK_OWNED && __atomic_load_n(w0, __ATOMIC_ACQUIRE) == 0; /* (A) */
 		r->cands[n++] = (struct cand){
-			.chunk = i, .slot = slot, .level = level,
+			.chunk = i, .slot = slot, .level = level, .gen = RM_CS_GEN(s), .empty = empty,
 			.slot_gen = __atomic_load_n(&d->slot_gen, __ATOMIC_RELAXED),
 			.seq = __atomic_load_n(&d->seq, __ATOMIC_RELAXED),
 		};
+	}
+	/* The scan is no snapshot: an owner can claim, fill and seal a chunk
+	 * we had already passed, then claim one we reach later. A chunk that
+	 * appeared during the scan marks its context as unordered for this
+	 * drain. */
+	for (uint32_t i = 0; i < a->chunk_count; i++) {
+		uint64_t s = __atomic_load_n(&a->descs[i].state, __ATOMIC_ACQUIRE), s1 = r->chunks[i].scanned;
+		uint32_t kind = RM_CS_KIND(s), kind1 = RM_CS_KIND(s1);
+		if (kind != RM_CHUNK_OWNED && kind != RM_CHUNK_FULL)
+			continue;
+		if ((kind1 == RM_CHUNK_OWNED || kind1 == RM_CHUNK_FULL) && RM_CS_GEN(s) == RM_CS_GEN(s1) &&
+		    RM_CS_SLOT(s) == RM_CS_SLOT(s1) && RM_CS_LEVEL(s) == RM_CS_LEVEL(s1))
+			continue;
+		for (uint32_t j = 0; j < n; j++)
+			if (r->cands[j].slot == RM_CS_SLOT(s) && r->cands[j].level == RM_CS_LEVEL(s))
+				r->cands[j].skip = true;
+	}
+	/* A chunk seen empty that holds records now may be older than a chunk
+	 * of the same context scanned after it (the owner filled and sealed it,
+	 * then claimed the other): the order of that context is unknown in this
+	 * drain, so none of it is handed over until the next one. */
+	for (uint32_t k = 0; k < n; k++) {
+		struct cand *e = &r->cands[k];
+		const uint64_t *w0 = (const uint64_t *)(a->chunks + (uint64_t)e->chunk * a->chunk_size);
+		if (!e->empty || __atomic_load_n(w0, __ATOMIC_ACQUIRE) == 0)
+			continue;
+		for (uint32_t j = 0; j < n; j++)
+			if (r->cands[j].slot == e->slot && r->cands[j].level == e->level)
+				r->cands[j].skip = true;
 	}
 	qsort(r->cands, n, sizeof(*r->cands), cand_cmp);
 	for (uint32_t k = 0; k < n; k++) {
@@ -402,7 +467,7 @@ int rm_reader_drain(struct rm_reader *r, bool final, rm_packet_fn fn, void *ctx)
 		if ((r->slots[i].live && !final) ||
 		    __atomic_load_n(&a->slots[i].owner, __ATOMIC_ACQUIRE) == 0)
 			continue;
-		if (slot_dead(r, i, final)) {
+		if (slot_dead(r, i, final) && !slot_has_chunks(r, i)) {
 			int ret = retire_slot(r, i, fn, ctx);
 			if (ret)
 				return ret;

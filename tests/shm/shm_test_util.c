@@ -1,3 +1,5 @@
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "shm_test_util.h"
@@ -59,6 +61,105 @@ int collect(void *ctx, const struct rm_packet *p)
 			c->records++;
 		}
 		off += RM_ALIGN8(RM_REC_SIZE(r->word));
+	}
+	return 0;
+}
+
+bool test_under_valgrind(void)
+{
+	const char *v = getenv("REMORA_UNDER_VALGRIND");
+	return v && *v == '1';
+}
+
+uint64_t test_iters(uint64_t normal, uint64_t valgrind)
+{
+	return test_under_valgrind() ? valgrind : normal;
+}
+
+void tracker_init(struct tracker *t, uint32_t nwriters, uint64_t max_seq)
+{
+	memset(t, 0, sizeof(*t));
+	t->nwriters = nwriters;
+	t->max_seq = max_seq;
+	t->seen = calloc(nwriters, sizeof(*t->seen));
+	t->count = calloc(nwriters, sizeof(*t->count));
+	t->last = calloc(nwriters, sizeof(*t->last));
+	t->lost = calloc(nwriters, sizeof(*t->lost));
+	t->who = calloc(nwriters, sizeof(*t->who));
+	for (uint32_t i = 0; i < nwriters; i++)
+		t->seen[i] = calloc(max_seq / 8 + 1, 1);
+}
+
+void tracker_free(struct tracker *t)
+{
+	for (uint32_t i = 0; i < t->nwriters; i++)
+		free(t->seen[i]);
+	free(t->seen);
+	free(t->count);
+	free(t->last);
+	free(t->lost);
+	free(t->who);
+	memset(t, 0, sizeof(*t));
+}
+
+bool tracker_has(const struct tracker *t, uint32_t w, uint64_t seq)
+{
+	return seq < t->max_seq && (t->seen[w][seq / 8] >> (seq % 8) & 1);
+}
+
+uint64_t tracker_missing(const struct tracker *t, uint32_t w, uint64_t below)
+{
+	uint64_t n = 0;
+	for (uint64_t s = 0; s < below && s < t->max_seq; s++)
+		n += !tracker_has(t, w, s);
+	return n;
+}
+
+int track(void *ctx, const struct rm_packet *p)
+{
+	struct tracker *t = ctx;
+	t->packets++;
+	if (p->corrupt)
+		t->corrupt_packets++;
+	if (p->lost) {
+		t->lost_total += p->lost;
+		uint32_t key = t->by_tid ? p->tid : p->pid, i;
+		for (i = 0; i < t->nwriters && t->who[i] != key; i++)
+			;
+		if (i < t->nwriters && key)
+			t->lost[i] += p->lost;
+		else {
+			t->lost_unknown += p->lost;
+			if (getenv("TRACK_DEBUG")) fprintf(stderr, "unknown lost %lu pid %u tid %u slot %u level %u len %zu\n", (unsigned long)p->lost, p->pid, p->tid, p->slot, p->level, p->len);
+		}
+		if (!p->len)
+			t->empty_lost_packets++;
+	}
+	size_t off = 0;
+	while (off + RM_RECORD_HDR <= p->len) {
+		const struct rm_record *r = (const void *)(p->data + off);
+		struct test_payload tp;
+		uint32_t size = RM_REC_SIZE(r->word);
+		if (size != RM_RECORD_HDR + sizeof(tp) || size > p->len - off) {
+			t->bad++;
+			break;
+		}
+		memcpy(&tp, r->payload, sizeof(tp));
+		if (tp.writer >= t->nwriters || tp.seq >= t->max_seq ||
+		    tp.check != test_check(tp.seq, tp.writer)) {
+			t->bad++;
+		} else if (tracker_has(t, tp.writer, tp.seq)) {
+			t->dup++;
+		} else {
+			t->seen[tp.writer][tp.seq / 8] |= (uint8_t)(1u << (tp.seq % 8));
+			if (tp.seq + 1 <= t->last[tp.writer])
+				t->order++;
+			else
+				t->last[tp.writer] = tp.seq + 1;
+			t->count[tp.writer]++;
+			t->records++;
+		}
+		off += RM_ALIGN8(size);
 	}
 	return 0;
 }

@@ -40,4 +40,34 @@ struct collector {
 };
 int collect(void *ctx, const struct rm_packet *p);
 
+/* Iteration counts: `normal`, or `valgrind` when REMORA_UNDER_VALGRIND=1. */
+bool test_under_valgrind(void);
+uint64_t test_iters(uint64_t normal, uint64_t valgrind);
+
+/* A stricter collector for concurrent and killed producers: a bitmap of the
+ * sequence numbers received per writer (exactly once, intact), an order
+ * check per writer, and the lost counts of packets attributed to writers by
+ * the packet's pid or tid (first match in who[]). */
+struct tracker {
+	uint32_t nwriters;
+	uint64_t max_seq;      /* seqs >= max_seq count as bad */
+	uint8_t **seen;        /* [writer][seq / 8] */
+	uint64_t *count;       /* records received per writer */
+	uint64_t *last;        /* last seq + 1 received per writer (0: none) */
+	uint64_t *lost;        /* lost reported per writer */
+	uint32_t *who;         /* pid or tid of each writer, 0 when unknown */
+	bool by_tid;           /* who[] holds tids instead of pids */
+	uint64_t records, bad, dup, order, lost_total, lost_unknown, corrupt_packets, packets;
+	uint64_t empty_lost_packets;
+};
+void tracker_init(struct tracker *t, uint32_t nwriters, uint64_t max_seq);
+void tracker_free(struct tracker *t);
+int track(void *ctx, const struct rm_packet *p);
+bool tracker_has(const struct tracker *t, uint32_t writer, uint64_t seq);
+/* Seqs below `below` that writer w never delivered. */
+uint64_t tracker_missing(const struct tracker *t, uint32_t w, uint64_t below);
+
+/* Runs the drain and fails the test on a nonzero return. */
+#define DRAIN(r, final, fn, ctx) assert_int_equal(rm_reader_drain((r), (final), (fn), (ctx)), 0)
+
 #endif
