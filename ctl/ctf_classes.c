@@ -103,10 +103,13 @@ enum ctf_class_add ctf_classes_add(struct ctf_classes *c, const struct rm_event_
 	if (old) {
 		if (same_name(old, e) && same_layout(old, e))
 			return CTF_CLASS_KNOWN;
-		snprintf(err, errlen, "event id %u is already declared as %s:%s with %s; refusing %s:%s",
-			 e->id, old->provider, old->name,
-			 same_name(old, e) ? "another field layout" : "that name", e->provider,
-			 e->name);
+		if (same_name(old, e))
+			snprintf(err, errlen,
+				 "event id %u is already declared as %s:%s with another field layout",
+				 e->id, old->provider, old->name);
+		else
+			snprintf(err, errlen, "event id %u is already declared as %s:%s, not %s:%s",
+				 e->id, old->provider, old->name, e->provider, e->name);
 		return CTF_CLASS_REFUSED;
 	}
 	/* The same name under a second id is fine (two DSOs may declare the same
