@@ -27,7 +27,10 @@ const char *rm_libremora_path(void)
 	static const char *const rel[] = { "/../inject/libremora.so." REMORA_SOVERSION,
 					   "/../" REMORA_LIBDIR "/libremora.so." REMORA_SOVERSION };
 	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
-		snprintf(path, sizeof(path), "%s%s", exe, rel[i]);
+		if (strlen(exe) + strlen(rel[i]) >= sizeof(path))
+			continue;
+		strcpy(path, exe);
+		strcat(path, rel[i]);
 		char *real = realpath(path, NULL);
 		if (real) {
 			snprintf(path, sizeof(path), "%s", real);

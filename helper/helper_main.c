@@ -5,7 +5,9 @@
  * process of the tree has exited or exec'd. Raw syscalls and the stub
  * allocator only: another app thread may have held a libc lock at clone
  * time. */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <linux/un.h>
 #include <poll.h>
@@ -261,6 +263,7 @@ void rm_helper_main(struct rm_helper_ctx *c)
 	if (err) {
 		set_state(&h, RM_HELPER_FAILED);
 		rsys(SYS_exit_group, 1);
+		__builtin_unreachable();
 	}
 	__atomic_store_n(&h.a->hdr->helper_pid, c->hello.helper_pid, __ATOMIC_RELEASE);
 	set_state(&h, RM_HELPER_WAITING);
@@ -282,4 +285,5 @@ void rm_helper_main(struct rm_helper_ctx *c)
 	}
 	say_goodbye(&h);
 	rsys(SYS_exit_group, 0);
+	__builtin_unreachable();
 }
