@@ -16,8 +16,10 @@
  *   (A) record commit: producer release-stores rm_record.word after the
  *       timestamp and payload; the reader acquire-loads it.
  *   (B) chunk state: producer CAS FREE->OWNED, release-store OWNED->FULL;
- *       consumer acquire-loads, CAS FULL/OWNED->CONSUMING, release-stores
- *       CONSUMING->FREE after zeroing the chunk.
+ *       consumer acquire-loads, CAS FULL->CONSUMING before reading a sealed
+ *       chunk (and OWNED->CONSUMING for a dead owner's chunk), release-
+ *       stores CONSUMING->FREE after zeroing the chunk. Overwrite mode: a
+ *       producer CAS FULL->RECLAIMING, zeroes, release-stores OWNED.
  *   (C) catalog entry: producer release-stores state=COMMITTED after the
  *       body; reader acquire-loads state, then copies and validates.
  *   (D) slot/pid claim: CAS 0->owner; the owner's other fields are written
@@ -26,6 +28,12 @@
  *   (E) released: consumer release-increments after a FREE store; producers
  *       acquire-load it to decide whether a new scan for a free chunk can
  *       succeed.
+ *   (F) consumed: after copying from an OWNED chunk (which its owner may
+ *       seal and a reclaimer take meanwhile), the consumer CASes it from
+ *       the value it last saw to the new offset, and hands the copy over
+ *       only if that succeeds; a reclaimer exchanges it for
+ *       RM_CONSUMED_RECLAIMED | new generation, counts as overwritten only
+ *       the records from the old offset on, and zeroes the chunk after.
  */
 #ifndef REMORA_SHM_LAYOUT_H
 #define REMORA_SHM_LAYOUT_H
@@ -156,13 +164,15 @@ enum rm_chunk_kind {
 	((uint64_t)(kind) | (uint64_t)(level) << 8 | (uint64_t)((slot) & 0xffffff) << 16 |   \
 	 (uint64_t)((gen) & 0xffffff) << 40)
 #define RM_SLOT_MAX_LIMIT 0xffffffu
+#define RM_CONSUMED_RECLAIMED 0x80000000u /* flag in rm_chunk_desc.consumed, (F) */
 
 struct rm_chunk_desc {
 	uint64_t state;        /* (B) */
 	/* Written by the owner after the claim, before its first commit; read
 	 * by the consumer only after it saw a committed record (A). */
 	uint32_t slot_gen;
-	uint32_t consumed;     /* consumer: bytes already read (resume after a restart) */
+	uint32_t consumed;     /* consumer: bytes already read (resume after a restart);
+				* RM_CONSUMED_RECLAIMED | gen after a reclaim, (F) */
 	uint64_t seq;          /* per (slot, level) chunk sequence number */
 	uint64_t lost_before;  /* slot->lost[level] when the chunk was claimed */
 	uint64_t claim_seq;    /* global claim order (overwrite mode: oldest first) */

@@ -54,12 +54,13 @@ static void seal(struct rm_arena *a, struct rm_level *l)
 	l->pos = l->end = NULL;
 }
 
-/* Counts the committed records of a chunk this thread is about to reuse. */
-static uint64_t count_records(const struct rm_arena *a, uint32_t idx)
+/* Counts the committed records from `off` on in a chunk this thread is
+ * about to reuse. */
+static uint64_t count_records(const struct rm_arena *a, uint32_t idx, uint32_t off)
 {
 	const char *c = a->chunks + (uint64_t)idx * a->chunk_size;
 	uint64_t n = 0;
-	for (uint32_t off = 0; off + RM_RECORD_HDR <= a->chunk_size; n++) {
+	for (; off + RM_RECORD_HDR <= a->chunk_size; n++) {
 		uint32_t size = RM_REC_SIZE(((const struct rm_record *)(c + off))->word);
 		if (size < RM_RECORD_HDR || size > a->chunk_size - off)
 			break;
@@ -111,12 +112,16 @@ static int claim_oldest(struct rm_arena *a, uint32_t level, uint32_t slot, uint3
 						 false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 			continue;
 		uint32_t old_slot = RM_CS_SLOT(best_state), old_level = RM_CS_LEVEL(best_state);
-		uint64_t n = count_records(a, best);
+		/* What the consumer already handed over is not overwritten, (F). */
+		uint32_t from = __atomic_exchange_n(&d->consumed, RM_CONSUMED_RECLAIMED | (gen & 0xffffff),
+						    __ATOMIC_ACQ_REL);
+		if ((from & RM_CONSUMED_RECLAIMED) || from % 8 || from > a->chunk_size)
+			from = 0;
+		uint64_t n = count_records(a, best, from);
 		if (old_slot < a->slot_max && old_level < RM_LEVELS)
 			__atomic_fetch_add(&a->slots[old_slot].overwritten[old_level], n,
 					   __ATOMIC_RELAXED);
 		memset(a->chunks + (uint64_t)best * a->chunk_size, 0, a->chunk_size);
-		__atomic_store_n(&d->consumed, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&d->state, RM_CS_MAKE(RM_CHUNK_OWNED, level, slot, gen),
 				 __ATOMIC_RELEASE);
 		*out = best;

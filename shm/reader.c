@@ -18,6 +18,7 @@ struct chunk_view {
 	bool broken;       /* malformed data: skip the rest of this incarnation */
 	bool first_done;   /* the first packet of this incarnation went out */
 	uint64_t scanned;  /* state word seen by the current drain's scan */
+	uint32_t cvalue;   /* desc->consumed as we last saw or set it, (F) */
 };
 
 struct slot_view {
@@ -287,9 +288,18 @@ static int drain_chunk(struct rm_reader *r, const struct cand *k, bool final, rm
 			free_chunk(r, k->chunk, s);
 		return 0;
 	}
+	/* A sealed chunk is taken first, so no reclaimer (overwrite mode)
+	 * can zero it while we read it, (B). */
+	bool held = kind == RM_CHUNK_FULL;
+	if (held) {
+		uint64_t consuming = RM_CS_MAKE(RM_CHUNK_CONSUMING, 0, 0, RM_CS_GEN(s));
+		if (!__atomic_compare_exchange_n(&d->state, &s, consuming, false, __ATOMIC_ACQ_REL,
+						 __ATOMIC_ACQUIRE))
+			return 0; /* reclaimed under us: it is counted there */
+	}
 	if (!v->seen || v->gen != RM_CS_GEN(s)) {
-		uint32_t resume = __atomic_load_n(&d->consumed, __ATOMIC_RELAXED);
-		*v = (struct chunk_view){ .gen = RM_CS_GEN(s), .seen = true };
+		uint32_t resume = __atomic_load_n(&d->consumed, __ATOMIC_ACQUIRE);
+		*v = (struct chunk_view){ .gen = RM_CS_GEN(s), .seen = true, .cvalue = resume };
 		v->rpos = (resume % 8 == 0 && resume <= r->a->chunk_size) ? resume : 0;
 		v->first_done = v->rpos != 0;
 	}
@@ -303,9 +313,15 @@ static int drain_chunk(struct rm_reader *r, const struct cand *k, bool final, rm
 	bool bad = false;
 	size_t len = v->broken ? 0 : copy_records(r, c, &pos, &nrec, &ts_begin, &ts_end, &bad);
 
-	/* A reclaim (overwrite mode) between our reads makes the copy stale. */
-	uint64_t s2 = __atomic_load_n(&d->state, __ATOMIC_ACQUIRE);
-	if (RM_CS_GEN(s2) != RM_CS_GEN(s)) {
+	/* An OWNED chunk can be sealed and reclaimed (overwrite mode) while we
+	 * copy it. Publishing how far we read decides who counts the records,
+	 * (F): if our CAS lands first the reclaimer counts only what follows,
+	 * and it zeroes the chunk only after our copy; if its exchange lands
+	 * first, the records are counted as overwritten and the copy is
+	 * dropped. */
+	if (!held && (len || bad) &&
+	    !__atomic_compare_exchange_n(&d->consumed, &v->cvalue, pos, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE)) {
 		v->seen = false;
 		return 0;
 	}
@@ -319,8 +335,9 @@ static int drain_chunk(struct rm_reader *r, const struct cand *k, bool final, rm
 			p.lost = lost_delta(r, k->slot, k->level,
 					    __atomic_load_n(&d->lost_before, __ATOMIC_RELAXED));
 		v->first_done = v->first_done || nrec;
-		v->rpos = pos;
-		__atomic_store_n(&d->consumed, pos, __ATOMIC_RELAXED);
+		v->rpos = v->cvalue = pos;
+		if (held)
+			__atomic_store_n(&d->consumed, pos, __ATOMIC_RELAXED);
 		if (bad) {
 			v->broken = true;
 			r->st.corrupt++;
@@ -328,10 +345,15 @@ static int drain_chunk(struct rm_reader *r, const struct cand *k, bool final, rm
 		r->st.records += nrec;
 		r->st.packets++;
 		int ret = len || p.lost ? fn(ctx, &p) : 0;
-		if (ret)
+		if (ret) {
+			if (held)
+				release_chunk(r, k->chunk, RM_CS_GEN(s));
 			return ret;
+		}
 	}
-	if (kind == RM_CHUNK_FULL || dead)
+	if (held)
+		release_chunk(r, k->chunk, RM_CS_GEN(s));
+	else if (dead)
 		free_chunk(r, k->chunk, s);
 	return 0;
 }

@@ -85,6 +85,7 @@ void tracker_init(struct tracker *t, uint32_t nwriters, uint64_t max_seq)
 	t->count = calloc(nwriters, sizeof(*t->count));
 	t->last = calloc(nwriters, sizeof(*t->last));
 	t->lost = calloc(nwriters, sizeof(*t->lost));
+	t->order_w = calloc(nwriters, sizeof(*t->order_w));
 	t->who = calloc(nwriters, sizeof(*t->who));
 	for (uint32_t i = 0; i < nwriters; i++)
 		t->seen[i] = calloc(max_seq / 8 + 1, 1);
@@ -98,6 +99,7 @@ void tracker_free(struct tracker *t)
 	free(t->count);
 	free(t->last);
 	free(t->lost);
+	free(t->order_w);
 	free(t->who);
 	memset(t, 0, sizeof(*t));
 }
@@ -152,8 +154,10 @@ int track(void *ctx, const struct rm_packet *p)
 			t->dup++;
 		} else {
 			t->seen[tp.writer][tp.seq / 8] |= (uint8_t)(1u << (tp.seq % 8));
-			if (tp.seq + 1 <= t->last[tp.writer])
+			if (tp.seq + 1 <= t->last[tp.writer]) {
 				t->order++;
+				t->order_w[tp.writer]++;
+			}
 			else
 				t->last[tp.writer] = tp.seq + 1;
 			t->count[tp.writer]++;

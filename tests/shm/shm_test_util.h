@@ -55,6 +55,7 @@ struct tracker {
 	uint64_t *count;       /* records received per writer */
 	uint64_t *last;        /* last seq + 1 received per writer (0: none) */
 	uint64_t *lost;        /* lost reported per writer */
+	uint64_t *order_w;     /* order errors per writer */
 	uint32_t *who;         /* pid or tid of each writer, 0 when unknown */
 	bool by_tid;           /* who[] holds tids instead of pids */
 	uint64_t records, bad, dup, order, lost_total, lost_unknown, corrupt_packets, packets;
