@@ -108,7 +108,11 @@ static void test_signal_handlers_nest(void **state)
 	}
 	assert_int_equal(dropped + hdropped[1] + hdropped[2], t->lost_total + rm_reader_lost_global(r));
 	assert_true(hseq[1] > 0 && hseq[2] > 0);
-	assert_true(lt.nested_records > 0); /* some handlers did interrupt a record */
+	/* some handlers did interrupt a record; valgrind delivers signals only
+	 * between its translated blocks and serialises threads, so there the
+	 * handlers run but seldom land inside reserve..commit */
+	if (!test_under_valgrind())
+		assert_true(lt.nested_records > 0);
 	tracker_free(t);
 	rm_reader_free(r);
 	rm_arena_unmap(&arena);
