@@ -13,6 +13,19 @@
  * share one file. The producing pid/tid/level travel in each packet's
  * context instead.
  *
+ * Reading notes (babeltrace2 2.0):
+ *  - event.header.rec_size is declared mapped to the clock: babeltrace2
+ *    warns on stderr about any header integer without a role; the 64-bit
+ *    timestamp right after it sets the event time (see ctf_metadata.c).
+ *  - events_discarded is cumulative per lane; babeltrace2 prints
+ *    "WARNING: Tracer discarded N events between [t1] and [t2] in trace
+ *    ..." on stderr for each increase. A lane whose first packet carries a
+ *    loss starts with an empty packet, so the count is exact, not "may
+ *    have discarded".
+ *  - Field names are written with a leading '_' (as LTTng does) and shown
+ *    without it; a BYTES field x is shown as `_x_len = n, x = [ ... ]`.
+ *  - Files: `metadata`, `stream_<n>`; `.metadata.tmp` only during a rewrite.
+ *
  * One writer per trace; not thread-safe; no global state. Every function
  * that can fail returns nonzero and writes one line into err (when err is
  * not NULL), saying what failed, on which file, and what was kept. */

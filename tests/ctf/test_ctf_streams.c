@@ -88,9 +88,13 @@ static void test_overlapping_threads_get_separate_lanes(void **state)
 	/* tid, first ts, in delivery order; each packet spans 90 ns; lanes by
 	 * best fit (the lane that ended last, not after the packet begins):
 	 * 1:[0,90]->L0  2:[50,140]->L1  3:[120,210]->L0  1:[200,290]->L1
-	 * 2:[250,340]->L0  4:[100,190]->L2 (late: older than every lane) */
+	 * 2:[250,340]->L0  4:[100,190]->L2 (late: older than every lane)
+	 * 5:[350,440]->L0 (all fit; L0 ended last)  6:[295,385]->L1
+	 * 7:[200,290]->L2: it fits only because 5 did not take L2 (worst fit
+	 * would have, and 7 would need a fourth lane) */
 	static const struct { uint32_t tid; uint64_t ts; } order[] = {
 		{ 1, 0 }, { 2, 50 }, { 3, 120 }, { 1, 200 }, { 2, 250 }, { 4, 100 },
+		{ 5, 350 }, { 6, 295 }, { 7, 200 },
 	};
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		struct tpkt k;
@@ -100,11 +104,11 @@ static void test_overlapping_threads_get_separate_lanes(void **state)
 	}
 	struct ctf_writer_stats st = tw_close(w);
 	assert_int_equal(st.streams, 3);
-	assert_int_equal(st.packets, 6);
-	assert_int_equal(st.events, 60);
+	assert_int_equal(st.packets, 9);
+	assert_int_equal(st.events, 90);
 
 	char *out = run_cycles(dir);
-	assert_int_equal(check_order_and_owners(out), 60);
+	assert_int_equal(check_order_and_owners(out), 90);
 	free(out);
 	tdir_free(dir);
 }
