@@ -121,7 +121,11 @@ static int claim_oldest(struct rm_arena *a, uint32_t level, uint32_t slot, uint3
 		if (old_slot < a->slot_max && old_level < RM_LEVELS)
 			__atomic_fetch_add(&a->slots[old_slot].overwritten[old_level], n,
 					   __ATOMIC_RELAXED);
-		memset(a->chunks + (uint64_t)best * a->chunk_size, 0, a->chunk_size);
+		/* zeroed with relaxed 8-byte stores: the consumer may be copying
+		 * it (it then drops the copy, (F)) */
+		uint64_t *z = (uint64_t *)(a->chunks + (uint64_t)best * a->chunk_size);
+		for (uint32_t k = 0; k < a->chunk_size / 8; k++)
+			__atomic_store_n(&z[k], 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&d->state, RM_CS_MAKE(RM_CHUNK_OWNED, level, slot, gen),
 				 __ATOMIC_RELEASE);
 		*out = best;
@@ -182,7 +186,9 @@ char *rm_reserve_slow(struct rm_arena *a, struct rm_writer *w, uint32_t level, s
 	/* Relaxed atomics: the consumer may read these (and discard them)
 	 * before our first commit orders them, (A). */
 	__atomic_store_n(&d->slot_gen, w->slot_gen, __ATOMIC_RELAXED);
-	__atomic_store_n(&d->seq, s->next_seq[level]++, __ATOMIC_RELAXED);
+	uint64_t seq = __atomic_load_n(&s->next_seq[level], __ATOMIC_RELAXED);
+	__atomic_store_n(&s->next_seq[level], seq + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&d->seq, seq, __ATOMIC_RELAXED);
 	__atomic_store_n(&d->lost_before, w->lost[level], __ATOMIC_RELAXED);
 	__atomic_store_n(&d->claim_seq, __atomic_fetch_add(&a->hdr->claim_seq, 1, __ATOMIC_RELAXED),
 			 __ATOMIC_RELAXED);

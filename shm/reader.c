@@ -218,7 +218,13 @@ static size_t copy_records(struct rm_reader *r, const char *c, uint32_t *pos, ui
 			break;
 		}
 		uint32_t asz = RM_ALIGN8(size);
-		memcpy(r->buf + out, c + off, size);
+		/* 8-byte relaxed loads, not memcpy: a reclaimer may zero an
+		 * OWNED chunk we copy (overwrite mode); (F) then drops the copy,
+		 * and the race stays defined (and TSan-clean). */
+		for (uint32_t i = 0; i < asz; i += 8) {
+			uint64_t v = __atomic_load_n((const uint64_t *)(c + off + i), __ATOMIC_RELAXED);
+			memcpy(r->buf + out + i, &v, 8);
+		}
 		memset(r->buf + out + size, 0, asz - size);
 		struct rm_record *rec = (struct rm_record *)(r->buf + out);
 		const struct rm_event_info *e = rm_reader_event(r, id);
@@ -373,9 +379,13 @@ static int retire_slot(struct rm_reader *r, uint32_t i, rm_packet_fn fn, void *c
 				return ret;
 		}
 	}
-	memset(s->lost, 0, sizeof(s->lost));
-	memset(s->overwritten, 0, sizeof(s->overwritten));
-	memset(s->next_seq, 0, sizeof(s->next_seq));
+	/* relaxed atomics: the dead owner's last stores are ordered only by
+	 * its death, which /proc told us about */
+	for (uint32_t l = 0; l < RM_LEVELS; l++) {
+		__atomic_store_n(&s->lost[l], 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&s->overwritten[l], 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&s->next_seq[l], 0, __ATOMIC_RELAXED);
+	}
 	__atomic_store_n(&s->gen, s->gen + 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&s->owner, 0, __ATOMIC_RELEASE);
 	__atomic_fetch_add(&r->a->hdr->released, 1, __ATOMIC_RELEASE);

@@ -161,6 +161,16 @@ static void concurrent(uint32_t mode)
 static void test_overwrite_concurrent_consumer(void **state)
 {
 	(void)state;
+#ifdef __SANITIZE_THREAD__
+	/* Not under TSan: the consumer reads an OWNED chunk optimistically
+	 * while its owner may seal it and another producer reclaim and rewrite
+	 * it (overwrite mode); the copy is then dropped by the consumed
+	 * handshake, (F) in layout.h. That is a seqlock: the reads and the
+	 * later plain writes are concurrent by design, and TSan cannot model
+	 * a read that is validated afterwards. The single-threaded overwrite
+	 * tests above and the discard test below do run under TSan. */
+	skip();
+#endif
 	concurrent(RM_MODE_OVERWRITE);
 }
 
