@@ -5,7 +5,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Verbs, one file each (ctl/verb_<name>.c). Weak: a verb not built yet is
+ * NULL and reported as unavailable. */
 int rm_cmd_record(int argc, char **argv);
+__attribute__((weak)) int rm_cmd_view(int argc, char **argv);
+__attribute__((weak)) int rm_cmd_create(int argc, char **argv);
+__attribute__((weak)) int rm_cmd_enable_event(int argc, char **argv);
+__attribute__((weak)) int rm_cmd_disable_event(int argc, char **argv);
+__attribute__((weak)) int rm_cmd_start(int argc, char **argv);
+__attribute__((weak)) int rm_cmd_stop(int argc, char **argv);
+__attribute__((weak)) int rm_cmd_destroy(int argc, char **argv);
+__attribute__((weak)) int rm_cmd_list(int argc, char **argv);
+__attribute__((weak)) int rm_cmd_status(int argc, char **argv);
 
 /* Where libremora.so is: $REMORA_LIB, else next to this program (build
  * tree or install prefix). NULL when not found. */

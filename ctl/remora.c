@@ -1,17 +1,35 @@
-/* The remora command line: one verb per file, dispatched here. */
+/* The remora command line: one verb per file (ctl/verb_*.c), dispatched
+ * here. A verb whose file is not built yet is reported as unavailable. */
 #include <stdio.h>
 #include <string.h>
 
 #include "ctl.h"
 
+struct verb {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *usage;
+};
+
+static const struct verb verbs[] = {
+	{ "record", rm_cmd_record,
+	  "record [-o DIR] [-e PATTERN]... [--overwrite] [--buffer-size SIZE] -- CMD [ARG...]" },
+	{ "view", rm_cmd_view, "view DIR" },
+	{ "create", rm_cmd_create, "create NAME [-o DIR] [--overwrite]" },
+	{ "enable-event", rm_cmd_enable_event, "enable-event [-s NAME] PATTERN" },
+	{ "disable-event", rm_cmd_disable_event, "disable-event [-s NAME] PATTERN" },
+	{ "start", rm_cmd_start, "start [NAME]" },
+	{ "stop", rm_cmd_stop, "stop [NAME]" },
+	{ "destroy", rm_cmd_destroy, "destroy [NAME]" },
+	{ "list", rm_cmd_list, "list" },
+	{ "status", rm_cmd_status, "status" },
+};
+
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: remora <command> [options]\n"
-		   "  record [-o DIR] [-e PATTERN]... [--overwrite] [--buffer-size SIZE] -- CMD [ARG...]\n"
-		   "         run CMD traced and write a CTF trace (read it with babeltrace2 DIR)\n"
-		   "  help   this text\n"
-		   "Not yet available: view, create, enable-event, disable-event, start, stop, destroy,\n"
-		   "list, status (see README.md).\n");
+	fprintf(f, "usage: remora <command> [options]   (remora <command> --help for details)\n");
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		fprintf(f, "  %s%s\n", verbs[i].usage, verbs[i].run ? "" : "   (not available yet)");
 }
 
 int main(int argc, char **argv)
@@ -20,14 +38,21 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	const char *verb = argv[1];
-	if (!strcmp(verb, "record"))
-		return rm_cmd_record(argc - 1, argv + 1);
-	if (!strcmp(verb, "help") || !strcmp(verb, "--help") || !strcmp(verb, "-h")) {
+	const char *name = argv[1];
+	if (!strcmp(name, "help") || !strcmp(name, "--help") || !strcmp(name, "-h")) {
 		usage(stdout);
 		return 0;
 	}
-	fprintf(stderr, "remora: unknown command '%s'\n", verb);
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		if (strcmp(name, verbs[i].name))
+			continue;
+		if (!verbs[i].run) {
+			fprintf(stderr, "remora: '%s' is not available in this build yet\n", name);
+			return 2;
+		}
+		return verbs[i].run(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "remora: unknown command '%s'\n", name);
 	usage(stderr);
 	return 2;
 }
