@@ -1,207 +1,115 @@
-/* remora's public API.
+/* remora's public API (C; GNU C11 with gcc or clang).
  *
  *   REMORA_EVENT(myapp, request, (uint64_t, id), (uint32_t, len), (const char *, path));
  *   remora_trace(myapp, request, id, len, path);
  *   remora_printf(myapp, note, "id=%lu path=%s", id, path);
  *   if (remora_enabled(myapp, request)) { ... }
  *
- * A disabled event costs one load of a byte and a branch predicted not
- * taken; no argument is evaluated. Arguments of remora_trace() pass through
- * a typed inline function, and a mismatched pointer/integer is an error
- * whatever the user's warning flags: integer fields take any integer type,
- * float and double fields any arithmetic type, string fields only char
- * pointers, byte fields only remora_bytes. remora_printf() arguments are
- * checked against the format; each conversion becomes a field named by the
- * word before it ("id=%lu path=%s" gives id and path), typed from the
- * argument. A NULL string is recorded as "".
+ * REMORA_EVENT(provider, name, (type, field)...) declares an event with 0 to
+ * 16 fields, at file scope, in a header or a .c file; any number of
+ * translation units and shared objects may include it (put it under the
+ * header's include guard). Provider and field names are at most 31
+ * characters, event names 63.
  *
- * Payload encoding (what the consumer decodes): fields packed in order, no
- * padding, native little-endian; bool one byte 0/1; strings with their NUL;
- * remora_bytes a uint32_t length then the bytes. */
+ * Field types: bool; char, signed/unsigned char, short, int, long, long
+ * long and their unsigned variants, so every intN_t/uintN_t, size_t,
+ * ssize_t, ptrdiff_t, pid_t and enums; float and double; strings (char *,
+ * const char *); byte sequences (remora_bytes, passed as
+ * remora_bytes_of(ptr, len)); addresses (void *, const void *, recorded as
+ * an unsigned integer of pointer size). Anything else is a compile error.
+ *
+ * remora_trace(provider, name, args...) takes one argument per field, and
+ * these are compile errors whatever the warning flags (even -w):
+ *   - a wrong number of arguments;
+ *   - an integer or bool field given anything but an integer (a float, a
+ *     pointer: write `p != NULL` for a bool);
+ *   - a float or double field given anything but an integer or floating
+ *     value;
+ *   - a string field given anything but char *, const char * or a void
+ *     pointer (NULL; a NULL string is recorded as "");
+ *   - a byte-sequence field given anything but a remora_bytes;
+ *   - an address field given anything but a pointer.
+ * Integers convert to the field's type as in an assignment (a uint64_t
+ * value in a uint32_t field keeps its low 32 bits; -Wconversion says so).
+ *
+ * remora_printf(provider, name, "literal format", args...) records one
+ * field per argument, named by the word just before its conversion
+ * ("id=%lu path=%s" gives id and path) and typed by the argument's own
+ * type (any type above; %s records a string). The compiler checks the
+ * arguments against the format, as errors (unless -w). Avoid `*` widths:
+ * they are arguments too, and become fields.
+ *
+ * A disabled event costs one load of the `enabled` pointer, one load of
+ * the byte it points to and a branch predicted not taken; no argument is
+ * evaluated. An enabled event evaluates each argument once, in order. The
+ * payload encoding is in <remora/encode.h>. */
 #ifndef REMORA_REMORA_H
 #define REMORA_REMORA_H
 
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
+#include <remora/abi.h>
+#include <remora/encode.h>
+#include <remora/pp.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+/* ---- registration: each shared object's `remora_events` section ---- */
 
-#define REMORA_ABI_VERSION 1
-
-enum remora_type {
-	REMORA_T_U8 = 1, REMORA_T_U16, REMORA_T_U32, REMORA_T_U64,
-	REMORA_T_S8, REMORA_T_S16, REMORA_T_S32, REMORA_T_S64,
-	REMORA_T_BOOL, REMORA_T_F32, REMORA_T_F64, REMORA_T_STRING, REMORA_T_BYTES,
-};
-
-struct remora_field {
-	const char *name; /* NULL for remora_printf: the stub reads names from the format */
-	uint8_t type;     /* enum remora_type */
-};
-
-/* One per declared event (per translation unit). The stub writes `id` and
- * then `enabled`; everything else is constant. */
-struct remora_event {
-	uint32_t struct_size;
-	uint32_t version;
-	const volatile uint8_t *enabled;
-	uint32_t id;
-	uint32_t nfields;
-	const char *provider;
-	const char *name;
-	const struct remora_field *fields;
-	const char *format;
-	void *stub_private;
-};
-
-typedef struct {
-	const void *data;
-	uint32_t len;
-} remora_bytes;
-
-static inline remora_bytes remora_bytes_of(const void *data, size_t len)
-{
-	remora_bytes b = { data, (uint32_t)len };
-	return b;
-}
-
-struct remora_wr {
-	void *opaque[4];
-};
-
-/* The stub's entry points (libremora.so). */
-extern const volatile uint8_t remora_off;
-unsigned char *remora_reserve(struct remora_event *ev, size_t payload, struct remora_wr *wr);
-void remora_commit(struct remora_wr *wr);
-void remora_register_events(struct remora_event *const *begin, struct remora_event *const *end);
-void remora_unregister_events(struct remora_event *const *begin, struct remora_event *const *end);
-
-/* Each shared object's events sit in its own `remora_events` section; every
- * translation unit registers it (the stub counts references by `begin`). */
 extern struct remora_event *const __start_remora_events[] __attribute__((weak, visibility("hidden")));
 extern struct remora_event *const __stop_remora_events[] __attribute__((weak, visibility("hidden")));
 
-__attribute__((constructor, unused)) static void remora__register_here(void)
+__attribute__((constructor, unused)) static void remora__register_section(void)
 {
 	if (__start_remora_events)
 		remora_register_events(__start_remora_events, __stop_remora_events);
 }
 
-__attribute__((destructor, unused)) static void remora__unregister_here(void)
+__attribute__((destructor, unused)) static void remora__unregister_section(void)
 {
 	if (__start_remora_events)
 		remora_unregister_events(__start_remora_events, __stop_remora_events);
 }
 
-/* ---- field encoding: each helper takes the value's address and size ---- */
+#if defined(__has_attribute)
+#if __has_attribute(retain)
+#define REMORA__RETAIN retain,
+#endif
+#endif
+#ifndef REMORA__RETAIN
+#define REMORA__RETAIN
+#endif
+#define REMORA__IN_SECTION                                                                  \
+	__attribute__((section("remora_events"), used, REMORA__RETAIN aligned(sizeof(void *))))
 
-static inline size_t remora__sz_fixed(const void *v, size_t n) { (void)v; return n; }
-static inline size_t remora__sz_str(const void *v, size_t n)
-{
-	const char *s = *(const char *const *)v;
-	(void)n;
-	return (s ? strlen(s) : 0) + 1;
-}
-static inline size_t remora__sz_bytes(const void *v, size_t n)
-{
-	(void)n;
-	return 4 + (size_t)((const remora_bytes *)v)->len;
-}
-static inline unsigned char *remora__put_fixed(unsigned char *p, const void *v, size_t n)
-{
-	memcpy(p, v, n);
-	return p + n;
-}
-static inline unsigned char *remora__put_bool(unsigned char *p, const void *v, size_t n)
-{
-	(void)n;
-	*p = *(const bool *)v ? 1 : 0;
-	return p + 1;
-}
-static inline unsigned char *remora__put_str(unsigned char *p, const void *v, size_t n)
-{
-	const char *s = *(const char *const *)v;
-	(void)n;
-	size_t len = (s ? strlen(s) : 0);
-	if (len)
-		memcpy(p, s, len);
-	p[len] = 0;
-	return p + len + 1;
-}
-static inline unsigned char *remora__put_bytes(unsigned char *p, const void *v, size_t n)
-{
-	const remora_bytes *b = (const remora_bytes *)v;
-	(void)n;
-	memcpy(p, &b->len, 4);
-	if (b->len)
-		memcpy(p + 4, b->data, b->len);
-	return p + 4 + b->len;
-}
+#define REMORA__DESCRIPTOR(prov, name, fields, format)                                      \
+	{ sizeof(struct remora_event), REMORA_ABI_VERSION, &remora_off, 0,                  \
+	  (uint32_t)(sizeof(fields) / sizeof(fields[0]) - 1), #prov, #name, fields, format, 0 }
 
-#define REMORA__SIZE(x)                                                                     \
-	_Generic((x), char *: remora__sz_str, const char *: remora__sz_str,                 \
-		 remora_bytes: remora__sz_bytes, default: remora__sz_fixed)(&(x), sizeof(x))
-#define REMORA__PUT(p, x)                                                                   \
-	(p = _Generic((x), char *: remora__put_str, const char *: remora__put_str,          \
-		      remora_bytes: remora__put_bytes, bool: remora__put_bool,              \
-		      default: remora__put_fixed)(p, &(x), sizeof(x)))
+#define REMORA__CHECK_NAMES(prov, name)                                                     \
+	_Static_assert(sizeof(#prov) <= REMORA_PROVIDER_NAME_MAX, "remora: provider name " #prov " is too long"); \
+	_Static_assert(sizeof(#name) <= REMORA_EVENT_NAME_MAX, "remora: event name " #name " is too long")
 
-#define REMORA__TYPE(x)                                                                     \
-	_Generic((x), bool: REMORA_T_BOOL,                                                  \
-		 char: ((char)-1 < 0 ? REMORA_T_S8 : REMORA_T_U8),                          \
-		 signed char: REMORA_T_S8, unsigned char: REMORA_T_U8,                      \
-		 short: REMORA_T_S16, unsigned short: REMORA_T_U16,                         \
-		 int: REMORA_T_S32, unsigned int: REMORA_T_U32,                             \
-		 long: (sizeof(long) == 8 ? REMORA_T_S64 : REMORA_T_S32),                   \
-		 unsigned long: (sizeof(long) == 8 ? REMORA_T_U64 : REMORA_T_U32),          \
-		 long long: REMORA_T_S64, unsigned long long: REMORA_T_U64,                 \
-		 float: REMORA_T_F32, double: REMORA_T_F64,                                 \
-		 char *: REMORA_T_STRING, const char *: REMORA_T_STRING,                    \
-		 remora_bytes: REMORA_T_BYTES, default: 0)
+/* The enable test. The relaxed load pairs with the stub's release store of
+ * `enabled`; remora_reserve() orders the `id` it reads after it. */
+#define REMORA__ON(ev) __builtin_expect(*__atomic_load_n(&(ev).enabled, __ATOMIC_RELAXED) != 0, 0)
 
-/* ---- a FOR_EACH over up to 16 arguments, in order ---- */
+/* The record: remora__a1..aN hold the field values, each of its field's
+ * type; one length each, one reservation, the values in order, commit. */
+#define REMORA__LEN_I(c, i, _) size_t remora__l##i = REMORA__LEN(remora__a##i);
+#define REMORA__ADD_I(c, i, _) +remora__l##i
+#define REMORA__PUT_I(c, i, _) remora__p = REMORA__PUT(remora__p, remora__a##i, remora__l##i);
+#define REMORA__RECORD(ev, ...)                                                             \
+	{                                                                                   \
+		REMORA__EACH(REMORA__LEN_I, _, ##__VA_ARGS__)                               \
+		struct remora_wr remora__w;                                                 \
+		unsigned char *remora__p = remora_reserve(                                  \
+			(ev), 0 REMORA__EACH(REMORA__ADD_I, _, ##__VA_ARGS__), &remora__w); \
+		if (remora__p) {                                                            \
+			REMORA__EACH(REMORA__PUT_I, _, ##__VA_ARGS__)                       \
+			remora_commit(&remora__w);                                          \
+		}                                                                           \
+	}
 
-#define REMORA__CAT(a, b) REMORA__CAT_(a, b)
-#define REMORA__CAT_(a, b) a##b
-#define REMORA__NARG(...)                                                                   \
-	REMORA__NARG_(_, ##__VA_ARGS__, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0)
-#define REMORA__NARG_(_, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15,  \
-		      a16, n, ...) n
-#define REMORA__EACH(M, ...) REMORA__CAT(REMORA__E, REMORA__NARG(__VA_ARGS__))(M, ##__VA_ARGS__)
-#define REMORA__E0(M, ...)
-#define REMORA__E1(M, a) M(1, a)
-#define REMORA__E2(M, a, ...) M(2, a) REMORA__E1(M, __VA_ARGS__)
-#define REMORA__E3(M, a, ...) M(3, a) REMORA__E2(M, __VA_ARGS__)
-#define REMORA__E4(M, a, ...) M(4, a) REMORA__E3(M, __VA_ARGS__)
-#define REMORA__E5(M, a, ...) M(5, a) REMORA__E4(M, __VA_ARGS__)
-#define REMORA__E6(M, a, ...) M(6, a) REMORA__E5(M, __VA_ARGS__)
-#define REMORA__E7(M, a, ...) M(7, a) REMORA__E6(M, __VA_ARGS__)
-#define REMORA__E8(M, a, ...) M(8, a) REMORA__E7(M, __VA_ARGS__)
-#define REMORA__E9(M, a, ...) M(9, a) REMORA__E8(M, __VA_ARGS__)
-#define REMORA__E10(M, a, ...) M(10, a) REMORA__E9(M, __VA_ARGS__)
-#define REMORA__E11(M, a, ...) M(11, a) REMORA__E10(M, __VA_ARGS__)
-#define REMORA__E12(M, a, ...) M(12, a) REMORA__E11(M, __VA_ARGS__)
-#define REMORA__E13(M, a, ...) M(13, a) REMORA__E12(M, __VA_ARGS__)
-#define REMORA__E14(M, a, ...) M(14, a) REMORA__E13(M, __VA_ARGS__)
-#define REMORA__E15(M, a, ...) M(15, a) REMORA__E14(M, __VA_ARGS__)
-#define REMORA__E16(M, a, ...) M(16, a) REMORA__E15(M, __VA_ARGS__)
-
-/* (type, name) pairs of REMORA_EVENT */
-#define REMORA__PT(t, n) t
-#define REMORA__PN(t, n) n
-#define REMORA__FIELD_DESC(i, f) { REMORA__FIELD_NAME f, REMORA__TYPE(*(REMORA__PT f *)0) },
-#define REMORA__FIELD_NAME(t, n) #n
-#define REMORA__PARAM(i, f) , REMORA__PT f REMORA__PN f
-#define REMORA__PSIZE(i, f) +REMORA__SIZE(REMORA__PN f)
-#define REMORA__PPUT(i, f) REMORA__PUT(remora__p, REMORA__PN f);
-
-#define REMORA__EV(prov, name) remora__ev_##prov##__##name
-
-/* Errors, not warnings, for a pointer where a number goes and back. */
+/* Errors, whatever the flags, for a pointer where a number goes and back
+ * (remora_trace) and for arguments that do not match the format
+ * (remora_printf); the static assertions below also hold under -w. */
 #define REMORA__STRICT_BEGIN                                                                \
 	_Pragma("GCC diagnostic push")                                                      \
 	_Pragma("GCC diagnostic error \"-Wint-conversion\"")                                \
@@ -209,82 +117,96 @@ static inline unsigned char *remora__put_bytes(unsigned char *p, const void *v, 
 	_Pragma("GCC diagnostic error \"-Wformat\"")
 #define REMORA__STRICT_END _Pragma("GCC diagnostic pop")
 
-#define REMORA_EVENT(prov, name, ...)                                                       \
-	static const struct remora_field remora__fields_##prov##__##name[] = {              \
-		REMORA__EACH(REMORA__FIELD_DESC, ##__VA_ARGS__){ 0, 0 }                     \
-	};                                                                                  \
-	__attribute__((unused)) static struct remora_event REMORA__EV(prov, name) = {       \
-		sizeof(struct remora_event), REMORA_ABI_VERSION, &remora_off, 0,            \
-		REMORA__NARG(__VA_ARGS__), #prov, #name, remora__fields_##prov##__##name, 0, 0 \
-	};                                                                                  \
-	__attribute__((section("remora_events"), used)) static struct remora_event          \
-		*const remora__ptr_##prov##__##name = &REMORA__EV(prov, name);              \
-	__attribute__((unused, always_inline)) static inline void                           \
-	remora__emit_##prov##__##name(struct remora_event *remora__ev                       \
-				      REMORA__EACH(REMORA__PARAM, ##__VA_ARGS__))           \
-	{                                                                                   \
-		struct remora_wr remora__w;                                                 \
-		size_t remora__n = 0 REMORA__EACH(REMORA__PSIZE, ##__VA_ARGS__);            \
-		unsigned char *remora__p = remora_reserve(remora__ev, remora__n, &remora__w); \
-		if (!remora__p)                                                             \
-			return;                                                             \
-		REMORA__EACH(REMORA__PPUT, ##__VA_ARGS__)                                   \
-		remora_commit(&remora__w);                                                  \
-	}                                                                                   \
-	struct remora__semicolon_##prov##__##name
+/* ---- REMORA_EVENT and remora_trace ---- */
 
-#define remora_enabled(prov, name) __builtin_expect(*REMORA__EV(prov, name).enabled != 0, 0)
+#define REMORA__EV(prov, name) remora__ev_##prov##__##name
+#define REMORA__FN(prov, name) remora_trace__##prov##__##name
+#define REMORA__KINDS(prov, name) remora__kind_##prov##__##name
+/* (type, name) pairs */
+#define REMORA__T(t, n) t
+#define REMORA__N(t, n) #n
+/* the field's parameter type; strings are taken as const char * */
+#define REMORA__PARAM_TYPE(t) __typeof__(_Generic(*(t *)0, char *: (const char *)0, default: *(t *)0))
+
+#define REMORA__FIELD_CHECK(c, i, f)                                                        \
+	_Static_assert(REMORA__TYPE(*(REMORA__T f *)0) != REMORA_T_NONE,                     \
+		       "remora: field " REMORA__N f " has a type remora cannot record");    \
+	_Static_assert(sizeof(REMORA__N f) <= REMORA_FIELD_NAME_MAX,                        \
+		       "remora: field name " REMORA__N f " is too long");
+#define REMORA__FIELD_DESC(c, i, f) { REMORA__N f, REMORA__TYPE(*(REMORA__T f *)0), { 0 } },
+#define REMORA__FIELD_KIND(c, i, f) c##_##i = REMORA__KIND(*(REMORA__T f *)0),
+#define REMORA__PARAM(c, i, f) REMORA__PARAM_TYPE(REMORA__T f) remora__a##i,
+#define REMORA__ARG(c, i, a) a,
+
+#define REMORA_EVENT(prov, name, ...)                                                       \
+	REMORA__CHECK_NAMES(prov, name);                                                    \
+	REMORA__EACH(REMORA__FIELD_CHECK, _, ##__VA_ARGS__)                                 \
+	static const struct remora_field remora__fields_##prov##__##name[] = {              \
+		REMORA__EACH(REMORA__FIELD_DESC, _, ##__VA_ARGS__){ 0, 0, { 0 } }           \
+	};                                                                                  \
+	static struct remora_event REMORA__EV(prov, name) =                                 \
+		REMORA__DESCRIPTOR(prov, name, remora__fields_##prov##__##name, 0);         \
+	REMORA__IN_SECTION static struct remora_event *const remora__ptr_##prov##__##name = \
+		&REMORA__EV(prov, name);                                                    \
+	enum {                                                                              \
+		REMORA__KINDS(prov, name) = 0,                                              \
+		REMORA__EACH(REMORA__FIELD_KIND, REMORA__KINDS(prov, name), ##__VA_ARGS__)  \
+	};                                                                                  \
+	__attribute__((unused)) static inline void REMORA__FN(prov, name)(                  \
+		REMORA__EACH(REMORA__PARAM, _, ##__VA_ARGS__) struct remora_event *remora__ev) \
+		REMORA__RECORD(remora__ev, ##__VA_ARGS__)                                   \
+	_Static_assert(1, "")
+
+#define remora_enabled(prov, name) REMORA__ON(REMORA__EV(prov, name))
+
+#define REMORA__ARG_CHECK(c, i, a)                                                          \
+	_Static_assert(REMORA__ACCEPTS(c##_##i, a),                                         \
+		       "remora_trace: argument " #i " (" #a ") does not fit its field: "   \
+		       "see the type rules in remora/remora.h");
 
 #define remora_trace(prov, name, ...)                                                       \
 	do {                                                                                \
-		if (remora_enabled(prov, name)) {                                           \
+		REMORA__EACH(REMORA__ARG_CHECK, REMORA__KINDS(prov, name), ##__VA_ARGS__)   \
+		if (REMORA__ON(REMORA__EV(prov, name))) {                                   \
 			REMORA__STRICT_BEGIN                                                \
-			remora__emit_##prov##__##name(&REMORA__EV(prov, name), ##__VA_ARGS__); \
+			REMORA__FN(prov, name)(REMORA__EACH(REMORA__ARG, _, ##__VA_ARGS__)  \
+					       &REMORA__EV(prov, name));                    \
 			REMORA__STRICT_END                                                  \
 		}                                                                           \
 	} while (0)
 
-/* remora_printf: the call site owns its descriptor; arguments are copied
- * into typed temporaries once, after the enabled test. */
-__attribute__((format(printf, 1, 2), unused)) static inline void remora__fmt_check(const char *f, ...)
+/* ---- remora_printf: the call site owns its descriptor ---- */
+
+__attribute__((format(printf, 1, 2), unused)) static inline void remora__printf_check(const char *fmt, ...)
 {
-	(void)f;
+	(void)fmt;
 }
-#define REMORA__PF_FIELD(i, a) { 0, REMORA__TYPE(a) },
-#define REMORA__PF_TMP(i, a) __auto_type remora__a##i = (a);
-#define REMORA__PF_SIZE(i, a) +REMORA__SIZE(remora__a##i)
-#define REMORA__PF_PUT(i, a) REMORA__PUT(remora__p, remora__a##i);
+
+#define REMORA__PF_FIELD(c, i, a) { 0, REMORA__TYPE(a), { 0 } },
+#define REMORA__PF_CHECK(c, i, a)                                                           \
+	_Static_assert(REMORA__TYPE(a) != REMORA_T_NONE,                                    \
+		       "remora_printf: argument " #i " (" #a ") has a type remora cannot record");
+#define REMORA__PF_VALUE(c, i, a) __auto_type remora__a##i = (a);
 
 #define remora_printf(prov, name, fmt, ...)                                                 \
 	do {                                                                                \
+		REMORA__CHECK_NAMES(prov, name);                                            \
+		REMORA__EACH(REMORA__PF_CHECK, _, ##__VA_ARGS__)                            \
 		static const struct remora_field remora__pf_fields[] = {                    \
-			REMORA__EACH(REMORA__PF_FIELD, ##__VA_ARGS__){ 0, 0 }               \
+			REMORA__EACH(REMORA__PF_FIELD, _, ##__VA_ARGS__){ 0, 0, { 0 } }     \
 		};                                                                          \
-		static struct remora_event remora__pf_ev = {                                \
-			sizeof(struct remora_event), REMORA_ABI_VERSION, &remora_off, 0,    \
-			REMORA__NARG(__VA_ARGS__), #prov, #name, remora__pf_fields, fmt, 0  \
-		};                                                                          \
-		__attribute__((section("remora_events"), used)) static struct remora_event  \
-			*const remora__pf_ptr = &remora__pf_ev;                             \
+		static struct remora_event remora__pf_ev =                                  \
+			REMORA__DESCRIPTOR(prov, name, remora__pf_fields, fmt);             \
+		REMORA__IN_SECTION static struct remora_event *const remora__pf_ptr =       \
+			&remora__pf_ev;                                                     \
 		REMORA__STRICT_BEGIN                                                        \
 		if (0)                                                                      \
-			remora__fmt_check(fmt, ##__VA_ARGS__);                              \
+			remora__printf_check(fmt, ##__VA_ARGS__);                           \
 		REMORA__STRICT_END                                                          \
-		if (__builtin_expect(*remora__pf_ev.enabled != 0, 0)) {                     \
-			REMORA__EACH(REMORA__PF_TMP, ##__VA_ARGS__)                         \
-			struct remora_wr remora__w;                                         \
-			size_t remora__n = 0 REMORA__EACH(REMORA__PF_SIZE, ##__VA_ARGS__);  \
-			unsigned char *remora__p =                                          \
-				remora_reserve(&remora__pf_ev, remora__n, &remora__w);      \
-			if (remora__p) {                                                    \
-				REMORA__EACH(REMORA__PF_PUT, ##__VA_ARGS__)                 \
-				remora_commit(&remora__w);                                  \
-			}                                                                   \
+		if (REMORA__ON(remora__pf_ev)) {                                            \
+			REMORA__EACH(REMORA__PF_VALUE, _, ##__VA_ARGS__)                    \
+			REMORA__RECORD(&remora__pf_ev, ##__VA_ARGS__)                       \
 		}                                                                           \
 	} while (0)
-
-#ifdef __cplusplus
-}
-#endif
 
 #endif

@@ -1,0 +1,89 @@
+/* The ABI between the macros of <remora/remora.h> (compiled into the
+ * application) and the in-app stub, libremora.so. Everything here is read
+ * by code built at another time than the application: change a struct
+ * only by appending, and bump REMORA_ABI_VERSION for anything else. */
+#ifndef REMORA_ABI_H
+#define REMORA_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define REMORA_ABI_VERSION 1
+
+/* Field types: the same numbers as enum rm_type in shm/layout.h, which
+ * defines the payload encoding (this header must not include it). */
+enum remora_type {
+	REMORA_T_NONE = 0,
+	REMORA_T_U8 = 1, REMORA_T_U16 = 2, REMORA_T_U32 = 3, REMORA_T_U64 = 4,
+	REMORA_T_S8 = 5, REMORA_T_S16 = 6, REMORA_T_S32 = 7, REMORA_T_S64 = 8,
+	REMORA_T_BOOL = 9, REMORA_T_F32 = 10, REMORA_T_F64 = 11,
+	REMORA_T_STRING = 12, REMORA_T_BYTES = 13,
+};
+
+/* Name limits of the arena's catalog, NUL included (RM_NAME_MAX,
+ * RM_EVENT_NAME_MAX, RM_FIELDS_MAX); REMORA_EVENT checks them at compile
+ * time. */
+#define REMORA_PROVIDER_NAME_MAX 32
+#define REMORA_FIELD_NAME_MAX 32
+#define REMORA_EVENT_NAME_MAX 64
+#define REMORA_FIELDS_MAX 16
+
+/* One field of an event. Written by the compiler, read by the stub. */
+struct remora_field {
+	const char *name; /* NULL in remora_printf events: the stub reads names from `format` */
+	uint8_t type;     /* enum remora_type */
+	uint8_t reserved[sizeof(void *) - 1]; /* zero */
+};
+
+/* One per REMORA_EVENT per translation unit, and one per remora_printf call
+ * site. The compiler writes every field statically; the stub writes `id`,
+ * then release-stores `enabled` (and stores &remora_off back when the
+ * object that holds the event is unloaded). The fast path loads `enabled`
+ * (relaxed) and the byte it points to; remora_reserve() reads `id`. */
+struct remora_event {
+	uint32_t struct_size;            /* sizeof(struct remora_event) */
+	uint32_t version;                /* REMORA_ABI_VERSION */
+	const volatile uint8_t *enabled; /* the arena's enable byte; statically &remora_off */
+	uint32_t id;                     /* assigned by the stub */
+	uint32_t nfields;                /* 0 .. REMORA_FIELDS_MAX */
+	const char *provider;
+	const char *name;
+	const struct remora_field *fields; /* nfields entries */
+	const char *format;              /* remora_printf only, else NULL */
+	void *stub_private;              /* reserved for the stub; NULL */
+};
+
+_Static_assert(sizeof(struct remora_field) == 2 * sizeof(void *), "remora_field ABI");
+_Static_assert(sizeof(struct remora_event) == 16 + 6 * sizeof(void *), "remora_event ABI");
+_Static_assert(offsetof(struct remora_event, id) == 8 + sizeof(void *), "remora_event ABI");
+
+/* A reservation in progress, owned by the stub. */
+struct remora_wr {
+	void *opaque[4];
+};
+
+/* Always 0; the enable byte of every event the stub has not attached. */
+extern const volatile uint8_t remora_off;
+
+/* Reserve `payload` bytes for one record of `ev`; NULL means the record is
+ * dropped (and counted by the stub). Every non-NULL reservation is followed
+ * by exactly one remora_commit(). Async-signal-safe, reentrant. */
+unsigned char *remora_reserve(struct remora_event *ev, size_t payload, struct remora_wr *wr);
+void remora_commit(struct remora_wr *wr);
+
+/* [begin, end) is one shared object's `remora_events` section: an array of
+ * pointers to its events (NULL entries are skipped). Every translation unit
+ * calls these from a constructor and a destructor; the stub counts
+ * references by `begin`, so the section is registered once per object. */
+void remora_register_events(struct remora_event *const *begin, struct remora_event *const *end);
+void remora_unregister_events(struct remora_event *const *begin, struct remora_event *const *end);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

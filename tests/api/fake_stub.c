@@ -1,0 +1,81 @@
+#include "fake_stub.h"
+
+#include <string.h>
+
+struct fake_stub fake;
+
+const volatile uint8_t remora_off = 0;
+
+void remora_register_events(struct remora_event *const *begin, struct remora_event *const *end)
+{
+	for (unsigned i = 0; i < fake.nsections; i++)
+		if (fake.sections[i].begin == begin) {
+			fake.sections[i].registrations++;
+			return;
+		}
+	if (fake.nsections < FAKE_MAX_SECTIONS)
+		fake.sections[fake.nsections++] = (struct fake_section){ begin, end, 1 };
+}
+
+void remora_unregister_events(struct remora_event *const *begin, struct remora_event *const *end)
+{
+	(void)end;
+	for (unsigned i = 0; i < fake.nsections; i++)
+		if (fake.sections[i].begin == begin && fake.sections[i].registrations)
+			fake.sections[i].registrations--;
+}
+
+unsigned char *remora_reserve(struct remora_event *ev, size_t payload, struct remora_wr *wr)
+{
+	fake.reserves++;
+	fake.last_event = ev;
+	fake.last_size = payload;
+	memset(wr, 0, sizeof(*wr));
+	if (fake.drop || payload > FAKE_BUF)
+		return NULL;
+	memset(fake.buf, 0xee, sizeof(fake.buf)); /* so unwritten bytes show */
+	wr->opaque[0] = fake.buf;
+	return fake.buf;
+}
+
+void remora_commit(struct remora_wr *wr)
+{
+	if (wr->opaque[0] == fake.buf)
+		fake.commits++;
+}
+
+static void for_each_event(void (*fn)(struct remora_event *, const void *), const void *arg)
+{
+	for (unsigned i = 0; i < fake.nsections; i++)
+		for (struct remora_event *const *e = fake.sections[i].begin; e < fake.sections[i].end; e++)
+			if (*e)
+				fn(*e, arg);
+}
+
+static void attach(struct remora_event *ev, const void *byte)
+{
+	ev->enabled = byte;
+}
+
+void fake_attach_all(const volatile uint8_t *byte)
+{
+	for_each_event(attach, (const void *)byte);
+}
+
+void fake_reset(void)
+{
+	fake_attach_all(&remora_off);
+	fake.reserves = fake.commits = 0;
+	fake.drop = false;
+	fake.last_event = NULL;
+	fake.last_size = 0;
+}
+
+struct remora_event *fake_find(const char *provider, const char *name, unsigned nth)
+{
+	for (unsigned i = 0; i < fake.nsections; i++)
+		for (struct remora_event *const *e = fake.sections[i].begin; e < fake.sections[i].end; e++)
+			if (*e && !strcmp((*e)->provider, provider) && !strcmp((*e)->name, name) && nth-- == 0)
+				return *e;
+	return NULL;
+}

@@ -1,0 +1,40 @@
+/* A stand-in for libremora.so, for the API tests only: records the
+ * sections the constructors register and the records the macros write. */
+#ifndef REMORA_TESTS_API_FAKE_STUB_H
+#define REMORA_TESTS_API_FAKE_STUB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <remora/remora.h>
+
+#define FAKE_MAX_SECTIONS 8
+#define FAKE_BUF 65536
+
+struct fake_section {
+	struct remora_event *const *begin, *const *end;
+	unsigned registrations; /* constructor calls with this begin */
+};
+
+struct fake_stub {
+	struct fake_section sections[FAKE_MAX_SECTIONS];
+	unsigned nsections;
+	unsigned reserves, commits;
+	bool drop;                        /* remora_reserve returns NULL */
+	struct remora_event *last_event;  /* of the last reservation */
+	size_t last_size;
+	unsigned char buf[FAKE_BUF];      /* the last record's payload */
+};
+
+extern struct fake_stub fake;
+
+/* Points every registered event at `byte` (the test sets it to 0 or 1). */
+void fake_attach_all(const volatile uint8_t *byte);
+/* Back to &remora_off; forgets the last record and the counters. */
+void fake_reset(void);
+/* The registered event with this provider and name; `nth` counts
+ * duplicates (one per translation unit). NULL when absent. */
+struct remora_event *fake_find(const char *provider, const char *name, unsigned nth);
+
+#endif
