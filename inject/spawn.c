@@ -3,6 +3,8 @@
  * the app (like fork, but no atfork handler runs and the parent never gets
  * SIGCHLD; wait(), waitpid(-1) and waitid(P_ALL) without __WALL ignore it).
  * Everything the child needs is prepared here, before the clone. */
+#include <signal.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/prctl.h>
 
@@ -34,8 +36,18 @@ long rm_helper_spawn(void)
 	if (r < 0)
 		return r;
 	prepare_hello(&ctx.hello);
+	/* The child starts with every signal blocked: until its lockdown has
+	 * left the app's process group, a kill(0, ...) or a terminal signal
+	 * aimed at the app's group would otherwise reach it with the app's
+	 * dispositions (seen: kill(0, SIGTERM) right after the constructor
+	 * killed the helper). The app's own mask is back one syscall later;
+	 * a signal arriving meanwhile stays pending for the app, not lost. */
+	uint64_t all = ~(uint64_t)0, old;
+	long masked = rsys(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, sizeof(all));
 	long pid = rsys(SYS_clone, 0, 0, 0, 0, 0);
 	if (pid == 0)
 		rm_helper_main(&ctx);
+	if (masked == 0)
+		rsys(SYS_rt_sigprocmask, SIG_SETMASK, &old, 0, sizeof(old));
 	return pid;
 }
