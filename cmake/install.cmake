@@ -12,6 +12,8 @@ foreach(bin remora_cli remorad)
   endif()
 endforeach()
 
+# Relocatable: the .pc file finds the prefix from its own location.
+file(RELATIVE_PATH PC_TO_PREFIX /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
 configure_file(${PROJECT_SOURCE_DIR}/cmake/remora.pc.in ${PROJECT_BINARY_DIR}/remora.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/remora.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
