@@ -21,8 +21,12 @@ void remora_unregister_events(struct remora_event *const *begin, struct remora_e
 {
 	(void)end;
 	for (unsigned i = 0; i < fake.nsections; i++)
-		if (fake.sections[i].begin == begin && fake.sections[i].registrations)
-			fake.sections[i].registrations--;
+		if (fake.sections[i].begin == begin && --fake.sections[i].registrations == 0) {
+			/* forgotten, like the stub does: the object may be unmapped next */
+			fake.sections[i] = fake.sections[--fake.nsections];
+			fake.unregistered++;
+			return;
+		}
 }
 
 unsigned char *remora_reserve(struct remora_event *ev, size_t payload, struct remora_wr *wr)

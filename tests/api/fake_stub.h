@@ -20,6 +20,7 @@ struct fake_section {
 struct fake_stub {
 	struct fake_section sections[FAKE_MAX_SECTIONS];
 	unsigned nsections;
+	unsigned unregistered;            /* sections whose last reference went */
 	unsigned reserves, commits;
 	bool drop;                        /* remora_reserve returns NULL */
 	struct remora_event *last_event;  /* of the last reservation */
