@@ -12,6 +12,8 @@ _Static_assert(sizeof(struct remora_wr) >= sizeof(struct rm_wr), "remora_wr hold
 
 __attribute__((visibility("default"))) unsigned char *remora_reserve(struct remora_event *ev, size_t payload, struct remora_wr *wr)
 {
+	/* pairs with the registry's release store of `enabled` after `id` */
+	(void)__atomic_load_n(&ev->enabled, __ATOMIC_ACQUIRE);
 	return rm_reserve(&rm_stub.arena, &writer, (struct rm_wr *)wr, ev->id, payload);
 }
 

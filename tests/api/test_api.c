@@ -169,7 +169,7 @@ static void test_bytes_length_then_data(void **state)
 static void test_address_field(void **state)
 {
 	(void)state;
-	int x;
+	int x = 0;
 	uintptr_t want = (uintptr_t)&x;
 	remora_trace(t, addr, &x);
 	assert_int_equal(fake.last_size, sizeof(void *));
