@@ -30,6 +30,11 @@
 #include "shm_test_util.h"
 
 #define MAXW 64
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#define SANITIZED 1
+#else
+#define SANITIZED 0
+#endif
 #define MAX_SEQ (1u << 18)
 
 struct pub {
@@ -269,7 +274,8 @@ static uint64_t next_rand(void)
 static void test_random_sigkill(void **state)
 {
 	(void)state;
-	unsigned batches = (unsigned)test_iters(10, 2), per_batch = 50;
+	/* 10 x 50 kills; fewer under the sanitizers, whose fork is slow */
+	unsigned batches = (unsigned)test_iters(SANITIZED ? 4 : 10, 2), per_batch = 50;
 	unsigned total = 0;
 	for (unsigned b = 0; b < batches; b++) {
 		static struct env e;
