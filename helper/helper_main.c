@@ -34,8 +34,12 @@ struct watch {
 	int pidfd;
 };
 
+/* proc_scan.c: re-reads a maps fd held since before the lockdown. */
+int rm_maps_fd_has(int fd, const struct rm_arena_id *id);
+
 struct helper {
 	struct rm_helper_ctx *c;
+	int app_maps;  /* /proc/<app>/maps, opened before the lockdown, or -1 */
 	struct rm_arena *a;
 	struct watch *w;
 	uint32_t nw;
@@ -82,6 +86,10 @@ static void watch_drop(struct helper *h, uint32_t i)
 {
 	uint32_t pid = h->w[i].pid;
 	rsys(SYS_close, h->w[i].pidfd);
+	if (pid == h->c->hello.pid && h->app_maps >= 0) {
+		rsys(SYS_close, h->app_maps);
+		h->app_maps = -1;
+	}
 	h->w[i] = h->w[--h->nw];
 	for (uint32_t k = 0; k < h->a->pid_max; k++) {
 		uint32_t expect = pid;
@@ -107,7 +115,10 @@ static void check_execs(struct helper *h)
 {
 	for (uint32_t n = 0; n < EXEC_CHECKS_PER_TICK && h->nw; n++) {
 		uint32_t i = h->exec_cursor++ % h->nw;
-		if (rm_maps_has(h->w[i].pid, &h->c->arena_id) == 0)
+		int has = h->app_maps >= 0 && h->w[i].pid == h->c->hello.pid
+				  ? rm_maps_fd_has(h->app_maps, &h->c->arena_id)
+				  : rm_maps_has(h->w[i].pid, &h->c->arena_id);
+		if (has == 0)
 			watch_drop(h, i);
 	}
 }
@@ -254,12 +265,23 @@ static void wait_tick(struct helper *h)
 void rm_helper_main(struct rm_helper_ctx *c)
 {
 	enum rm_lockdown_step step;
-	int keep = c->memfd;
-	int err = rm_lockdown(&keep, 1, &step);
+	/* Without capabilities the helper may not open /proc/<app>/maps of a
+	 * root app (ptrace access check): open it now, while it still can. */
+	char path[32] = "/proc/";
+	char *p = path + 6, digits[12];
+	int nd = 0;
+	for (uint32_t v = c->hello.pid; nd == 0 || v; v /= 10)
+		digits[nd++] = (char)('0' + v % 10);
+	while (nd)
+		*p++ = digits[--nd];
+	memcpy(p, "/maps", 6);
+	long maps = rsys(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	int keep[2] = { c->memfd, (int)maps };
+	int err = rm_lockdown(keep, maps >= 0 ? 2 : 1, &step);
 	c->hello.helper_pid = (uint32_t)rsys(SYS_getpid);
 	c->hello.lockdown_err = err;
 	c->hello.lockdown_step = step;
-	struct helper h = { .c = c, .a = &c->arena, .sock = -1 };
+	struct helper h = { .c = c, .a = &c->arena, .sock = -1, .app_maps = maps >= 0 ? (int)maps : -1 };
 	if (err) {
 		set_state(&h, RM_HELPER_FAILED);
 		rsys(SYS_exit_group, 1);

@@ -66,24 +66,21 @@ static bool line_matches(const char *s, const char *e, const struct rm_arena_id 
 	return maj == id->dev_major && min == id->dev_minor && ino == id->ino;
 }
 
-int rm_maps_has(uint32_t pid, const struct rm_arena_id *id)
+/* Reads a maps file from offset 0 (pread, so a held fd can be re-read);
+ * *any is set when it produced at least one byte. */
+static int scan_maps_fd(long fd, const struct rm_arena_id *id, int *any)
 {
-	char path[32] = "/proc/";
-	char *p = put_u32(path + 6, pid);
-	const char tail[] = "/maps";
-	for (unsigned i = 0; i < sizeof(tail); i++)
-		p[i] = tail[i];
-	long fd = rsys(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
 	char buf[4096];
 	size_t have = 0;
-	int found = 0, any = 0;
+	long off = 0;
+	int found = 0;
+	*any = 0;
 	for (;;) {
-		long n = rsys(SYS_read, fd, buf + have, sizeof(buf) - have);
+		long n = rsys(SYS_pread64, fd, buf + have, sizeof(buf) - have, off);
 		if (n <= 0)
 			break;
-		any = 1;
+		*any = 1;
+		off += n;
 		have += (size_t)n;
 		size_t start = 0;
 		for (size_t i = 0; i < have; i++) {
@@ -102,8 +99,34 @@ int rm_maps_has(uint32_t pid, const struct rm_arena_id *id)
 		if (found)
 			break;
 	}
+	return found;
+}
+
+int rm_maps_has(uint32_t pid, const struct rm_arena_id *id)
+{
+	char path[32] = "/proc/";
+	char *p = put_u32(path + 6, pid);
+	const char tail[] = "/maps";
+	for (unsigned i = 0; i < sizeof(tail); i++)
+		p[i] = tail[i];
+	long fd = rsys(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int any;
+	int found = scan_maps_fd(fd, id, &any);
 	rsys(SYS_close, fd);
 	return any ? found : -1;
+}
+
+/* A maps fd opened while the process still had its first image: it reads
+ * empty once that image's memory is gone (exec or exit). The access check
+ * is made at open, so the helper can keep reading it without capabilities
+ * (opening /proc/PID/maps of a root app needs CAP_SYS_PTRACE otherwise). */
+int rm_maps_fd_has(int fd, const struct rm_arena_id *id)
+{
+	int any;
+	int found = scan_maps_fd(fd, id, &any);
+	return any ? found : 0;
 }
 
 int rm_scan_mappers(const struct rm_arena_id *id, const uint32_t *skip, int nskip, uint32_t *out,
