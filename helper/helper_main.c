@@ -297,8 +297,16 @@ void rm_helper_main(struct rm_helper_ctx *c)
 	for (;;) {
 		sync_pid_table(&h);
 		check_execs(&h);
-		if (h.nw == 0 && tree_gone(&h))
+		if (h.nw == 0 && tree_gone(&h)) {
+			/* A short-lived app may be gone before the first connect:
+			 * what it committed is in the arena, so hand it over to a
+			 * consumer that is there now (one attempt, no waiting). */
+			if (h.sock < 0) {
+				h.next_connect_ms = 0;
+				try_connect(&h);
+			}
 			break;
+		}
 		if (h.sock < 0)
 			try_connect(&h);
 		if (h.sock >= 0 && h.changed)
