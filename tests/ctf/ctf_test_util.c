@@ -17,7 +17,9 @@
 void tpay_put(struct tpay *p, const void *v, size_t n)
 {
 	assert_true(p->n + n <= sizeof(p->b));
-	memcpy(p->b + p->n, v, n);
+	assert_true(v || n == 0);
+	if (v) /* gcc 12 + UBSan flags memcpy(dst, NULL, 0) even behind if (n) */
+		memcpy(p->b + p->n, v, n);
 	p->n += n;
 }
 

@@ -160,7 +160,7 @@ static void test_sixteen_fields_and_keyword_names(void **state)
 		TPAY(&a, int32_t, -1000 * i);
 		TPAY(&a, uint8_t, (uint8_t)(i & 1));
 		TPAY(&a, double, 0.5 * i);
-		TPAY(&a, int64_t, -(int64_t)i << 40);
+		TPAY(&a, int64_t, -(int64_t)i * ((int64_t)1 << 40));
 		tpay_bytes(&a, "xy", (uint32_t)(i % 3));
 		TPAY(&a, uint8_t, (uint8_t)i);
 		TPAY(&a, uint32_t, (uint32_t)i);

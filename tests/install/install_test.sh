@@ -3,6 +3,8 @@
 # against that prefix twice: with pkg-config and with find_package(remora).
 # Both programs must run and record through the installed remora.
 set -euo pipefail
+# In sanitizer builds libremora is preloaded ahead of the ASan runtime.
+export ASAN_OPTIONS="verify_asan_link_order=0:${ASAN_OPTIONS:-}"
 build=$1 src=$2 bt=$3
 tmp=$(mktemp -d /tmp/remora-install-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT

@@ -3,6 +3,8 @@
 # warning, with the exact events and field values, the forked child's event
 # carries the child's own pid, and record exits with the command's status.
 set -euo pipefail
+# In sanitizer builds libremora is preloaded ahead of the ASan runtime.
+export ASAN_OPTIONS="verify_asan_link_order=0:${ASAN_OPTIONS:-}"
 remora=$1 hello=$2 bt=$3
 out=$(mktemp -d /tmp/remora-test-XXXXXX)
 trap 'rm -rf "$out"' EXIT

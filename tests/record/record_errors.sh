@@ -2,6 +2,8 @@
 # Bad input to `remora record`: a usage message and status 2 for bad
 # options, one clear line and status 1 for an unusable output directory.
 set -uo pipefail
+# In sanitizer builds libremora is preloaded ahead of the ASan runtime.
+export ASAN_OPTIONS="verify_asan_link_order=0:${ASAN_OPTIONS:-}"
 remora=$1
 out=$(mktemp -d /tmp/remora-test-XXXXXX)
 trap 'chmod -R u+w "$out"; rm -rf "$out"' EXIT
