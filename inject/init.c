@@ -30,7 +30,8 @@ void rm_debug(const char *msg, long value)
 static void copy_env(char *dst, size_t size, const char *v)
 {
 	size_t n = v ? strnlen(v, size - 1) : 0;
-	memcpy(dst, v, n);
+	if (n) /* memcpy from NULL is undefined even for 0 bytes */
+		memcpy(dst, v, n);
 	dst[n] = 0;
 }
 

@@ -67,6 +67,9 @@ int lt_start(struct lt_proc *p, char *const argv[], const struct lt_opts *o)
 			sigprocmask(SIG_BLOCK, &s, NULL);
 			signal(SIGUSR2, SIG_IGN);
 		}
+		/* sanitizer builds: record preloads libremora before the ASan
+		 * runtime, and LSan's exit check needs clone() (denied below) */
+		setenv("ASAN_OPTIONS", "verify_asan_link_order=0:detect_leaks=0", 0);
 		for (int i = 0; i < 8 && o->env[i]; i++)
 			putenv((char *)o->env[i]);
 		if (o->nproc_zero) {

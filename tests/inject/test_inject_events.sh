@@ -8,6 +8,8 @@
 # consumer (the helper refuses to run without seccomp under valgrind), and
 # must exit cleanly with the same stdout.
 set -euo pipefail
+# sanitizer builds: record preloads libremora ahead of the ASan runtime
+export ASAN_OPTIONS=${ASAN_OPTIONS:-verify_asan_link_order=0:detect_leaks=0}
 remora=$1 app=$2 plugin=$3 bt=$4 vg=${5:-}
 out=$(mktemp -d /tmp/remora-inj-XXXXXX)
 trap 'rm -rf "$out"' EXIT
