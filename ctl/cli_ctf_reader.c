@@ -763,9 +763,10 @@ static void open_packet(struct ctfr_stream *s)
 		return;
 	}
 	if (discarded < s->discarded) {
+		/* a count, not a structure: say so, count on from here */
 		serr(s, off, "events_discarded goes down from %" PRIu64 " to %" PRIu64,
 		     s->discarded, discarded);
-		return;
+		s->discarded = discarded;
 	}
 	s->ts_begin = begin;
 	s->ts_end = end;
