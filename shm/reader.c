@@ -6,8 +6,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "clock.h"
 #include "liveness.h"
 #include "reader.h"
+
+#define RM_ALIVE_RECHECK_MS 200
 
 enum { CAT_UNKNOWN = 0, CAT_VALID = 1, CAT_REFUSED = 2 };
 
@@ -25,7 +28,8 @@ struct slot_view {
 	uint64_t owner;    /* owner word the fields below belong to */
 	uint64_t start_time;
 	uint32_t live;     /* chunks OWNED/FULL in this drain */
-	int8_t alive;      /* -1 unknown in this drain, 0 dead, 1 alive */
+	int8_t alive;      /* -1 unknown, 0 dead (for good), 1 alive when checked */
+	uint64_t checked_ms; /* when `alive` was last asked of /proc */
 	uint64_t lost_seen[RM_LEVELS];
 	uint64_t over_seen[RM_LEVELS];
 };
@@ -52,6 +56,7 @@ struct rm_reader {
 	unsigned char *buf;
 	rm_alive_fn alive;
 	void *alive_ctx;
+	uint64_t now_ms;          /* CLOCK_MONOTONIC at the start of the drain */
 	dev_t dev;
 	ino_t ino;
 	struct rm_reader_stats st;
@@ -170,9 +175,13 @@ static bool slot_dead(struct rm_reader *r, uint32_t slot, bool final)
 	struct slot_view *v = slot_view(r, slot, &owner);
 	if (final || owner == 0)
 		return true; /* owner 0: a chunk names a slot nobody holds */
-	if (v->alive < 0)
+	/* /proc costs tens of microseconds: an idle thread is asked about at
+	 * most every RM_ALIVE_RECHECK_MS; a dead one stays dead. */
+	if (v->alive < 0 || (v->alive == 1 && r->now_ms - v->checked_ms >= RM_ALIVE_RECHECK_MS)) {
+		v->checked_ms = r->now_ms;
 		v->alive = (int8_t)r->alive(r->alive_ctx, (uint32_t)(owner >> 32), (uint32_t)owner,
 					    &v->start_time);
+	}
 	return v->alive == 0;
 }
 
@@ -312,7 +321,15 @@ static int drain_chunk(struct rm_reader *r, const struct cand *k, bool final, rm
 	uint64_t owner;
 	slot_view(r, k->slot, &owner);
 	const char *c = r->a->chunks + (uint64_t)k->chunk * r->a->chunk_size;
-	bool dead = kind == RM_CHUNK_OWNED && slot_dead(r, k->slot, final);
+	/* Only a chunk that stopped moving can belong to a dead owner; its
+	 * records are copied after the verdict, so none committed before the
+	 * death is missed. */
+	bool dead = false;
+	if (kind == RM_CHUNK_OWNED) {
+		bool moving = v->rpos <= r->a->chunk_size - RM_RECORD_HDR &&
+			      __atomic_load_n((const uint64_t *)(c + v->rpos), __ATOMIC_ACQUIRE);
+		dead = final || (!moving && slot_dead(r, k->slot, final));
+	}
 
 	uint32_t pos = v->rpos, nrec = 0;
 	uint64_t ts_begin = 0, ts_end = 0;
@@ -426,10 +443,9 @@ int rm_reader_drain(struct rm_reader *r, bool final, rm_packet_fn fn, void *ctx)
 	struct rm_arena *a = r->a;
 	for (uint32_t id = 0; id < rm_reader_event_count(r); id++)
 		load_event(r, id);
-	for (uint32_t i = 0; i < a->slot_max; i++) {
+	r->now_ms = rm_clock_mono_ns() / 1000000;
+	for (uint32_t i = 0; i < a->slot_max; i++)
 		r->slots[i].live = 0;
-		r->slots[i].alive = -1;
-	}
 
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < a->chunk_count; i++) {

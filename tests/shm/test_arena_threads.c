@@ -61,10 +61,13 @@ static void run_wave(struct run *run, struct rm_reader *r, uint32_t first, uint3
 	for (uint32_t i = 0; i < nthreads; i++)
 		pthread_join(th[i], NULL);
 	pthread_barrier_destroy(&run->go);
-	/* threads are gone: the first drain frees their chunks, the second
-	 * their slots */
-	DRAIN(r, false, track, run->t);
-	DRAIN(r, false, track, run->t);
+	/* threads are gone: the consumer learns it from /proc within its
+	 * recheck interval (200 ms), then frees their chunks and slots */
+	uint64_t freed = rm_reader_stats(r)->slots_freed;
+	for (int i = 0; i < 300 && rm_reader_stats(r)->slots_freed < freed + nthreads; i++) {
+		DRAIN(r, false, track, run->t);
+		usleep(10000);
+	}
 }
 
 static void check_writers(struct run *run, struct rm_reader *r, uint32_t nwriters)
