@@ -1,53 +1,19 @@
+/* The consumer core, connection side: helpers connect, are admitted by
+ * SO_PEERCRED, hand over their arena, report their tree's pids and say
+ * GONE. Draining and writing is consumer_sink.c's. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
-#include <limits.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "consumer.h"
-#include "ctf_writer.h"
-#include "helper/proc_scan.h"
-#include "helper/proto.h"
-#include "shm/arena.h"
-#include "shm/reader.h"
-
-enum { EV_UNDECIDED = 0, EV_DECLARED, EV_REFUSED, EV_IGNORED };
-
-struct conn {
-	int sock;                  /* -1 once the helper hung up */
-	bool attached, gone, done;
-	struct rm_arena a;
-	struct rm_arena_id id;
-	struct rm_reader *r;
-	struct ctf_writer *w;
-	struct rm_msg_hello hello;
-	uint8_t *ev;               /* per event id: EV_* */
-	unsigned char *filtered;   /* packet copy without refused records */
-	uint64_t refused;
-	uint32_t pids[RM_PIDS_MAX];
-	uint32_t npids;
-	struct conn *next;
-};
-
-struct rm_consumer {
-	struct rm_consumer_opts o;
-	int listen_fd;
-	struct conn *conns;
-	struct rm_consumer_summary sum;
-	uint32_t seen_pids[4096];
-	uint32_t nseen;
-	char hostname[256];
-};
+#include "consumer_int.h"
 
 static void note_pid(struct rm_consumer *c, uint32_t pid)
 {
@@ -57,6 +23,23 @@ static void note_pid(struct rm_consumer *c, uint32_t pid)
 	if (c->nseen < 4096)
 		c->seen_pids[c->nseen++] = pid;
 	c->sum.processes++;
+}
+
+static void proc_add(struct rm_consumer *c, struct conn *k, uint32_t key)
+{
+	k->key = key;
+	cds_lfht_node_init(&k->node);
+	rcu_read_lock();
+	cds_lfht_add(c->procs, hash_u64(key), &k->node);
+	rcu_read_unlock();
+}
+
+static void proc_del(struct rm_consumer *c, struct conn *k)
+{
+	rcu_read_lock();
+	cds_lfht_del(c->procs, &k->node);
+	rcu_read_unlock();
+	synchronize_rcu();
 }
 
 struct rm_consumer *rm_consumer_new(const struct rm_consumer_opts *o, char *err, size_t errlen)
@@ -93,52 +76,43 @@ struct rm_consumer *rm_consumer_new(const struct rm_consumer_opts *o, char *err,
 		return NULL;
 	}
 	struct rm_consumer *c = calloc(1, sizeof(*c));
-	if (!c) {
+	rcu_register_thread();
+	if (c) {
+		/* Fixed bucket count, no auto-resize: no worker thread (remorad's
+		 * seccomp filter has no clone), and a per-user daemon holds
+		 * hundreds of entries, not millions. */
+		c->procs = cds_lfht_new(256, 256, 256, 0, NULL);
+		c->streams = cds_lfht_new(256, 256, 256, 0, NULL);
+	}
+	if (!c || !c->procs || !c->streams) {
+		if (c && c->procs)
+			cds_lfht_destroy(c->procs, NULL);
+		free(c);
+		rcu_unregister_thread();
 		close(fd);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	c->o = *o;
+	c->who = o->log_prefix ? o->log_prefix : "remora";
 	c->listen_fd = fd;
 	if (gethostname(c->hostname, sizeof(c->hostname) - 1) < 0)
 		strcpy(c->hostname, "unknown");
-	return c;
-}
-
-static bool selected(const struct rm_consumer *c, const struct rm_event_info *e)
-{
-	if (c->o.npatterns == 0)
-		return true;
-	char full[RM_NAME_MAX + RM_EVENT_NAME_MAX + 1];
-	snprintf(full, sizeof(full), "%s:%s", e->provider, e->name);
-	for (int i = 0; i < c->o.npatterns; i++)
-		if (fnmatch(c->o.patterns[i], full, 0) == 0)
-			return true;
-	return false;
-}
-
-/* Declares newly seen events in the trace and sets their enable byte. */
-static void sync_events(struct rm_consumer *c, struct conn *k)
-{
-	uint32_t n = rm_reader_event_count(k->r);
-	for (uint32_t id = 0; id < n; id++) {
-		if (k->ev[id] != EV_UNDECIDED)
-			continue;
-		const struct rm_event_info *e = rm_reader_event(k->r, id);
-		if (!e)
-			continue;
-		char err[256];
-		if (!selected(c, e)) {
-			k->ev[id] = EV_IGNORED;
-		} else if (ctf_writer_event_class(k->w, e, err, sizeof(err)) < 0) {
-			fprintf(stderr, "remora: event %s:%s of pid %u refused: %s\n", e->provider,
-				e->name, k->hello.pid, err);
-			k->ev[id] = EV_REFUSED;
-		} else {
-			k->ev[id] = EV_DECLARED;
+	if (o->out_dir) {
+		c->rec = rm_sink_new(c, o->out_dir, false);
+		if (!c->rec) {
+			snprintf(err, errlen, "out of memory");
+			rm_consumer_finish(c, NULL);
+			return NULL;
 		}
-		__atomic_store_n(&k->a.enable[id], k->ev[id] == EV_DECLARED, __ATOMIC_RELAXED);
+		c->rec->open_on_attach = true;
+		for (int i = 0; i < o->npatterns; i++)
+			rm_sink_enable(c->rec, o->patterns[i]);
+		if (o->npatterns == 0)
+			rm_sink_enable(c->rec, "*");
+		rm_sink_start(c->rec);
 	}
+	return c;
 }
 
 struct drain_ctx {
@@ -146,91 +120,22 @@ struct drain_ctx {
 	struct conn *k;
 };
 
-/* Keeps only records of declared events (an event refused or not selected
- * may still have records: enabled by REMORA_ENABLE before we decided). */
-static int write_packet(void *arg, const struct rm_packet *p)
+static int on_packet(void *arg, const struct rm_packet *p)
 {
 	struct drain_ctx *d = arg;
-	struct conn *k = d->k;
-	struct rm_packet q = *p;
-	size_t out = 0;
-	q.nrecords = 0;
-	for (size_t off = 0; off < p->len;) {
-		const struct rm_record *rec = (const void *)(p->data + off);
-		uint32_t id = RM_REC_ID(rec->word), asz = RM_ALIGN8(RM_REC_SIZE(rec->word));
-		if (k->ev[id] == EV_UNDECIDED)
-			sync_events(d->c, k);
-		if (k->ev[id] == EV_DECLARED) {
-			if (q.nrecords++ == 0)
-				q.ts_begin = rec->ts;
-			q.ts_end = rec->ts;
-			memcpy(k->filtered + out, rec, asz);
-			out += asz;
-		} else {
-			k->refused++;
-		}
-		off += asz;
-	}
-	q.data = k->filtered;
-	q.len = out;
 	note_pid(d->c, p->pid);
-	char err[512];
-	if (ctf_writer_packet(k->w, &q, err, sizeof(err)) < 0) {
-		fprintf(stderr, "remora: %s\n", err);
-		d->c->sum.write_errors++;
-	}
+	sink_packet(d->c, d->k, p);
 	return 0;
 }
 
-static void drain(struct rm_consumer *c, struct conn *k, bool final)
+/* The only way records reach a trace: rm_reader_drain, then the sinks. */
+void drain_conn(struct rm_consumer *c, struct conn *k, bool final)
 {
 	if (!k->attached || k->done)
 		return;
-	sync_events(c, k);
+	sink_sync_conn(c, k);
 	struct drain_ctx d = { c, k };
-	rm_reader_drain(k->r, final, write_packet, &d);
-}
-
-static void sanitize(char *s)
-{
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-		      *s == '_' || *s == '-' || *s == '.'))
-			*s = '_';
-}
-
-static int open_trace(struct rm_consumer *c, struct conn *k, char *err, size_t errlen)
-{
-	char comm[17], dir[PATH_MAX];
-	memcpy(comm, k->hello.comm, 16);
-	comm[16] = 0;
-	sanitize(comm);
-	struct timespec mono, real;
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	clock_gettime(CLOCK_REALTIME, &real);
-	struct ctf_trace_info info = {
-		.hostname = c->hostname, .procname = comm, .clock = k->a.clock,
-		.real_minus_mono_ns = (real.tv_sec - mono.tv_sec) * 1000000000ll +
-				      (real.tv_nsec - mono.tv_nsec),
-	};
-	if (k->a.clock == RM_CLOCK_TSC) {
-		struct rm_clock_pair p0 = rm_clock_pair_now();
-		usleep(20000);
-		info.calib = rm_clock_pair_now();
-		info.tsc_hz = rm_clock_tsc_hz(p0, info.calib);
-	}
-	for (int n = 0; n < 1000; n++) {
-		if (n == 0)
-			snprintf(dir, sizeof(dir), "%s/%s-%u", c->o.out_dir, comm, k->hello.pid);
-		else
-			snprintf(dir, sizeof(dir), "%s/%s-%u.%d", c->o.out_dir, comm, k->hello.pid, n);
-		if (access(dir, F_OK) == 0)
-			continue;
-		k->w = ctf_writer_open(dir, &info, err, errlen);
-		return k->w ? 0 : -1;
-	}
-	snprintf(err, errlen, "no free trace directory name under %s", c->o.out_dir);
-	return -1;
+	rm_reader_drain(k->r, final, on_packet, &d);
 }
 
 static void send_ack(struct conn *k)
@@ -248,7 +153,7 @@ static void on_hello(struct rm_consumer *c, struct conn *k, const struct rm_msg_
 	k->hello.exe[255] = 0;
 	if (fd < 0 || rm_arena_attach(fd, &k->a, err, sizeof(err)) < 0 ||
 	    rm_arena_id_of(fd, &k->id) < 0) {
-		fprintf(stderr, "remora: pid %u: arena refused: %s\n", m->pid,
+		fprintf(stderr, "%s: pid %u: arena refused: %s\n", c->who, m->pid,
 			fd < 0 ? "no fd attached" : err);
 		if (fd >= 0)
 			close(fd);
@@ -258,20 +163,28 @@ static void on_hello(struct rm_consumer *c, struct conn *k, const struct rm_msg_
 	close(fd); /* the mapping is enough */
 	k->a.fd = -1;
 	k->r = rm_reader_new(&k->a);
-	k->ev = calloc(k->a.event_max, 1);
+	k->enabled = calloc(k->a.event_max, 1);
 	k->filtered = malloc(k->a.chunk_size);
-	if (!k->r || !k->ev || !k->filtered || open_trace(c, k, err, sizeof(err)) < 0) {
-		fprintf(stderr, "remora: pid %u (%s): cannot record: %s\n", m->pid, k->hello.comm,
-			k->r ? err : "out of memory");
+	if (!k->r || !k->enabled || !k->filtered) {
+		fprintf(stderr, "%s: pid %u (%s): cannot record: out of memory\n", c->who, m->pid,
+			k->hello.comm);
 		k->done = true;
 		return;
 	}
+	/* The registry is keyed by the app's pid from now on. */
+	proc_del(c, k);
+	proc_add(c, k, m->pid);
 	k->attached = true;
 	note_pid(c, m->pid);
 	c->sum.arenas++;
 	if (c->o.verbose)
-		fprintf(stderr, "remora: tracing pid %u (%s)\n", m->pid, k->hello.comm);
-	sync_events(c, k);
+		fprintf(stderr, "%s: tracing pid %u (%s)\n", c->who, m->pid, k->hello.comm);
+	/* Whatever enabled events before us (REMORA_ENABLE, a consumer that
+	 * died), the enable table is ours now. */
+	for (uint32_t id = 0; id < k->a.event_max; id++)
+		__atomic_store_n(&k->a.enable[id], 0, __ATOMIC_RELAXED);
+	sink_conn_attached(c, k);
+	sink_sync_conn(c, k);
 	send_ack(k);
 }
 
@@ -314,12 +227,12 @@ static void on_message(struct rm_consumer *c, struct conn *k)
 		k->npids = m.pids.n;
 		memcpy(k->pids, m.pids.pids, m.pids.n * sizeof(uint32_t));
 	} else if (ok && m.h.type == RM_MSG_GONE) {
-		drain(c, k, true);
+		drain_conn(c, k, true);
 		k->gone = true;
 		send_ack(k);
 	} else {
-		fprintf(stderr, "remora: malformed message (%zd bytes) from helper of pid %u: "
-				"disconnecting it\n", n, k->hello.pid);
+		fprintf(stderr, "%s: malformed message (%zd bytes) from helper of pid %u: "
+				"disconnecting it\n", c->who, n, k->hello.pid);
 		close(k->sock);
 		k->sock = -1;
 	}
@@ -331,12 +244,13 @@ static void accept_all(struct rm_consumer *c)
 		int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 		if (fd < 0)
 			return;
-		struct ucred cr;
+		struct ucred cr = { 0, (uid_t)-1, (gid_t)-1 };
 		socklen_t len = sizeof(cr);
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 ||
 		    (cr.uid != getuid() && cr.uid != 0)) {
-			fprintf(stderr, "remora: refused a connection from pid %d uid %d (only uid %d "
-					"or root may register)\n", (int)cr.pid, (int)cr.uid, (int)getuid());
+			fprintf(stderr, "%s: refused a helper connection from pid %d uid %d (only uid "
+					"%d or root may register)\n", c->who, (int)cr.pid, (int)cr.uid,
+				(int)getuid());
 			close(fd);
 			continue;
 		}
@@ -346,8 +260,8 @@ static void accept_all(struct rm_consumer *c)
 			return;
 		}
 		k->sock = fd;
-		k->next = c->conns;
-		c->conns = k;
+		k->serial = ++c->next_serial;
+		proc_add(c, k, (uint32_t)cr.pid);
 	}
 }
 
@@ -362,79 +276,207 @@ static bool tree_alive(struct conn *k)
 	return rm_scan_mappers(&k->id, &self, 1, &found, 1) > 0;
 }
 
+#define EACH_CONN(c, it, k) cds_lfht_for_each_entry((c)->procs, &(it), k, node)
+
+static void free_conn(struct rm_consumer *c, struct conn *k)
+{
+	if (k->attached) {
+		sink_conn_closed(c, k);
+		const struct rm_reader_stats *st = rm_reader_stats(k->r);
+		c->sum.lost += st->lost + rm_reader_lost_global(k->r);
+		c->sum.corrupt += st->corrupt;
+		rm_reader_free(k->r);
+		rm_arena_unmap(&k->a);
+	}
+	if (k->sock >= 0)
+		close(k->sock);
+	free(k->enabled);
+	free(k->filtered);
+	free(k);
+}
+
+/* remorad: forget trees that are over (their traces are complete). */
+static void reap(struct rm_consumer *c)
+{
+	struct conn *k, *dead[64];
+	struct cds_lfht_iter it;
+	int n = 0;
+	rcu_read_lock();
+	EACH_CONN(c, it, k)
+		if (n < 64 && (k->done || k->gone)) {
+			cds_lfht_del(c->procs, &k->node);
+			dead[n++] = k;
+		}
+	rcu_read_unlock();
+	if (!n)
+		return;
+	synchronize_rcu();
+	for (int i = 0; i < n; i++)
+		free_conn(c, dead[i]);
+}
+
 int rm_consumer_active(struct rm_consumer *c)
 {
 	int n = 0;
-	for (struct conn *k = c->conns; k; k = k->next) {
+	struct conn *k;
+	struct cds_lfht_iter it;
+	rcu_read_lock();
+	EACH_CONN(c, it, k) {
 		if (k->done || k->gone)
 			continue;
 		if (k->sock < 0 && (!k->attached || !tree_alive(k))) {
-			drain(c, k, true);
+			drain_conn(c, k, true);
 			k->gone = true;
 			continue;
 		}
 		n++;
 	}
+	rcu_read_unlock();
 	return n;
+}
+
+#define POLL_MAX 1024
+
+int rm_consumer_poll_with(struct rm_consumer *c, int timeout_ms, struct pollfd *extra, int nextra)
+{
+	static struct pollfd p[POLL_MAX];
+	static struct conn *who[POLL_MAX];
+	int n = 0;
+	struct conn *k;
+	struct cds_lfht_iter it;
+	p[n++] = (struct pollfd){ c->listen_fd, POLLIN, 0 };
+	for (int i = 0; i < nextra && n < POLL_MAX; i++)
+		p[n++] = extra[i];
+	int first = n;
+	rcu_read_lock();
+	EACH_CONN(c, it, k)
+		if (k->sock >= 0 && n < POLL_MAX) {
+			who[n] = k;
+			p[n++] = (struct pollfd){ k->sock, POLLIN, 0 };
+		}
+	rcu_read_unlock();
+	int r = poll(p, (nfds_t)n, timeout_ms);
+	if (r < 0 && errno != EINTR)
+		return -1;
+	for (int i = 0; i < nextra; i++)
+		extra[i].revents = r < 0 ? 0 : p[1 + i].revents;
+	if (r > 0 && p[0].revents)
+		accept_all(c);
+	for (int i = first; r > 0 && i < n; i++)
+		if (p[i].revents)
+			on_message(c, who[i]);
+	rcu_read_lock();
+	EACH_CONN(c, it, k)
+		if (!c->o.flight_recorder && !k->gone)
+			drain_conn(c, k, false);
+	rcu_read_unlock();
+	if (c->o.reap) {
+		rm_consumer_active(c);
+		reap(c);
+	}
+	return 0;
 }
 
 int rm_consumer_poll(struct rm_consumer *c, int timeout_ms)
 {
-	struct pollfd p[256];
-	struct conn *who[256];
-	int n = 0;
-	p[n++] = (struct pollfd){ c->listen_fd, POLLIN, 0 };
-	for (struct conn *k = c->conns; k && n < 256; k = k->next)
-		if (k->sock >= 0) {
-			who[n] = k;
-			p[n++] = (struct pollfd){ k->sock, POLLIN, 0 };
-		}
-	if (poll(p, (nfds_t)n, timeout_ms) < 0 && errno != EINTR)
-		return -1;
-	if (p[0].revents)
-		accept_all(c);
-	for (int i = 1; i < n; i++)
-		if (p[i].revents)
-			on_message(c, who[i]);
-	for (struct conn *k = c->conns; k; k = k->next)
-		if (!c->o.flight_recorder && !k->gone)
-			drain(c, k, false);
-	return 0;
+	return rm_consumer_poll_with(c, timeout_ms, NULL, 0);
 }
 
 void rm_consumer_finish(struct rm_consumer *c, struct rm_consumer_summary *out)
 {
-	while (c->conns) {
-		struct conn *k = c->conns;
-		c->conns = k->next;
+	struct conn *k, *all = NULL;
+	struct cds_lfht_iter it;
+	rcu_read_lock();
+	EACH_CONN(c, it, k) {
 		/* final only when nobody can write any more: a live producer's
 		 * chunk must not be freed under it */
 		if (k->attached && !k->done)
-			drain(c, k, k->gone || !tree_alive(k));
-		if (k->attached) {
-			const struct rm_reader_stats *st = rm_reader_stats(k->r);
-			struct ctf_writer_stats ws;
-			char err[512];
-			if (ctf_writer_close(k->w, &ws, err, sizeof(err)) < 0) {
-				fprintf(stderr, "remora: %s\n", err);
-				c->sum.write_errors++;
-			}
-			c->sum.events += ws.events;
-			c->sum.lost += st->lost + rm_reader_lost_global(k->r);
-			c->sum.corrupt += st->corrupt;
-			c->sum.refused += k->refused;
-			rm_reader_free(k->r);
-			rm_arena_unmap(&k->a);
-		}
-		if (k->sock >= 0)
-			close(k->sock);
-		free(k->ev);
-		free(k->filtered);
-		free(k);
+			drain_conn(c, k, k->gone || !tree_alive(k));
+		cds_lfht_del(c->procs, &k->node);
+		k->next_dead = all;
+		all = k;
 	}
+	rcu_read_unlock();
+	synchronize_rcu();
+	while (all) {
+		k = all;
+		all = k->next_dead;
+		free_conn(c, k);
+	}
+	while (c->sinks) {
+		struct rm_sink_stats st;
+		rm_sink_destroy(c->sinks, &st); /* unlinks it */
+		c->sum.events += st.events;
+		c->sum.refused += st.refused;
+		c->sum.write_errors += st.write_errors;
+	}
+	cds_lfht_destroy(c->procs, NULL);
+	cds_lfht_destroy(c->streams, NULL);
 	close(c->listen_fd);
 	unlink(c->o.socket_path);
 	if (out)
 		*out = c->sum;
 	free(c);
+	rcu_unregister_thread();
+}
+
+void rm_consumer_each_proc(struct rm_consumer *c, rm_proc_fn fn, void *ctx)
+{
+	struct conn *k;
+	struct cds_lfht_iter it;
+	rcu_read_lock();
+	EACH_CONN(c, it, k) {
+		if (!k->attached || k->done || k->gone)
+			continue;
+		struct rm_proc_info p = {
+			.pid = k->hello.pid, .ppid = k->hello.ppid, .uid = k->hello.uid,
+			.helper_pid = k->hello.helper_pid, .connected = k->sock >= 0,
+			.attached = k->attached, .npids = k->npids,
+		};
+		memcpy(p.comm, k->hello.comm, sizeof(p.comm));
+		memcpy(p.exe, k->hello.exe, sizeof(p.exe));
+		const struct rm_reader_stats *st = rm_reader_stats(k->r);
+		p.lost = st->lost + rm_reader_lost_global(k->r);
+		fn(ctx, &p, k->serial);
+	}
+	rcu_read_unlock();
+}
+
+int rm_consumer_event(struct rm_consumer *c, uint32_t serial, uint32_t id, char *buf,
+		      size_t size, bool *enabled)
+{
+	struct conn *k, *found = NULL;
+	struct cds_lfht_iter it;
+	rcu_read_lock();
+	EACH_CONN(c, it, k)
+		if (k->serial == serial && k->attached && !k->done)
+			found = k;
+	rcu_read_unlock();
+	if (!found)
+		return -1;
+	uint32_t n = rm_reader_event_count(found->r);
+	if (id >= n || id >= found->a.event_max)
+		return -1;
+	const struct rm_event_info *e = rm_reader_event(found->r, id);
+	if (!e) {
+		snprintf(buf, size, "(event %u: not yet valid)", id);
+		*enabled = false;
+		return 0;
+	}
+	snprintf(buf, size, "%s:%s", e->provider, e->name);
+	*enabled = found->enabled[id];
+	return 0;
+}
+
+bool rm_consumer_knows_inode(struct rm_consumer *c, uint64_t ino)
+{
+	struct conn *k;
+	struct cds_lfht_iter it;
+	bool yes = false;
+	rcu_read_lock();
+	EACH_CONN(c, it, k)
+		if (k->attached && k->id.ino == ino)
+			yes = true;
+	rcu_read_unlock();
+	return yes;
 }
