@@ -180,9 +180,12 @@ static void on_hello(struct rm_consumer *c, struct conn *k, const struct rm_msg_
 	if (c->o.verbose)
 		fprintf(stderr, "%s: tracing pid %u (%s)\n", c->who, m->pid, k->hello.comm);
 	/* Whatever enabled events before us (REMORA_ENABLE, a consumer that
-	 * died), the enable table is ours now. */
+	 * died), the enable table is ours now. Start from what it holds, so
+	 * sink_sync_conn() writes only what changes: an event that stays on is
+	 * never switched off for an instant (its records would be skipped,
+	 * not even counted as lost). */
 	for (uint32_t id = 0; id < k->a.event_max; id++)
-		__atomic_store_n(&k->a.enable[id], 0, __ATOMIC_RELAXED);
+		k->enabled[id] = __atomic_load_n(&k->a.enable[id], __ATOMIC_RELAXED) != 0;
 	sink_conn_attached(c, k);
 	sink_sync_conn(c, k);
 	send_ack(k);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 
+#include "clock.h"
 #include "stub.h"
 #include "rsys.h"
 
@@ -87,8 +88,15 @@ static void read_params(struct rm_params *p)
 	if (ow && *ow == '1')
 		p->mode = RM_MODE_OVERWRITE;
 	const char *clock = getenv("REMORA_CLOCK");
-	if (clock && !strcmp(clock, "tsc"))
-		p->clock = RM_CLOCK_TSC;
+	if (clock && !strcmp(clock, "tsc")) {
+		/* a TSC that changes rate or stops in sleep states cannot be
+		 * mapped to CLOCK_MONOTONIC: keep the default then */
+		if (rm_clock_tsc_invariant())
+			p->clock = RM_CLOCK_TSC;
+		else
+			rm_debug("remora: REMORA_CLOCK=tsc: CPUID says the TSC is not invariant, "
+				 "using CLOCK_MONOTONIC; cpuid leaf", 0x80000007);
+	}
 }
 
 void rm_stub_init(void)
