@@ -1,0 +1,50 @@
+/* A long-running traced app for the session tests.
+ *   sess_app run STOPFILE            sess:tick and sess:other every 10 ms until STOPFILE exists
+ *   sess_app burst N GOFILE STOPFILE waits for GOFILE, records N burst:item, prints
+ *                                    "burst done", waits for STOPFILE */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <remora/remora.h>
+
+REMORA_EVENT(sess, tick, (uint64_t, i));
+REMORA_EVENT(sess, other, (uint32_t, x));
+REMORA_EVENT(burst, item, (uint64_t, i), (const char *, pad));
+
+static void nap(void)
+{
+	struct timespec ts = { 0, 10 * 1000000 };
+	nanosleep(&ts, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IONBF, 0);
+	if (argc == 3 && !strcmp(argv[1], "run")) {
+		printf("pid %d\n", (int)getpid());
+		for (uint64_t i = 0; access(argv[2], F_OK) != 0; i++) {
+			remora_trace(sess, tick, i);
+			remora_trace(sess, other, (uint32_t)i);
+			nap();
+		}
+		return 0;
+	}
+	if (argc == 5 && !strcmp(argv[1], "burst")) {
+		uint64_t n = strtoull(argv[2], NULL, 10);
+		printf("pid %d\n", (int)getpid());
+		while (access(argv[3], F_OK) != 0)
+			nap();
+		for (uint64_t i = 0; i < n; i++)
+			remora_trace(burst, item, i, "0123456789abcdef0123456789abcdef");
+		printf("burst done\n");
+		while (access(argv[4], F_OK) != 0)
+			nap();
+		return 0;
+	}
+	fprintf(stderr, "usage: sess_app run STOPFILE | burst N GOFILE STOPFILE\n");
+	return 2;
+}
