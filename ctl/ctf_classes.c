@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ctf_classes.h"
+#include "shm/catalog.h"
 
 static bool ident_ok(const char *s, size_t max)
 {
@@ -51,17 +52,6 @@ static bool info_ok(const struct rm_event_info *e, char *err, size_t errlen)
 /* Wire size of a fixed-size type; 0 for STRING and BYTES. (shm/catalog.c
  * has the same table, but the writer must not depend on a library the
  * consumer may not link.) */
-static size_t type_size(uint8_t type)
-{
-	switch (type) {
-	case RM_T_U8: case RM_T_S8: case RM_T_BOOL: return 1;
-	case RM_T_U16: case RM_T_S16: return 2;
-	case RM_T_U32: case RM_T_S32: case RM_T_F32: return 4;
-	case RM_T_U64: case RM_T_S64: case RM_T_F64: return 8;
-	default: return 0;
-	}
-}
-
 static bool same_name(const struct rm_event_info *a, const struct rm_event_info *b)
 {
 	return !strcmp(a->provider, b->provider) && !strcmp(a->name, b->name);
@@ -147,27 +137,9 @@ void ctf_classes_drop(struct ctf_classes *c, uint32_t id)
 
 bool ctf_payload_fits(const struct rm_event_info *e, const unsigned char *p, size_t len)
 {
-	size_t off = 0;
-	for (uint32_t i = 0; i < e->nfields; i++) {
-		uint8_t t = e->fields[i].type;
-		size_t n = type_size(t);
-		if (t == RM_T_STRING) {
-			const unsigned char *nul = off < len ? memchr(p + off, 0, len - off) : NULL;
-			if (!nul)
-				return false;
-			n = (size_t)(nul - (p + off)) + 1;
-		} else if (t == RM_T_BYTES) {
-			uint32_t blen;
-			if (len - off < 4)
-				return false;
-			memcpy(&blen, p + off, 4);
-			n = 4 + (size_t)blen;
-		}
-		if (n > len - off)
-			return false;
-		off += n;
-	}
-	return off == len;
+	/* the same check the arena reader applies: one decoder of the wire
+	 * format, in shm/catalog.c */
+	return rm_payload_ok(e, p, len);
 }
 
 void ctf_classes_free(struct ctf_classes *c)
