@@ -166,7 +166,7 @@ int rmd_call(const struct rmd_req *q, bool autostart)
 	int status = 1;
 	for (bool first = true;; first = false) {
 		ssize_t n = recv(fd, &r, sizeof(r), 0);
-		if (n == 0 && first) {
+		if ((n == 0 || (n < 0 && errno == ECONNRESET)) && first) {
 			fprintf(stderr, "remora: remorad at %s closed the connection without answering: "
 					"it admits only its own user (uid of the socket's owner) and root; "
 					"its log says more\n", ctl);

@@ -1,11 +1,18 @@
 /* remorad's lockdown, after its sockets are bound and its tables made.
  *
- * Capabilities: remorad needs none. It serves the peers of its own uid:
- * it reads /proc/<pid>/maps of its own processes, maps the arena fds it is
- * given, and writes traces where its user may. So every set is cleared,
- * the bounding set too when it may be (CAP_SETPCAP, i.e. a root remorad),
- * and the ambient set. A root remorad therefore cannot write a trace into
- * a directory root does not own; `create -o` says so.
+ * Capabilities: remorad serves the peers of its own uid: it reads
+ * /proc/<pid>/maps of their processes, maps the arena fds they give it,
+ * and writes traces where its user may. A non-root remorad has nothing to
+ * drop (it checks the sets are empty). A root remorad keeps CAP_SYS_PTRACE
+ * only, permitted and effective: the kernel's ptrace access check on
+ * /proc/<pid>/maps refuses a reader whose capabilities are not a superset
+ * of the target's, and root apps hold the full set, so without it remorad
+ * could neither tell whether a tree whose helper died still runs (it
+ * would free chunks under a live producer) nor list untraceable root
+ * processes. The ptrace() syscall itself is not in the filter below.
+ * Everything else goes, bounding and ambient sets included; a root
+ * remorad therefore cannot write into a directory root does not own
+ * (no CAP_DAC_OVERRIDE): `create -o` says so.
  *
  * Syscalls: an allow-list of what the loop uses (poll, accept, recvmsg,
  * sendmsg, reading /proc and writing traces, mapping arenas, clocks);
@@ -18,29 +25,38 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include "remorad.h"
 
 static int drop_caps(char *err, size_t errlen)
 {
 	cap_t cur = cap_get_proc();
-	cap_flag_value_t setpcap = CAP_CLEAR;
-	if (cur)
+	cap_flag_value_t setpcap = CAP_CLEAR, ptrace = CAP_CLEAR;
+	if (cur) {
 		cap_get_flag(cur, CAP_SETPCAP, CAP_EFFECTIVE, &setpcap);
+		cap_get_flag(cur, CAP_SYS_PTRACE, CAP_PERMITTED, &ptrace);
+	}
+	cap_free(cur);
+	bool keep_ptrace = getuid() == 0 && ptrace == CAP_SET;
 	if (setpcap == CAP_SET)
 		for (cap_value_t v = 0; v <= CAP_LAST_CAP; v++)
-			if (CAP_IS_SUPPORTED(v) && cap_drop_bound(v) < 0) {
+			if (CAP_IS_SUPPORTED(v) && !(keep_ptrace && v == CAP_SYS_PTRACE) &&
+			    cap_drop_bound(v) < 0) {
 				snprintf(err, errlen, "cannot drop capability %d from the bounding "
 						      "set: %s", (int)v, strerror(errno));
-				cap_free(cur);
 				return -1;
 			}
-	cap_free(cur);
 	if (CAP_AMBIENT_SUPPORTED())
 		cap_reset_ambient();
-	cap_t none = cap_init();
-	int r = none ? cap_set_proc(none) : -1;
-	cap_free(none);
+	cap_t keep = cap_init();
+	cap_value_t pt = CAP_SYS_PTRACE;
+	if (keep && keep_ptrace) {
+		cap_set_flag(keep, CAP_PERMITTED, 1, &pt, CAP_SET);
+		cap_set_flag(keep, CAP_EFFECTIVE, 1, &pt, CAP_SET);
+	}
+	int r = keep ? cap_set_proc(keep) : -1;
+	cap_free(keep);
 	if (r < 0) {
 		snprintf(err, errlen, "cannot clear capabilities: %s", strerror(errno));
 		return -1;

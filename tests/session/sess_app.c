@@ -1,6 +1,6 @@
 /* A long-running traced app for the session tests.
  *   sess_app run STOPFILE            sess:tick and sess:other every 10 ms until STOPFILE exists
- *   sess_app burst N GOFILE STOPFILE waits for GOFILE, records N burst:item, prints
+ *   sess_app burst N GOFILE STOPFILE waits for GOFILE, records N burst:item (50 per ms), prints
  *                                    "burst done", waits for STOPFILE */
 #include <stdint.h>
 #include <stdio.h>
@@ -38,8 +38,11 @@ int main(int argc, char **argv)
 		printf("pid %d\n", (int)getpid());
 		while (access(argv[3], F_OK) != 0)
 			nap();
-		for (uint64_t i = 0; i < n; i++)
+		for (uint64_t i = 0; i < n; i++) {
 			remora_trace(burst, item, i, "0123456789abcdef0123456789abcdef");
+			if (i % 50 == 49) /* paced: the arena never fills between drains */
+				usleep(1000);
+		}
 		printf("burst done\n");
 		while (access(argv[4], F_OK) != 0)
 			nap();
