@@ -5,6 +5,12 @@ include(CMakePackageConfigHelpers)
 
 install(TARGETS remora EXPORT remoraTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+# LD_PRELOAD libraries, next to libremora (`remora record --preload` looks there).
+foreach(lib remora_preload_libc remora_preload_cyg)
+  if(TARGET ${lib})
+    install(TARGETS ${lib} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  endif()
+endforeach()
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/remora DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 foreach(bin remora_cli remorad)
   if(TARGET ${bin})

@@ -1,4 +1,5 @@
-/* `remora record [-o DIR] [-e PATTERN]... [--overwrite] [--buffer-size SIZE] -- CMD [ARG...]`
+/* `remora record [-o DIR] [-e PATTERN]... [--overwrite] [--buffer-size SIZE]
+ *                [--preload NAME]... -- CMD [ARG...]`
  *
  * Runs CMD with libremora preloaded and an embedded consumer on a private
  * socket (a 0700 directory), writes the trace to DIR, and exits with CMD's
@@ -33,11 +34,26 @@ static void on_sigint(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: remora record [-o DIR] [-e PATTERN]... [--overwrite] "
-		   "[--buffer-size SIZE] -- CMD [ARG...]\n"
+		   "[--buffer-size SIZE] [--preload NAME]... -- CMD [ARG...]\n"
 		   "  -o, --output DIR      trace directory (default ./remora-YYYYmmdd-HHMMSS)\n"
 		   "  -e, --event PATTERN   enable events matching provider:name glob (default: all)\n"
 		   "      --overwrite       flight recorder: keep the newest data, read at the end\n"
-		   "      --buffer-size SZ  arena size per process tree, e.g. 64M (default 16M)\n");
+		   "      --buffer-size SZ  arena size per process tree, e.g. 64M (default 16M)\n"
+		   "      --preload NAME    also preload libremora-NAME.so to trace an unmodified\n"
+		   "                        program: libc (providers libc_malloc, libc_io) or\n"
+		   "                        cyg (cyg_profile, for -finstrument-functions)\n");
+}
+
+/* --preload NAME: libremora-NAME.so, next to libremora. */
+static const char *const preload_names[] = { "libc", "cyg" };
+static bool preload_wanted[sizeof(preload_names) / sizeof(preload_names[0])];
+
+static bool add_preload(const char *name)
+{
+	for (size_t i = 0; i < sizeof(preload_names) / sizeof(preload_names[0]); i++)
+		if (strcmp(name, preload_names[i]) == 0)
+			return preload_wanted[i] = true;
+	return false;
 }
 
 static int setenv_preload(void)
@@ -49,8 +65,20 @@ static int setenv_preload(void)
 		return -1;
 	}
 	const char *old = getenv("LD_PRELOAD");
-	char buf[PATH_MAX * 2];
-	snprintf(buf, sizeof(buf), "%s%s%s", lib, old && *old ? ":" : "", old ? old : "");
+	char buf[PATH_MAX * 4];
+	int n = snprintf(buf, sizeof(buf), "%s", lib);
+	const char *slash = strrchr(lib, '/');
+	for (size_t i = 0; i < sizeof(preload_names) / sizeof(preload_names[0]); i++) {
+		if (!preload_wanted[i])
+			continue;
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, ":%.*s/libremora-%s.so",
+			      slash ? (int)(slash - lib) : 1, slash ? lib : ".", preload_names[i]);
+		if (access(strrchr(buf, ':') + 1, R_OK) != 0) {
+			fprintf(stderr, "remora record: cannot find %s\n", strrchr(buf, ':') + 1);
+			return -1;
+		}
+	}
+	snprintf(buf + n, sizeof(buf) - (size_t)n, "%s%s", old && *old ? ":" : "", old ? old : "");
 	return setenv("LD_PRELOAD", buf, 1);
 }
 
@@ -79,7 +107,7 @@ int rm_cmd_record(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "output", required_argument, 0, 'o' }, { "event", required_argument, 0, 'e' },
 		{ "overwrite", no_argument, 0, 'O' }, { "buffer-size", required_argument, 0, 'b' },
-		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "preload", required_argument, 0, 'P' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	const char *out = NULL, *bufsize = NULL;
 	const char *patterns[64];
@@ -104,6 +132,12 @@ int rm_cmd_record(int argc, char **argv)
 				return 2;
 			}
 			bufsize = optarg;
+			break;
+		case 'P':
+			if (!add_preload(optarg)) {
+				fprintf(stderr, "remora record: unknown --preload '%s' (libc or cyg)\n", optarg);
+				return 2;
+			}
 			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
