@@ -337,8 +337,8 @@ void sessions_restore(struct remorad *d)
 		char name[RMD_NAME_MAX], state[16];
 		int ow, off = 0;
 		if (!strncmp(line, "current ", 8)) {
-			if (rmd_name_ok(line + 8))
-				snprintf(d->current, sizeof(d->current), "%s", line + 8);
+			if (rmd_name_ok(line + 8)) /* so shorter than RMD_NAME_MAX */
+				memcpy(d->current, line + 8, strlen(line + 8) + 1);
 		} else if (sscanf(line, "session %63s %15s %d %n", name, state, &ow, &off) == 3 &&
 			   off && rmd_name_ok(name) && line[off] == '/' && !lookup(d, name)) {
 			struct session *s = session_add(d, name, line + off, ow == 1);
