@@ -208,12 +208,26 @@ static void on_message(struct rm_consumer *c, struct conn *k)
 	ssize_t n = recvmsg(k->sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
+	/* Every fd received is ours: keep the one of a single-fd SCM_RIGHTS,
+	 * close any other (two fds fit in u.buf; a hostile helper could
+	 * otherwise leak fds into us until accept() fails). */
 	int fd = -1;
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
-		    cm->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < nfd; i++) {
+			int x;
+			memcpy(&x, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			if (nfd == 1 && fd < 0)
+				fd = x;
+			else
+				close(x);
+		}
+	}
 	if (n <= 0) {
+		if (fd >= 0)
+			close(fd); /* a zero-length packet can carry one too */
 		close(k->sock);
 		k->sock = -1;
 		return;

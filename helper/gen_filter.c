@@ -52,7 +52,8 @@ static void build(scmp_filter_ctx ctx)
 	for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
 		allow(ctx, plain[i], 0, NULL);
 
-	struct scmp_arg_cmp unix_only = SCMP_A0(SCMP_CMP_EQ, AF_UNIX);
+	/* datum_b spelled out: clang -Wextra refuses the implicit one */
+	struct scmp_arg_cmp unix_only = SCMP_A0(SCMP_CMP_EQ, AF_UNIX, 0);
 	allow(ctx, "socket", 1, &unix_only);
 
 	struct scmp_arg_cmp read_only = SCMP_A2(SCMP_CMP_MASKED_EQ, OPEN_DENY_MASK, 0);
