@@ -16,13 +16,13 @@ static const struct verb verbs[] = {
 	  "record [-o DIR] [-e PATTERN]... [--overwrite] [--buffer-size SIZE] -- CMD [ARG...]" },
 	{ "view", rm_cmd_view, "view DIR" },
 	{ "create", rm_cmd_create, "create NAME [-o DIR] [--overwrite]" },
-	{ "enable-event", rm_cmd_enable_event, "enable-event [-s NAME] PATTERN" },
-	{ "disable-event", rm_cmd_disable_event, "disable-event [-s NAME] PATTERN" },
+	{ "enable-event", rm_cmd_enable_event, "enable-event [-s NAME] PATTERN... | -a" },
+	{ "disable-event", rm_cmd_disable_event, "disable-event [-s NAME] PATTERN... | -a" },
 	{ "start", rm_cmd_start, "start [NAME]" },
 	{ "stop", rm_cmd_stop, "stop [NAME]" },
 	{ "destroy", rm_cmd_destroy, "destroy [NAME]" },
 	{ "list", rm_cmd_list, "list" },
-	{ "status", rm_cmd_status, "status" },
+	{ "status", rm_cmd_status, "status [NAME]" },
 };
 
 static void usage(FILE *f)
