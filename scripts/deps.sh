@@ -2,13 +2,14 @@
 # Installs, with apt-get, everything the build, the tests, the demo and the
 # fuzz preset need. Idempotent: when every package is present it only checks
 # (dpkg-query) and returns within a second.  REMORA_DEPS_BENCH=1 adds the
-# LTTng-UST packages the side-by-side benchmark uses.
+# LTTng-UST packages the side-by-side benchmark uses (bench/run.sh) and
+# python3, which drives it.
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config liburcu-dev libcap-dev libseccomp-dev
       libcmocka-dev valgrind babeltrace2 clang libclang-rt-14-dev)
 if [ "${REMORA_DEPS_BENCH:-0}" = 1 ]; then
-    pkgs+=(liblttng-ust-dev lttng-tools)
+    pkgs+=(liblttng-ust-dev lttng-tools python3)
 fi
 
 missing=()
