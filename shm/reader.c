@@ -57,6 +57,7 @@ struct rm_reader {
 	rm_alive_fn alive;
 	void *alive_ctx;
 	uint64_t now_ms;          /* CLOCK_MONOTONIC at the start of the drain */
+	bool short_of_chunks;     /* under a quarter free at the last scan */
 	dev_t dev;
 	ino_t ino;
 	struct rm_reader_stats st;
@@ -176,8 +177,11 @@ static bool slot_dead(struct rm_reader *r, uint32_t slot, bool final)
 	if (final || owner == 0)
 		return true; /* owner 0: a chunk names a slot nobody holds */
 	/* /proc costs tens of microseconds: an idle thread is asked about at
-	 * most every RM_ALIVE_RECHECK_MS; a dead one stays dead. */
-	if (v->alive < 0 || (v->alive == 1 && r->now_ms - v->checked_ms >= RM_ALIVE_RECHECK_MS)) {
+	 * most every RM_ALIVE_RECHECK_MS, unless chunks run short (many
+	 * short-lived producers: their chunks are wanted back now); a dead one
+	 * stays dead. */
+	if (v->alive < 0 || (v->alive == 1 && (r->short_of_chunks ||
+						r->now_ms - v->checked_ms >= RM_ALIVE_RECHECK_MS))) {
 		v->checked_ms = r->now_ms;
 		v->alive = (int8_t)r->alive(r->alive_ctx, (uint32_t)(owner >> 32), (uint32_t)owner,
 					    &v->start_time);
@@ -474,6 +478,7 @@ int rm_reader_drain(struct rm_reader *r, bool final, rm_packet_fn fn, void *ctx)
 			.seq = __atomic_load_n(&d->seq, __ATOMIC_RELAXED),
 		};
 	}
+	r->short_of_chunks = (uint64_t)(a->chunk_count - n) * 4 < a->chunk_count;
 	/* The scan is no snapshot: an owner can claim, fill and seal a chunk
 	 * we had already passed, then claim one we reach later. A chunk that
 	 * appeared during the scan marks its context as unordered for this
