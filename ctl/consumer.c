@@ -228,6 +228,13 @@ static void on_message(struct rm_consumer *c, struct conn *k)
 	if (n <= 0) {
 		if (fd >= 0)
 			close(fd); /* a zero-length packet can carry one too */
+		/* A helper says GONE before it leaves; one that did not was
+		 * killed (a forbidden syscall is SIGSYS) or its consumer link
+		 * broke. The arena stays mapped: nothing committed is lost. */
+		if (k->attached && !k->gone)
+			fprintf(stderr, "%s: the helper of pid %u (%s) went away without saying goodbye "
+					"(killed?); still reading its arena\n", c->who, k->hello.pid,
+				k->hello.comm);
 		close(k->sock);
 		k->sock = -1;
 		return;
