@@ -37,8 +37,11 @@ work=$(mktemp -d /tmp/ust-paper-XXXXXX)
 started_sessiond=
 cleanup() {
     lttng destroy ustpaper-$$ >/dev/null 2>&1 || true
-    if [ -n "$started_sessiond" ] && [ -f /var/run/lttng/lttng-sessiond.pid ]; then
-        kill "$(cat /var/run/lttng/lttng-sessiond.pid)" 2>/dev/null || true
+    # only the daemon this script started, and only if nobody else has a
+    # session in it by now (others bench with LTTng on this machine too)
+    if [ -n "$started_sessiond" ] && [ "$(cat /var/run/lttng/lttng-sessiond.pid 2>/dev/null)" = "$started_sessiond" ] &&
+        lttng list 2>&1 | grep -q 'no available recording session'; then
+        kill "$started_sessiond" 2>/dev/null || true
     fi
     rm -rf "$work"
 }
@@ -69,7 +72,7 @@ cc -O2 -o "$work/finds" "$work/finds.c"
 
 if ! lttng list >/dev/null 2>&1; then
     lttng-sessiond --daemonize >/dev/null 2>&1
-    started_sessiond=1
+    started_sessiond=$(cat /var/run/lttng/lttng-sessiond.pid 2>/dev/null || true)
 fi
 
 "$work/finds" # warm the dentry cache
