@@ -160,9 +160,11 @@ static void on_hello(struct rm_consumer *c, struct conn *k, const struct rm_msg_
 		k->done = true;
 		return;
 	}
-	close(fd); /* the mapping is enough */
-	k->a.fd = -1;
+	/* The reader learns the memfd's identity (for its exec check) from
+	 * the fd; after that the mapping is enough. */
 	k->r = rm_reader_new(&k->a);
+	close(fd);
+	k->a.fd = -1;
 	k->enabled = calloc(k->a.event_max, 1);
 	k->filtered = malloc(k->a.chunk_size);
 	if (!k->r || !k->enabled || !k->filtered) {

@@ -22,9 +22,9 @@
  *  - no corrupt packet, no loss the reader cannot attribute, every chunk
  *    back to FREE;
  *  - no drain takes more than a second (the consumer never waits).
- * Known issue (reported, fatal only with -x): after a consumer restart,
- * the lost count of a context can be reported a second time; such
- * over-reporting is printed as "over-reported" instead of failing.
+ *  - lost counts are exact across consumer restarts (the reader keeps what
+ *    it reported in the arena's slots); -x makes any over-report fatal,
+ *    and the default suite runs with it.
  * The schedule (what is done to whom, and when) comes from the seed, so a
  * failing seed reruns the same schedule; the producers' own interleaving is
  * the machine's. Prints the seed and round of any failure, exits 1. */

@@ -42,7 +42,7 @@
 #include <stdint.h>
 
 #define RM_MAGIC 0x315f41524f4d4552ull /* "REMORA_1" little-endian */
-#define RM_VERSION 1u
+#define RM_VERSION 2u
 
 #define RM_LEVELS 4          /* nesting depth: thread + 3 signal levels */
 #define RM_NAME_MAX 32       /* provider and field names, NUL included */
@@ -141,6 +141,11 @@ struct rm_slot {
 	uint64_t lost[RM_LEVELS];     /* owner stores (relaxed): records dropped so far */
 	uint64_t overwritten[RM_LEVELS]; /* reclaimers add (overwrite mode) */
 	uint64_t next_seq[RM_LEVELS]; /* owner: next chunk sequence number */
+	/* Consumer: how much of lost[] and overwritten[] it has reported. Kept
+	 * here, not in the consumer's memory, so a restarted consumer does not
+	 * report the same losses twice. Owner and reclaimers never touch it. */
+	uint64_t lost_reported[RM_LEVELS];
+	uint64_t over_reported[RM_LEVELS];
 };
 
 /* Chunk state word, (B):
@@ -152,7 +157,7 @@ enum rm_chunk_kind {
 	RM_CHUNK_FREE = 0,       /* all-zero payload, claimable */
 	RM_CHUNK_OWNED = 1,      /* a producer context writes it */
 	RM_CHUNK_FULL = 2,       /* sealed by its owner */
-	RM_CHUNK_CONSUMING = 3,  /* the consumer is zeroing it */
+	RM_CHUNK_CONSUMING = 3,  /* the consumer reads then zeroes it (keeps level and slot) */
 	RM_CHUNK_RECLAIMING = 4, /* overwrite mode: a producer is zeroing it */
 };
 
@@ -210,7 +215,7 @@ struct rm_layout {
 
 _Static_assert(sizeof(struct rm_catalog_entry) == 16 + 32 + 64 + 16 * 40, "catalog ABI");
 _Static_assert(sizeof(struct rm_chunk_desc) == 64, "desc ABI");
-_Static_assert(sizeof(struct rm_slot) == 16 + 3 * 8 * RM_LEVELS, "slot ABI");
+_Static_assert(sizeof(struct rm_slot) == 16 + 5 * 8 * RM_LEVELS, "slot ABI");
 _Static_assert(sizeof(struct rm_record) == RM_RECORD_HDR, "record ABI");
 _Static_assert(sizeof(struct rm_arena_hdr) <= 4096, "header fits a page");
 

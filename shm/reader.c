@@ -165,6 +165,13 @@ static struct slot_view *slot_view(struct rm_reader *r, uint32_t slot, uint64_t 
 		v->owner = *owner;
 		v->live = live;
 		v->alive = -1;
+		/* resume where an earlier consumer stopped reporting losses */
+		for (uint32_t l = 0; l < RM_LEVELS; l++) {
+			v->lost_seen[l] = __atomic_load_n(&r->a->slots[slot].lost_reported[l],
+							  __ATOMIC_RELAXED);
+			v->over_seen[l] = __atomic_load_n(&r->a->slots[slot].over_reported[l],
+							  __ATOMIC_RELAXED);
+		}
 	}
 	return v;
 }
@@ -207,7 +214,7 @@ static void release_chunk(struct rm_reader *r, uint32_t idx, uint32_t gen)
 static void free_chunk(struct rm_reader *r, uint32_t idx, uint64_t s)
 {
 	struct rm_chunk_desc *d = &r->a->descs[idx];
-	uint64_t consuming = RM_CS_MAKE(RM_CHUNK_CONSUMING, 0, 0, RM_CS_GEN(s));
+	uint64_t consuming = RM_CS_MAKE(RM_CHUNK_CONSUMING, RM_CS_LEVEL(s), RM_CS_SLOT(s), RM_CS_GEN(s));
 	if (__atomic_compare_exchange_n(&d->state, &s, consuming, false, __ATOMIC_ACQ_REL,
 					__ATOMIC_RELAXED))
 		release_chunk(r, idx, RM_CS_GEN(s));
@@ -285,6 +292,12 @@ static uint64_t lost_delta(struct rm_reader *r, uint32_t slot, uint32_t level, u
 		v->over_seen[level] = over;
 	}
 	r->st.lost += d;
+	if (d) {
+		__atomic_store_n(&r->a->slots[slot].lost_reported[level], v->lost_seen[level],
+				 __ATOMIC_RELAXED);
+		__atomic_store_n(&r->a->slots[slot].over_reported[level], v->over_seen[level],
+				 __ATOMIC_RELAXED);
+	}
 	return d;
 }
 
@@ -311,7 +324,7 @@ static int drain_chunk(struct rm_reader *r, const struct cand *k, bool final, rm
 	 * can zero it while we read it, (B). */
 	bool held = kind == RM_CHUNK_FULL;
 	if (held) {
-		uint64_t consuming = RM_CS_MAKE(RM_CHUNK_CONSUMING, 0, 0, RM_CS_GEN(s));
+		uint64_t consuming = RM_CS_MAKE(RM_CHUNK_CONSUMING, RM_CS_LEVEL(s), RM_CS_SLOT(s), RM_CS_GEN(s));
 		if (!__atomic_compare_exchange_n(&d->state, &s, consuming, false, __ATOMIC_ACQ_REL,
 						 __ATOMIC_ACQUIRE))
 			return 0; /* reclaimed under us: it is counted there */
@@ -363,8 +376,6 @@ static int drain_chunk(struct rm_reader *r, const struct cand *k, bool final, rm
 					    __atomic_load_n(&d->lost_before, __ATOMIC_RELAXED));
 		v->first_done = v->first_done || nrec;
 		v->rpos = v->cvalue = pos;
-		if (held)
-			__atomic_store_n(&d->consumed, pos, __ATOMIC_RELAXED);
 		if (bad) {
 			v->broken = true;
 			r->st.corrupt++;
@@ -372,6 +383,11 @@ static int drain_chunk(struct rm_reader *r, const struct cand *k, bool final, rm
 		r->st.records += nrec;
 		r->st.packets++;
 		int ret = len || p.lost ? fn(ctx, &p) : 0;
+		/* only once the packet is out: a consumer killed before this
+		 * leaves the chunk CONSUMING with the old position, and the next
+		 * one reads these records again rather than never */
+		if (held)
+			__atomic_store_n(&d->consumed, pos, __ATOMIC_RELEASE);
 		if (ret) {
 			if (held)
 				release_chunk(r, k->chunk, RM_CS_GEN(s));
@@ -406,6 +422,8 @@ static int retire_slot(struct rm_reader *r, uint32_t i, rm_packet_fn fn, void *c
 		__atomic_store_n(&s->lost[l], 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&s->overwritten[l], 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&s->next_seq[l], 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&s->lost_reported[l], 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&s->over_reported[l], 0, __ATOMIC_RELAXED);
 	}
 	__atomic_store_n(&s->gen, s->gen + 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&s->owner, 0, __ATOMIC_RELEASE);
@@ -458,9 +476,18 @@ int rm_reader_drain(struct rm_reader *r, bool final, rm_packet_fn fn, void *ctx)
 		uint32_t kind = RM_CS_KIND(s);
 		r->chunks[i].scanned = s;
 		if (kind == RM_CHUNK_CONSUMING) {
-			/* left by a consumer that died while freeing it */
-			release_chunk(r, i, RM_CS_GEN(s));
-			continue;
+			/* Left by a consumer that died between taking this sealed
+			 * chunk and freeing it (ours never outlive a drain): its
+			 * records from `consumed` on may have reached no trace, so
+			 * read them again rather than drop them. */
+			uint64_t full = RM_CS_MAKE(RM_CHUNK_FULL, RM_CS_LEVEL(s), RM_CS_SLOT(s),
+						   RM_CS_GEN(s));
+			if (!__atomic_compare_exchange_n(&d->state, &s, full, false, __ATOMIC_ACQ_REL,
+							 __ATOMIC_ACQUIRE))
+				continue;
+			s = full;
+			kind = RM_CHUNK_FULL;
+			r->chunks[i].scanned = s;
 		}
 		if (kind != RM_CHUNK_OWNED && kind != RM_CHUNK_FULL)
 			continue;
