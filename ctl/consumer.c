@@ -506,3 +506,12 @@ bool rm_consumer_knows_inode(struct rm_consumer *c, uint64_t ino)
 	rcu_read_unlock();
 	return yes;
 }
+
+void rm_consumer_progress(struct rm_consumer *c, uint64_t *events, uint64_t *lost)
+{
+	struct rm_sink_stats st = { 0 };
+	if (c->rec)
+		rm_sink_stats(c->rec, &st);
+	*events = st.events;
+	*lost = st.discarded;
+}

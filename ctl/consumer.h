@@ -66,6 +66,9 @@ int rm_consumer_poll_with(struct rm_consumer *c, int timeout_ms, struct pollfd *
  * disconnected with a live process. */
 int rm_consumer_active(struct rm_consumer *c);
 
+/* `remora record`'s running totals: records written and lost so far. */
+void rm_consumer_progress(struct rm_consumer *c, uint64_t *events, uint64_t *lost);
+
 /* Final drain of every arena, closes all traces and the socket. */
 void rm_consumer_finish(struct rm_consumer *c, struct rm_consumer_summary *out);
 

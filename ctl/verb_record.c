@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -102,6 +103,42 @@ static pid_t start_cmd(char **argv, const char *sock, const char *patterns, bool
 	_exit(127);
 }
 
+/* On a terminal: one line on stderr, rewritten every second, with the
+ * events written per second and the events lost so far. */
+struct live_status {
+	bool on, shown;
+	uint64_t last_ms, last_events;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void live_status_tick(struct live_status *l, struct rm_consumer *c)
+{
+	uint64_t t = now_ms();
+	if (!l->on || t - l->last_ms < 1000)
+		return;
+	uint64_t events, lost;
+	rm_consumer_progress(c, &events, &lost);
+	if (l->last_ms)
+		fprintf(stderr, "\r\033[Kremora: %llu events/s, %llu events, %llu lost",
+			(unsigned long long)((events - l->last_events) * 1000 / (t - l->last_ms)),
+			(unsigned long long)events, (unsigned long long)lost);
+	l->shown = l->last_ms != 0;
+	l->last_ms = t;
+	l->last_events = events;
+}
+
+static void live_status_clear(struct live_status *l)
+{
+	if (l->shown)
+		fputs("\r\033[K", stderr);
+}
+
 int rm_cmd_record(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -191,8 +228,10 @@ int rm_cmd_record(int argc, char **argv)
 	bool children = cmd > 0;
 	if (cmd < 0)
 		fprintf(stderr, "remora record: fork: %s\n", strerror(errno));
+	struct live_status live = { .on = isatty(STDERR_FILENO) };
 	while (children && !interrupted) {
 		rm_consumer_poll(c, 50);
+		live_status_tick(&live, c);
 		pid_t p;
 		while ((p = waitpid(-1, &status, WNOHANG | __WALL)) > 0)
 			if (p == cmd)
@@ -200,6 +239,7 @@ int rm_cmd_record(int argc, char **argv)
 		if (p < 0 && errno == ECHILD)
 			children = false;
 	}
+	live_status_clear(&live);
 	struct rm_consumer_summary s;
 	rm_consumer_finish(c, &s);
 	rmdir(sockdir);
