@@ -193,6 +193,8 @@ static void on_hello(struct rm_consumer *c, struct conn *k, const struct rm_msg_
 	send_ack(k);
 }
 
+static bool tree_alive(struct conn *k);
+
 static void on_message(struct rm_consumer *c, struct conn *k)
 {
 	union {
@@ -233,7 +235,7 @@ static void on_message(struct rm_consumer *c, struct conn *k)
 		/* A helper says GONE before it leaves; one that did not was
 		 * killed (a forbidden syscall is SIGSYS) or its consumer link
 		 * broke. The arena stays mapped: nothing committed is lost. */
-		if (k->attached && !k->gone)
+		if (k->attached && !k->gone && !k->helper_left)
 			fprintf(stderr, "%s: the helper of pid %u (%s) went away without saying goodbye "
 					"(killed?); still reading its arena\n", c->who, k->hello.pid,
 				k->hello.comm);
@@ -253,8 +255,18 @@ static void on_message(struct rm_consumer *c, struct conn *k)
 		k->npids = m.pids.n;
 		memcpy(k->pids, m.pids.pids, m.pids.n * sizeof(uint32_t));
 	} else if (ok && m.h.type == RM_MSG_GONE) {
-		drain_conn(c, k, true);
-		k->gone = true;
+		/* The helper may not see every process of its tree: a root
+		 * helper without capabilities cannot read a root grandchild's
+		 * /proc maps. A final drain would free chunks a live producer
+		 * still writes, so check for ourselves; if anything still maps
+		 * the arena, keep reading it as for a helper that went away. */
+		if (tree_alive(k)) {
+			drain_conn(c, k, false);
+			k->helper_left = true;
+		} else {
+			drain_conn(c, k, true);
+			k->gone = true;
+		}
 		send_ack(k);
 	} else {
 		fprintf(stderr, "%s: malformed message (%zd bytes) from helper of pid %u: "

@@ -20,6 +20,7 @@ struct conn {
 	uint32_t serial;
 	int sock;                  /* -1 once the helper hung up */
 	bool attached, gone, done;
+	bool helper_left;          /* said GONE while a process still maps the arena */
 	struct rm_arena a;
 	struct rm_arena_id id;
 	struct rm_reader *r;
