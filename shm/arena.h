@@ -32,8 +32,8 @@ struct rm_arena {
 	struct rm_proc *proc; /* producer side only */
 };
 
-/* Defaults for a process tree: 16 MiB of chunks in 16 KiB pieces, so that
- * a thousand threads recording at once each find a chunk of their own. */
+/* Defaults for a process tree: 16 MiB of chunks in 64 KiB pieces (a
+ * thousand threads recording at once need --buffer-size of 64 MiB). */
 void rm_params_default(struct rm_params *p);
 
 /* Checks sizes and computes offsets; returns 0 or -EINVAL. Pure. */

@@ -9,8 +9,8 @@ static uint64_t align_up(uint64_t v, uint64_t a)
 
 void rm_params_default(struct rm_params *p)
 {
-	p->chunk_size = 16 * 1024;
-	p->chunk_count = 1024;
+	p->chunk_size = 64 * 1024;
+	p->chunk_count = 256;
 	p->event_max = 1024;
 	p->pid_max = 4096;
 	p->slot_max = 4096;
