@@ -447,6 +447,7 @@ void rm_consumer_finish(struct rm_consumer *c, struct rm_consumer_summary *out)
 		c->sum.events += st.events;
 		c->sum.refused += st.refused;
 		c->sum.write_errors += st.write_errors;
+		c->sum.unwritten += st.unwritten;
 	}
 	cds_lfht_destroy(c->procs, NULL);
 	cds_lfht_destroy(c->streams, NULL);

@@ -45,6 +45,7 @@ struct rm_consumer_summary {
 	uint64_t refused;        /* records of refused (conflicting) events */
 	uint32_t arenas;         /* process trees (one trace directory each) */
 	uint32_t processes;      /* distinct pids seen */
+	uint64_t unwritten;      /* records the output refused (disk full, ...) */
 	uint32_t write_errors;
 };
 
@@ -80,6 +81,7 @@ struct rm_sink_stats {
 				    (producers' losses, flight-recorder evictions) */
 	uint64_t refused;        /* records of events refused (conflicting layout) */
 	uint64_t buffered;       /* flight recorder: records held, written at stop */
+	uint64_t unwritten;      /* records the output refused (disk full, ...) */
 	uint32_t traces;         /* trace directories opened */
 	uint32_t write_errors;
 };

@@ -75,6 +75,7 @@ struct trace {
 	uint64_t ring_records;
 	uint64_t evicted;          /* records dropped from the ring, not yet reported */
 	uint64_t events, discarded;/* written so far */
+	uint64_t unwritten;        /* records of packets the disk refused */
 	uint32_t write_errors;
 	bool any;                  /* some event is selected */
 	bool opened, failed;       /* the writer was opened / could not be */

@@ -198,8 +198,13 @@ static void write_packet(struct trace *t, const struct rm_packet *q)
 	if (q->len == 0 && q->lost == 0)
 		return;
 	if (ctf_writer_packet(t->w, q, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s: %s\n", t->s->c->who, err);
-		t->write_errors++;
+		/* the first failure says why; the rest are counted, not repeated
+		 * (a full disk refuses every packet after it) */
+		if (t->write_errors++ == 0)
+			fprintf(stderr, "%s: %s (further write errors on this trace are counted, "
+					"not shown)\n", t->s->c->who, err);
+		t->unwritten += q->nrecords;
+		t->discarded += q->lost;
 		return;
 	}
 	t->events += q->nrecords;
@@ -369,6 +374,7 @@ static void trace_close(struct rm_consumer *c, struct trace *t)
 	s->acc.refused += t->refused;
 	s->acc.traces += t->opened;
 	s->acc.write_errors += t->write_errors;
+	s->acc.unwritten += t->unwritten;
 	rcu_read_lock();
 	cds_lfht_del(c->streams, &t->node);
 	rcu_read_unlock();
@@ -526,6 +532,7 @@ void rm_sink_stats(struct rm_sink *s, struct rm_sink_stats *out)
 			out->refused += t->refused;
 			out->traces += t->opened;
 			out->write_errors += t->write_errors;
+			out->unwritten += t->unwritten;
 			out->buffered += t->ring_records;
 		}
 	rcu_read_unlock();

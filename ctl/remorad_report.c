@@ -107,8 +107,11 @@ static void one_session(struct remorad *d, struct session *s, struct reply *o)
 		     strcmp(s->name, d->current) ? "" : " (current)", state_name(s->state),
 		     s->overwrite ? " overwrite" : "", s->out_dir);
 	reply_printf(o, "  events written: %" PRIu64 ", lost: %" PRIu64 ", refused: %" PRIu64
-			", traces: %u, write errors: %u", st.events, st.discarded, st.refused,
-		     st.traces, st.write_errors);
+			", traces: %u, write errors: %u", st.events, st.discarded + st.unwritten,
+		     st.refused, st.traces, st.write_errors);
+	if (st.unwritten)
+		reply_printf(o, " (%" PRIu64 " of the lost could not be written: disk full?)",
+			     st.unwritten);
 	if (s->overwrite)
 		reply_printf(o, ", held in memory until stop: %" PRIu64, st.buffered);
 	reply_printf(o, "\n  event rules:%s\n", rm_sink_npatterns(s->sink) ? "" : " none");

@@ -248,10 +248,15 @@ int rm_cmd_record(int argc, char **argv)
 		"remora: %llu events recorded, %llu lost, %u process%s traced%s\n"
 		"remora: trace written to %s\n"
 		"remora: view it with: remora view %s   (or: babeltrace2 %s)\n",
-		(unsigned long long)s.events, (unsigned long long)s.lost, s.processes,
+		(unsigned long long)s.events, (unsigned long long)(s.lost + s.unwritten), s.processes,
 		s.processes == 1 ? "" : "es", interrupted ? " (interrupted)" : "", outdir, outdir,
 		outdir);
-	if (s.corrupt || s.refused || s.write_errors)
+	if (s.unwritten)
+		fprintf(stderr, "remora: %llu of the lost events could not be written to %s (%u "
+				"write errors, the first one above); the trace holds every packet "
+				"that could be written and is readable\n", (unsigned long long)s.unwritten, outdir,
+			s.write_errors);
+	if (s.corrupt || s.refused || (s.write_errors && !s.unwritten))
 		fprintf(stderr, "remora: %llu corrupt chunks, %llu records of refused events, %u "
 				"write errors\n", (unsigned long long)s.corrupt,
 			(unsigned long long)s.refused, s.write_errors);

@@ -1,5 +1,5 @@
-/* Records N numbered ticks, one every millisecond: long enough for a test
- * to kill its helper (or itself) half-way. */
+/* Records N numbered ticks, one every PERIOD microseconds (default 1000):
+ * slow enough for a test to kill its helper half-way, or flat out (0). */
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -10,9 +10,11 @@ REMORA_EVENT(ticker, tick, (int, n));
 int main(int argc, char **argv)
 {
 	int n = argc > 1 ? atoi(argv[1]) : 1000;
+	int period = argc > 2 ? atoi(argv[2]) : 1000;
 	for (int i = 0; i < n; i++) {
 		remora_trace(ticker, tick, i);
-		usleep(1000);
+		if (period)
+			usleep((useconds_t)period);
 	}
 	return 0;
 }
