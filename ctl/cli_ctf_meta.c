@@ -549,7 +549,8 @@ static bool parse_events(struct lex *l, struct ctfr_meta *m)
 	}
 	if (l->bad)
 		return false;
-	qsort(m->events, m->nevents, sizeof(*m->events), cmp_event);
+	if (m->nevents) /* qsort(NULL, 0, ...) is undefined */
+		qsort(m->events, m->nevents, sizeof(*m->events), cmp_event);
 	for (uint32_t i = 1; i < m->nevents; i++)
 		if (m->events[i].id == m->events[i - 1].id) {
 			snprintf(l->err, l->errlen, "event id %u is declared twice (%s and %s)",

@@ -22,9 +22,15 @@ trap cleanup EXIT
 
 # Starts remorad by hand (its pid in $rd) and waits for its control socket.
 start_remorad() {
+    # wait for this remorad's own "ready" line: the log keeps earlier ones
+    local before
+    before=$(grep -c ready "$T/remorad.log" 2>/dev/null || true)
     "$remorad" --socket "$REMORA_SOCKET" "$@" >>"$T/remorad.log" 2>&1 &
     rd=$!
-    for _ in $(seq 100); do [ -S "$T/remorad.ctl" ] && grep -q ready "$T/remorad.log" && return 0; sleep 0.05; done
+    for _ in $(seq 100); do
+        [ -S "$T/remorad.ctl" ] && [ "$(grep -c ready "$T/remorad.log")" -gt "${before:-0}" ] && return 0
+        sleep 0.05
+    done
     fail "remorad did not start"
 }
 
