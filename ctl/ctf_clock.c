@@ -32,7 +32,7 @@ int ctf_clock_class_compute(const struct ctf_trace_info *info, struct ctf_clock_
 			    char *err, size_t errlen)
 {
 	i128 ns;
-	if (info->clock == RM_CLOCK_MONOTONIC) {
+	if (info->clock == RM_CLOCK_MONOTONIC || info->clock == RM_CLOCK_MONOTONIC_COARSE) {
 		c->freq = NS_PER_S;
 		c->offset_s = (int64_t)floor_div(info->real_minus_mono_ns, NS_PER_S, &ns);
 		c->offset = (uint64_t)ns;

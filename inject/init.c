@@ -88,6 +88,8 @@ static void read_params(struct rm_params *p)
 	if (ow && *ow == '1')
 		p->mode = RM_MODE_OVERWRITE;
 	const char *clock = getenv("REMORA_CLOCK");
+	if (clock && !strcmp(clock, "coarse"))
+		p->clock = RM_CLOCK_MONOTONIC_COARSE;
 	if (clock && !strcmp(clock, "tsc")) {
 		/* a TSC that changes rate or stops in sleep states cannot be
 		 * mapped to CLOCK_MONOTONIC: keep the default then */

@@ -11,18 +11,24 @@
 
 #include "layout.h"
 
-static inline uint64_t rm_clock_mono_ns(void)
+static inline uint64_t rm_clock_ns(clockid_t id)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static inline uint64_t rm_clock_mono_ns(void)
+{
+	return rm_clock_ns(CLOCK_MONOTONIC);
 }
 
 static inline uint64_t rm_clock_read(uint32_t clock)
 {
 	if (clock == RM_CLOCK_TSC)
 		return __rdtsc();
-	return rm_clock_mono_ns();
+	return rm_clock_ns(clock == RM_CLOCK_MONOTONIC_COARSE ? CLOCK_MONOTONIC_COARSE
+							       : CLOCK_MONOTONIC);
 }
 
 /* CPUID leaf 0x80000007 EDX bit 8: the TSC is invariant (constant rate,

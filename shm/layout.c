@@ -31,7 +31,7 @@ int rm_layout_compute(const struct rm_params *p, struct rm_layout *l)
 		return -EINVAL;
 	if (p->slot_max < 1 || p->slot_max > (1u << 20))
 		return -EINVAL;
-	if (p->mode > RM_MODE_OVERWRITE || p->clock > RM_CLOCK_TSC)
+	if (p->mode > RM_MODE_OVERWRITE || p->clock > RM_CLOCK_MONOTONIC_COARSE)
 		return -EINVAL;
 
 	uint64_t off = 4096;

@@ -51,7 +51,9 @@
 #define RM_RECORD_HDR 16u    /* word + timestamp */
 
 enum rm_mode { RM_MODE_DISCARD = 0, RM_MODE_OVERWRITE = 1 };
-enum rm_clock { RM_CLOCK_MONOTONIC = 0, RM_CLOCK_TSC = 1 };
+/* COARSE is CLOCK_MONOTONIC_COARSE (tick resolution): the one clock a thread
+ * in SECCOMP_MODE_STRICT can read, since strict mode makes rdtsc fault. */
+enum rm_clock { RM_CLOCK_MONOTONIC = 0, RM_CLOCK_TSC = 1, RM_CLOCK_MONOTONIC_COARSE = 2 };
 
 /* Field types. Payload encoding is packed, native little-endian, no padding:
  * integers and floats take their size, BOOL one byte (0 or 1), STRING is
