@@ -334,9 +334,11 @@ static void drain(struct rdr *d, bool final)
 static void check_round(struct rdr *d, struct t_pub *pub)
 {
 	if (ck.bad || ck.dup || ck.order || ck.corrupt)
-		FAILF("bad %llu dup %llu order %llu corrupt %llu", (unsigned long long)ck.bad,
-		      (unsigned long long)ck.dup, (unsigned long long)ck.order,
-		      (unsigned long long)ck.corrupt);
+		FAILF("bad %llu dup %llu order %llu corrupt %llu (last corruption: %s)",
+		      (unsigned long long)ck.bad, (unsigned long long)ck.dup,
+		      (unsigned long long)ck.order, (unsigned long long)ck.corrupt,
+		      rm_reader_stats(d->r)->last_corrupt ? rm_reader_stats(d->r)->last_corrupt
+							   : "none recorded");
 	uint64_t global = rm_reader_lost_global(d->r);
 	if (global)
 		FAILF("%llu records lost outside any thread (slot table or nesting)",

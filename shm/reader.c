@@ -234,6 +234,7 @@ static size_t copy_records(struct rm_reader *r, const char *c, uint32_t *pos, ui
 			break;
 		uint32_t size = RM_REC_SIZE(word), id = RM_REC_ID(word);
 		if (size < RM_RECORD_HDR || size > cs - off) {
+			r->st.last_corrupt = "record size out of bounds";
 			*bad = true;
 			break;
 		}
@@ -248,8 +249,12 @@ static size_t copy_records(struct rm_reader *r, const char *c, uint32_t *pos, ui
 		memset(r->buf + out + size, 0, asz - size);
 		struct rm_record *rec = (struct rm_record *)(r->buf + out);
 		const struct rm_event_info *e = rm_reader_event(r, id);
-		if (rec->word != word || !e || !rm_payload_ok(e, rec->payload, size - RM_RECORD_HDR) ||
-		    rec->ts < last_ts) {
+		const char *why = rec->word != word ? "record header changed under the copy"
+				  : !e ? "unknown or refused event id"
+				  : !rm_payload_ok(e, rec->payload, size - RM_RECORD_HDR) ? "payload does not match its event"
+				  : rec->ts < last_ts ? "timestamp went backwards" : NULL;
+		if (why) {
+			r->st.last_corrupt = why;
 			*bad = true;
 			break;
 		}

@@ -45,6 +45,7 @@ struct rm_reader_stats {
 	uint64_t bad_events;     /* catalog entries refused */
 	uint64_t chunks_freed;
 	uint64_t slots_freed;
+	const char *last_corrupt; /* why the last chunk was cut short (static text) */
 };
 
 struct rm_reader;
