@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctl.h"
 #include "cli_daemon.h"
 
 void rmd_req_init(struct rmd_req *q, enum rmd_op op)
@@ -51,14 +52,9 @@ static const char *daemon_path(void)
 	const char *env = getenv("REMORA_DAEMON");
 	if (env && *env)
 		return env;
-	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 16);
-	if (n <= 0)
+	if (rm_self_dir(path, sizeof(path) - 16) < 0)
 		return NULL;
-	path[n] = 0;
-	char *slash = strrchr(path, '/');
-	if (!slash)
-		return NULL;
-	strcpy(slash + 1, "remorad");
+	strcat(path, "/remorad");
 	return access(path, X_OK) == 0 ? path : NULL;
 }
 

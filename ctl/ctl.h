@@ -18,6 +18,10 @@ __attribute__((weak)) int rm_cmd_destroy(int argc, char **argv);
 __attribute__((weak)) int rm_cmd_list(int argc, char **argv);
 __attribute__((weak)) int rm_cmd_status(int argc, char **argv);
 
+/* The directory holding this program (from /proc/self/exe), into dir;
+ * 0, or -1 when it cannot be told. */
+int rm_self_dir(char *dir, size_t size);
+
 /* Where libremora.so is: $REMORA_LIB, else next to this program (build
  * tree or install prefix). NULL when not found. */
 const char *rm_libremora_path(void);

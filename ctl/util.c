@@ -9,6 +9,19 @@
 
 #include "ctl.h"
 
+int rm_self_dir(char *dir, size_t size)
+{
+	ssize_t n = readlink("/proc/self/exe", dir, size - 1);
+	if (n <= 0)
+		return -1;
+	dir[n] = 0;
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		return -1;
+	*slash = 0;
+	return 0;
+}
+
 const char *rm_libremora_path(void)
 {
 	static char path[PATH_MAX];
@@ -16,14 +29,8 @@ const char *rm_libremora_path(void)
 	if (env && *env)
 		return access(env, R_OK) == 0 ? env : NULL;
 	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
+	if (rm_self_dir(exe, sizeof(exe)) < 0)
 		return NULL;
-	exe[n] = 0;
-	char *slash = strrchr(exe, '/');
-	if (!slash)
-		return NULL;
-	*slash = 0;
 	static const char *const rel[] = { "/../inject/libremora.so." REMORA_SOVERSION,
 					   "/../" REMORA_LIBDIR "/libremora.so." REMORA_SOVERSION };
 	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
