@@ -2,6 +2,8 @@
  * drops. Runs on the app's threads, in signal handlers and in forked
  * children: raw syscalls only, no libc allocation, no locks. Atomic
  * read-modify-writes happen here, once per chunk (not per record). */
+#include <signal.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "producer.h"
@@ -21,8 +23,8 @@ static void writer_reset(struct rm_arena *a, struct rm_writer *w)
 		memset(w, 0, sizeof(*w));
 		w->depth = depth;
 	}
-	w->token = rm_proc_register(a);
 	w->tid = (uint32_t)rsys(SYS_gettid);
+	w->token = rm_proc_register(a);
 }
 
 static int claim_slot(struct rm_arena *a, struct rm_writer *w)
@@ -41,6 +43,26 @@ static int claim_slot(struct rm_arena *a, struct rm_writer *w)
 		}
 	}
 	return -1;
+}
+
+/* The state all nesting levels of a thread share (token, tid, slot) is
+ * built with every signal blocked. A handler that recorded halfway would
+ * see it half-built: it claimed a slot under tid 0, which the consumer
+ * then judged dead and took the chunks of while the thread still wrote, or
+ * a second slot, whose losses were then reported twice. Two syscalls,
+ * once per thread and once per forked child. If a seccomp filter denies
+ * rt_sigprocmask the setup runs unmasked, as it did before. */
+static int thread_setup(struct rm_arena *a, struct rm_writer *w)
+{
+	uint64_t all = ~0ull, old;
+	bool masked = rsys(SYS_rt_sigprocmask, SIG_BLOCK, &all, &old, sizeof(all)) == 0;
+	if (w->token != a->proc->token || !w->token)
+		writer_reset(a, w);
+	RM_TP(RM_TP_THREAD_SETUP);
+	int ret = w->slot1 ? 0 : claim_slot(a, w);
+	if (masked)
+		rsys(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof(old));
+	return ret;
 }
 
 static void seal(struct rm_arena *a, struct rm_level *l)
@@ -148,22 +170,24 @@ static void count_lost(struct rm_arena *a, struct rm_writer *w, uint32_t level)
 
 char *rm_reserve_slow(struct rm_arena *a, struct rm_writer *w, uint32_t level, size_t asz)
 {
-	if (w->token != a->proc->token || !w->token)
-		writer_reset(a, w);
-
 	struct rm_level *l = &w->lv[level];
+	uint64_t released = __atomic_load_n(&a->hdr->released, __ATOMIC_ACQUIRE); /* (E) */
+	bool fresh = w->token != a->proc->token || !w->token;
+	if (fresh || !w->slot1) {
+		/* a full slot table is scanned again only once something was freed */
+		if ((!fresh && w->retry_released == released + 1) || thread_setup(a, w) < 0) {
+			w->retry_released = released + 1;
+			count_lost(a, w, level);
+			return NULL;
+		}
+		w->retry_released = 0;
+	}
 	if (asz > a->chunk_size) {
 		count_lost(a, w, level);
 		return NULL;
 	}
-	uint64_t released = __atomic_load_n(&a->hdr->released, __ATOMIC_ACQUIRE); /* (E) */
 	if (w->retry_released == released + 1 && !l->pos) {
 		count_lost(a, w, level); /* nothing was freed since our last failed scan */
-		return NULL;
-	}
-	if (!w->slot1 && claim_slot(a, w) < 0) {
-		w->retry_released = released + 1;
-		count_lost(a, w, level);
 		return NULL;
 	}
 	if (l->pos)

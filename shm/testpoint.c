@@ -1,6 +1,7 @@
 /* Test builds only: REMORA_TESTPOINT=name[:count[:stop]] makes the count-th
  * passage (default 1) through the named point raise SIGKILL (or SIGSTOP)
- * on the calling thread's process. Parsed without libc allocation. */
+ * on the calling thread (which stops or kills its whole process). Parsed
+ * without libc allocation. */
 #ifdef REMORA_TESTPOINTS
 #include <signal.h>
 #include <stdlib.h>
@@ -16,7 +17,7 @@ static int armed_sig = SIGKILL;
 
 static const char *const names[RM_TP_COUNT] = {
 	"after_claim", "after_reserve", "mid_payload", "before_commit", "after_commit",
-	"chunk_switch",
+	"chunk_switch", "thread_setup",
 };
 
 const char *rm_testpoint_name(enum rm_testpoint tp)
@@ -44,10 +45,18 @@ __attribute__((constructor)) static void testpoint_init(void)
 	}
 }
 
+void rm_testpoint_arm(enum rm_testpoint tp, long count, int sig)
+{
+	armed_tp = (int)tp;
+	armed_count = count;
+	armed_sig = sig;
+	__atomic_store_n(&rm_testpoint_armed, 1, __ATOMIC_SEQ_CST);
+}
+
 void rm_testpoint_hit(enum rm_testpoint tp)
 {
 	if ((int)tp != armed_tp || __atomic_sub_fetch(&armed_count, 1, __ATOMIC_RELAXED) != 0)
 		return;
-	rsys(SYS_kill, rsys(SYS_getpid), armed_sig);
+	rsys(SYS_tgkill, rsys(SYS_getpid), rsys(SYS_gettid), armed_sig);
 }
 #endif
