@@ -8,7 +8,7 @@
  * read cleanly at the end (whole rounds, while the trace holds fewer than
  * CTF_EVENTS events, default 400,000: babeltrace2 reads ~100k events/s).
  *
- *   torture [-s SEED] [-k KILLS] [-o TRACE_DIR] [-b BABELTRACE2] [-c CTF_EVENTS] [-v] [-x]
+ *   torture [-s SEED] [-k KILLS] [-o TRACE_DIR] [-b BABELTRACE2] [-c CTF_EVENTS] [-v]
  *
  * Work is cut in rounds (a fresh arena each, ~50 kills); at the end of a
  * round every producer is killed and reaped, the arena drained with
@@ -22,15 +22,8 @@
  *  - no corrupt packet, no loss the reader cannot attribute, every chunk
  *    back to FREE;
  *  - no drain takes more than a second (the consumer never waits).
- *  - Open issue (issue #3): under heavy machine load, a producer whose
- *    signal handlers record at 4 nesting levels can lose committed
- *    records that are not counted; -N leaves those producers out (the
- *    default suite runs with it, scripts/torture.sh without it).
- *  - lost counts survive consumer restarts (the reader keeps what it
- *    reported in the arena's slots). Known issue: in rare schedules (about
- *    one round in a few hundred) a restarted consumer still reports a few
- *    hundred lost records too many; that prints as "over-reported" and is
- *    fatal only with -x.
+ *  - lost counts are exact across consumer restarts too (the reader keeps
+ *    what it reported in the arena's slots).
  * The schedule (what is done to whom, and when) comes from the seed, so a
  * failing seed reruns the same schedule; the producers' own interleaving is
  * the machine's. Prints the seed and round of any failure, exits 1. */
@@ -116,7 +109,6 @@ static void on_alarm(int sig)
 }
 
 static const char *const modes[] = { "threads", "signals", "fork", "exec" };
-static bool no_signals;
 
 static void spawn(struct proc *p, int arena_fd, int pub_fd)
 {
@@ -125,10 +117,6 @@ static void spawn(struct proc *p, int arena_fd, int pub_fd)
 	snprintf(pfd, sizeof(pfd), "%d", pub_fd);
 	snprintf(ws, sizeof(ws), "%llu", (unsigned long long)rnd());
 	const char *mode = modes[rnd() % 4];
-	/* -N: no nested-signal producers (the open issue below); the same
-	 * schedule otherwise, the mode is just swapped */
-	if (no_signals && mode == modes[1])
-		mode = modes[0];
 	/* a third of the workers die (or stop) at a testpoint */
 	if (rnd() % 3 == 0) {
 		enum rm_testpoint t = (enum rm_testpoint)(rnd() % RM_TP_COUNT);
@@ -216,11 +204,8 @@ static char ctf_err[256];
 static uint64_t ctf_events, total_records, total_lost, restarts, aborts;
 static int abort_after;
 static bool no_restart; /* TORTURE_NO_RESTART=1: for telling failures apart */
-static bool exact;      /* -x: lost counts must be exact across consumer restarts too */
-static bool round_restarted;
 static bool round_to_ctf;       /* this round's packets go to the trace */
 static uint64_t ctf_cap = 400000; /* -c: rounds start writing while below */
-static uint64_t over_reported; /* > 0: the packet callback stops the drain after that many */
 
 static uint64_t *lost_slot(uint64_t key)
 {
@@ -334,7 +319,6 @@ static void drain(struct rdr *d, bool final)
 	if (ret) {
 		/* stopped mid-drain: a new consumer takes over */
 		aborts++;
-		round_restarted = true;
 		reader_close(d);
 		reader_open(d, d->arena_fd);
 	}
@@ -391,13 +375,6 @@ static void check_round(struct rdr *d, struct t_pub *pub)
 		}
 		uint64_t lost = *lost_slot(key);
 		attributed += lost;
-		/* Known issue: a restarted reader reports the cumulative lost
-		 * count of a context again (rm_reader keeps what it reported in
-		 * private memory). Counted, fatal with -x. */
-		if (got + lost > attempts + nwr && round_restarted && !exact) {
-			over_reported += got + lost - attempts - nwr;
-			lost = attempts + nwr - got;
-		}
 		if (missing > lost || got + lost < attempts || got + lost > attempts + nwr)
 			FAILF("thread %u/%u (%llu writers): attempts %llu, received %llu, lost %llu, "
 			      "missing %llu", wi->pid, wi->tid, (unsigned long long)nwr,
@@ -436,7 +413,6 @@ static void run_round(unsigned kills_goal)
 	}
 	ck.records = ck.bad = ck.dup = ck.order = ck.corrupt = ck.lost_total = ck.packets = 0;
 
-	round_restarted = false;
 	round_to_ctf = ctf_events < ctf_cap;
 	struct rdr d = { .arena_fd = a.fd };
 	reader_open(&d, a.fd);
@@ -480,7 +456,6 @@ static void run_round(unsigned kills_goal)
 				reader_close(&d);
 				reader_open(&d, a.fd);
 				restarts++;
-				round_restarted = true;
 			} else {
 				abort_after = 1 + (int)(rnd() % 4);
 			}
@@ -555,18 +530,16 @@ int main(int argc, char **argv)
 	const char *out = NULL, *bt = NULL;
 	seed = (uint64_t)time(NULL);
 	int c;
-	while ((c = getopt(argc, argv, "s:k:o:b:c:vxN")) != -1) {
+	while ((c = getopt(argc, argv, "s:k:o:b:c:v")) != -1) {
 		switch (c) {
 		case 's': seed = strtoull(optarg, NULL, 10); break;
 		case 'k': goal = strtoul(optarg, NULL, 10); break;
 		case 'o': out = optarg; break;
 		case 'b': bt = optarg; break;
 		case 'v': verbose++; break;
-		case 'x': exact = true; break;
-		case 'N': no_signals = true; break;
 		case 'c': ctf_cap = strtoull(optarg, NULL, 10); break;
 		default:
-			fprintf(stderr, "usage: %s [-s SEED] [-k KILLS] [-o TRACE_DIR] [-b BABELTRACE2] [-c CTF_EVENTS] [-v] [-x]\n",
+			fprintf(stderr, "usage: %s [-s SEED] [-k KILLS] [-o TRACE_DIR] [-b BABELTRACE2] [-c CTF_EVENTS] [-v]\n",
 				argv[0]);
 			return 2;
 		}
@@ -609,12 +582,12 @@ int main(int argc, char **argv)
 		run_babeltrace(bt, dir);
 	printf("torture: seed %llu: %u rounds, %lu kills (%lu by us, %lu at testpoints), %lu stops, "
 	       "%llu consumer restarts (%llu mid-drain), %llu records checked, %llu lost and "
-	       "accounted for (%llu over-reported after restarts), %llu events in the CTF "
+	       "accounted for, %llu events in the CTF "
 	       "trace%s, %.1f s\n",
 	       (unsigned long long)seed, round_no, kills + tp_kills, kills, tp_kills, stops,
 	       (unsigned long long)(restarts + aborts), (unsigned long long)aborts,
 	       (unsigned long long)total_records, (unsigned long long)total_lost,
-	       (unsigned long long)over_reported, (unsigned long long)cs.events, bt && *bt ? " (babeltrace2: clean)" : "",
+	       (unsigned long long)cs.events, bt && *bt ? " (babeltrace2: clean)" : "",
 	       (double)(now_us() - t0) / 1e6);
 	if (!out) {
 		char cmd[8192];

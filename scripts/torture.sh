@@ -1,7 +1,7 @@
 #!/bin/sh
 # The killed-producer torture, long run (fuzz/torture.c):
 #
-#   scripts/torture.sh KILLS [SEED] [extra torture flags, e.g. -x -v]
+#   scripts/torture.sh KILLS [SEED] [extra torture flags, e.g. -v]
 #
 # Builds the default configuration into build/fz (on demand), runs KILLS
 # kills from SEED (default: the current time, printed) and checks the trace
