@@ -78,14 +78,17 @@ static uint32_t claim_pid_entry(struct rm_arena *a, uint32_t pid, uint32_t ppid,
 }
 
 /* Called by the creator, and lazily by a forked child on its first event
- * (token == 0 in the wiped page). Idempotent within one process. */
+ * (token == 0 in the wiped page). Idempotent within one process. Returns
+ * 0 when a sandbox denies getpid. */
 uint64_t rm_proc_register(struct rm_arena *a)
 {
 	struct rm_proc *pr = a->proc;
 	if (pr->token)
 		return pr->token;
-	uint32_t pid = (uint32_t)rsys(SYS_getpid);
-	uint32_t ppid = (uint32_t)rsys(SYS_getppid);
+	long spid = rsys(SYS_getpid), sppid = rsys(SYS_getppid);
+	if (spid <= 0)
+		return 0; /* a sandbox denies getpid: the process cannot be named */
+	uint32_t pid = (uint32_t)spid, ppid = sppid > 0 ? (uint32_t)sppid : 0;
 	uint64_t token = (uint64_t)pid << 32 | 1u;
 	pr->pid = pid;
 	pr->pid_entry = claim_pid_entry(a, pid, ppid, token);

@@ -15,16 +15,23 @@ void rm_lost_nested(struct rm_arena *a)
 }
 
 /* After fork the wiped page says token 0: the thread's levels point at
- * chunks its parent still owns. Forget them without touching them. */
-static void writer_reset(struct rm_arena *a, struct rm_writer *w)
+ * chunks its parent still owns. Forget them without touching them. Fails
+ * when a sandbox denies gettid (or getpid): a thread without a tid cannot
+ * be told alive from dead, so it must not claim a slot. */
+static int writer_reset(struct rm_arena *a, struct rm_writer *w)
 {
 	if (w->token) { /* forked: a brand-new thread has nothing to forget */
 		uint32_t depth = w->depth;
 		memset(w, 0, sizeof(*w));
 		w->depth = depth;
 	}
-	w->tid = (uint32_t)rsys(SYS_gettid);
-	w->token = rm_proc_register(a);
+	long tid = rsys(SYS_gettid);
+	uint64_t token = tid > 0 ? rm_proc_register(a) : 0;
+	if (!token)
+		return -1;
+	w->tid = (uint32_t)tid;
+	w->token = token;
+	return 0;
 }
 
 static int claim_slot(struct rm_arena *a, struct rm_writer *w)
@@ -56,10 +63,12 @@ static int thread_setup(struct rm_arena *a, struct rm_writer *w)
 {
 	uint64_t all = ~0ull, old;
 	bool masked = rsys(SYS_rt_sigprocmask, SIG_BLOCK, &all, &old, sizeof(all)) == 0;
+	int ret = 0;
 	if (w->token != a->proc->token || !w->token)
-		writer_reset(a, w);
+		ret = writer_reset(a, w);
 	RM_TP(RM_TP_THREAD_SETUP);
-	int ret = w->slot1 ? 0 : claim_slot(a, w);
+	if (ret == 0 && !w->slot1)
+		ret = claim_slot(a, w);
 	if (masked)
 		rsys(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof(old));
 	return ret;
@@ -174,8 +183,22 @@ char *rm_reserve_slow(struct rm_arena *a, struct rm_writer *w, uint32_t level, s
 	uint64_t released = __atomic_load_n(&a->hdr->released, __ATOMIC_ACQUIRE); /* (E) */
 	bool fresh = w->token != a->proc->token || !w->token;
 	if (fresh || !w->slot1) {
-		/* a full slot table is scanned again only once something was freed */
-		if ((!fresh && w->retry_released == released + 1) || thread_setup(a, w) < 0) {
+		/* A full slot table is scanned again only once something was
+		 * freed; a setup the sandbox refused, only every
+		 * RM_SETUP_BACKOFF drops (its syscalls cost microseconds). */
+		if (w->setup_backoff) {
+			w->setup_backoff--;
+			count_lost(a, w, level);
+			return NULL;
+		}
+		if (!fresh && w->retry_released == released + 1) {
+			count_lost(a, w, level);
+			return NULL;
+		}
+		int ret = thread_setup(a, w);
+		if (ret < 0) {
+			if (!w->token)
+				w->setup_backoff = RM_SETUP_BACKOFF;
 			w->retry_released = released + 1;
 			count_lost(a, w, level);
 			return NULL;

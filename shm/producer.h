@@ -35,6 +35,8 @@ struct rm_writer {
 	uint32_t slot_gen;
 	uint32_t tid;
 	uint64_t retry_released; /* hdr->released + 1 at the last failed claim */
+	uint32_t setup_backoff;  /* drops left before a refused setup is tried again */
+	uint32_t pad;
 	uint64_t lost[RM_LEVELS];
 	struct rm_level lv[RM_LEVELS];
 };
@@ -46,6 +48,10 @@ struct rm_wr {
 	struct rm_writer *w;
 	uint32_t depth;
 };
+
+/* A thread whose setup a sandbox refused (gettid or getpid denied) drops
+ * this many records, counted, before it tries again. */
+#define RM_SETUP_BACKOFF 4096
 
 char *rm_reserve_slow(struct rm_arena *a, struct rm_writer *w, uint32_t depth, size_t asz);
 void rm_lost_nested(struct rm_arena *a);
