@@ -70,15 +70,17 @@ static bool watching(const struct helper *h, uint32_t pid)
 	return false;
 }
 
-static void watch_add(struct helper *h, uint32_t pid)
+/* Returns -ESRCH when no process has that pid any more. */
+static long watch_add(struct helper *h, uint32_t pid)
 {
 	if (pid == 0 || h->nw == WATCH_MAX || watching(h, pid))
-		return;
+		return 0;
 	long fd = rsys(SYS_pidfd_open, pid, 0);
 	if (fd < 0)
-		return; /* already gone */
+		return fd; /* already gone, or no fd to spare */
 	h->w[h->nw++] = (struct watch){ pid, (int)fd };
 	h->changed = true;
+	return 0;
 }
 
 /* The process left: forget it and free its pid-table entry for reuse. */
@@ -100,13 +102,23 @@ static void watch_drop(struct helper *h, uint32_t i)
 	h->changed = true;
 }
 
-/* Forked children register themselves in the pid table on their first event. */
+/* Forked children register themselves in the pid table on their first event.
+ * One that already exited and was reaped before we looked (a fork storm's
+ * workers live for microseconds, we look every tick) is never watched, so
+ * watch_drop() would never free its entry: free it here, or the table
+ * fills up after pid_max such children and every later one scans all of
+ * it for nothing. The CAS only clears the entry of that dead pid; a new
+ * process that reuses the number claims an entry of its own. */
 static void sync_pid_table(struct helper *h)
 {
 	for (uint32_t k = 0; k < h->a->pid_max; k++) {
 		uint32_t pid = __atomic_load_n(&h->a->pids[k].pid, __ATOMIC_ACQUIRE);
-		if (pid && __atomic_load_n(&h->a->pids[k].token, __ATOMIC_ACQUIRE))
-			watch_add(h, pid);
+		if (pid && __atomic_load_n(&h->a->pids[k].token, __ATOMIC_ACQUIRE) &&
+		    watch_add(h, pid) == -ESRCH) {
+			uint32_t expect = pid;
+			__atomic_compare_exchange_n(&h->a->pids[k].pid, &expect, 0, false,
+						    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+		}
 	}
 }
 

@@ -25,6 +25,32 @@ struct section {
 
 static struct section *sections;
 
+/* The first sections come from the library's own .bss: an rm_alloc region
+ * is a mapping of its own, and every mapping of the app costs each fork()
+ * (copied) and each forked child (torn down at exit). Registration and
+ * retirement run under the loader's lock, so a plain flag is enough. */
+#define STATIC_SECTIONS 16
+static struct section static_sections[STATIC_SECTIONS];
+static bool static_used[STATIC_SECTIONS];
+
+static struct section *section_new(void)
+{
+	for (int i = 0; i < STATIC_SECTIONS; i++)
+		if (!static_used[i]) {
+			static_used[i] = true;
+			return &static_sections[i];
+		}
+	return rm_alloc(sizeof(struct section));
+}
+
+static void section_free(struct section *s)
+{
+	if (s >= static_sections && s < static_sections + STATIC_SECTIONS)
+		static_used[s - static_sections] = false;
+	else
+		rm_free(s, sizeof(*s));
+}
+
 static bool word_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
@@ -126,7 +152,7 @@ __attribute__((visibility("default"))) void remora_register_events(struct remora
 			s->refs++;
 			return;
 		}
-	struct section *s = rm_alloc(sizeof(*s));
+	struct section *s = section_new();
 	if (!s)
 		return;
 	s->begin = begin;
@@ -152,7 +178,7 @@ __attribute__((visibility("default"))) void remora_unregister_events(struct remo
 			if (*e)
 				__atomic_store_n(&(*e)->enabled, &remora_off, __ATOMIC_RELEASE);
 		*pp = s->next;
-		rm_free(s, sizeof(*s));
+		section_free(s);
 		return;
 	}
 }
