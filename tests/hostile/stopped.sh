@@ -15,7 +15,14 @@ for _ in $(seq 1 200); do
 done
 [ -n "$pid" ] || fail "the app never started"
 sleep 0.5
+# a failed check must not leave the app stopped (record would wait for it)
+trap 'kill -CONT "$pid" 2>/dev/null; rm -rf "$out"' EXIT
 kill -STOP "$pid"
+# the stop lands a moment after kill(2) returns
+for _ in $(seq 1 100); do
+	grep -q '^State:.*T (stopped)' "/proc/$pid/status" && break
+	sleep 0.01
+done
 grep -q '^State:.*T (stopped)' "/proc/$pid/status" || fail "app $pid not stopped: $(grep State "/proc/$pid/status")"
 sleep 3
 kill -CONT "$pid"
