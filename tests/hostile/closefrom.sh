@@ -16,7 +16,10 @@ for mode in close_range closefrom loop std; do
 	else
 		log=$out/$mode.tr.out
 	fi
-	grep -q '^tcp back: 39880 bytes ok, nothing more$' "$log" || fail "$mode: verification: $(cat "$log")"
+	for ch in file pipe unix 'unix back' tcp 'tcp back'; do
+		grep -q "^$ch: 39880 bytes ok, nothing more\$" "$log" || fail "$mode: verification of $ch: $(cat "$log")"
+	done
+	[ "$(cat "$out/$mode.pl.st")" = 0 ] || fail "$mode: the plain run exited $(cat "$out/$mode.pl.st")"
 	n=$(sed -n 's/^events //p' "$log")
 	[ -n "$n" ] || fail "$mode: no event count: $(cat "$log")"
 	btread "$mode.tr"

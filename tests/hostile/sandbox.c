@@ -73,10 +73,6 @@ static const int allowed[] = {
 	SCMP_SYS(nanosleep), SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask),
 	SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mprotect), SCMP_SYS(madvise),
 	SCMP_SYS(brk), SCMP_SYS(sched_yield),
-#ifdef __SANITIZE_ADDRESS__
-	/* ASan's runtime, at thread exit and in its reports */
-	SCMP_SYS(sigaltstack), SCMP_SYS(gettid),
-#endif
 };
 
 /* and what pthread_create needs, for threads started after the filter */
