@@ -28,7 +28,7 @@ cmake -S "$src/tests/install/consumer" -B "$tmp/fp" -DCMAKE_PREFIX_PATH="$tmp/pr
 cmake --build "$tmp/fp" >>"$tmp/fp.log" || fail "find_package build: $(cat "$tmp/fp.log")"
 
 for prog in "$tmp/hello_pc" "$tmp/fp/hello_pkg"; do
-    ldd "$prog" | grep -q "$libdir/libremora.so.0" || fail "$prog does not use the installed library"
+    grep -q "$libdir/libremora.so.0" <<<"$(ldd "$prog")" || fail "$prog does not use the installed library"
     rm -rf "$tmp/trace"
     "$tmp/prefix/bin/remora" record -o "$tmp/trace" -- "$prog" 2 >/dev/null 2>"$tmp/rec.err" ||
         fail "record $prog: $(cat "$tmp/rec.err")"
