@@ -15,6 +15,8 @@
 
 #include "consumer_int.h"
 
+#define BUSY_WAIT_MS 1 /* drain cadence while producers keep it busy */
+
 static void note_pid(struct rm_consumer *c, uint32_t pid)
 {
 	for (uint32_t i = 0; i < c->nseen; i++)
@@ -95,6 +97,7 @@ struct rm_consumer *rm_consumer_new(const struct rm_consumer_opts *o, char *err,
 	}
 	c->o = *o;
 	c->who = o->log_prefix ? o->log_prefix : "remora";
+	c->wait_ms = BUSY_WAIT_MS;
 	c->listen_fd = fd;
 	if (gethostname(c->hostname, sizeof(c->hostname) - 1) < 0)
 		strcpy(c->hostname, "unknown");
@@ -375,6 +378,23 @@ int rm_consumer_active(struct rm_consumer *c)
 
 #define POLL_MAX 1024
 
+/* What the readers of every arena have done so far: records handed over,
+ * chunks and slots given back. */
+static uint64_t progress(struct rm_consumer *c)
+{
+	uint64_t n = 0;
+	struct conn *k;
+	struct cds_lfht_iter it;
+	rcu_read_lock();
+	EACH_CONN(c, it, k)
+		if (k->r) {
+			const struct rm_reader_stats *st = rm_reader_stats(k->r);
+			n += st->records + st->chunks_freed + st->slots_freed;
+		}
+	rcu_read_unlock();
+	return n;
+}
+
 int rm_consumer_poll_with(struct rm_consumer *c, int timeout_ms, struct pollfd *extra, int nextra)
 {
 	static struct pollfd p[POLL_MAX];
@@ -393,7 +413,12 @@ int rm_consumer_poll_with(struct rm_consumer *c, int timeout_ms, struct pollfd *
 			p[n++] = (struct pollfd){ k->sock, POLLIN, 0 };
 		}
 	rcu_read_unlock();
-	int r = poll(p, (nfds_t)n, timeout_ms);
+	/* Producers cannot wake us (no syscall on their side), so the wait is
+	 * the drain cadence: 1 ms while the last drain moved something, then
+	 * doubling up to the caller's timeout when idle. A fixed 50 ms let
+	 * 5,000 threads/s of churn exhaust the arena between two drains:
+	 * 92 % of the events lost instead of 3-4 %. */
+	int r = poll(p, (nfds_t)n, c->wait_ms < timeout_ms ? c->wait_ms : timeout_ms);
 	if (r < 0 && errno != EINTR)
 		return -1;
 	for (int i = 0; i < nextra; i++)
@@ -403,11 +428,16 @@ int rm_consumer_poll_with(struct rm_consumer *c, int timeout_ms, struct pollfd *
 	for (int i = first; r > 0 && i < n; i++)
 		if (p[i].revents)
 			on_message(c, who[i]);
+	uint64_t before = progress(c);
 	rcu_read_lock();
 	EACH_CONN(c, it, k)
 		if (!c->o.flight_recorder && !k->gone)
 			drain_conn(c, k, false);
 	rcu_read_unlock();
+	if (progress(c) != before)
+		c->wait_ms = BUSY_WAIT_MS;
+	else if (c->wait_ms < timeout_ms)
+		c->wait_ms = c->wait_ms * 2 > timeout_ms ? timeout_ms : c->wait_ms * 2;
 	if (c->o.reap) {
 		rm_consumer_active(c);
 		reap(c);

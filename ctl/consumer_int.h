@@ -95,6 +95,7 @@ struct rm_consumer {
 	uint32_t seen_pids[4096];
 	uint32_t nseen;
 	char hostname[256];
+	int wait_ms;               /* the next poll's wait, see rm_consumer_poll_with */
 };
 
 /* consumer_sink.c */
