@@ -215,12 +215,15 @@ static void on_message(struct rm_consumer *c, struct conn *k)
 	ssize_t n = recvmsg(k->sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
+	if (n < 0)
+		mh.msg_controllen = 0; /* u.buf holds stack garbage, not fds to close */
 	/* Every fd received is ours: keep the one of a single-fd SCM_RIGHTS,
 	 * close any other (two fds fit in u.buf; a hostile helper could
 	 * otherwise leak fds into us until accept() fails). */
 	int fd = -1;
 	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
+		    cm->cmsg_len < CMSG_LEN(0))
 			continue;
 		size_t nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 		for (size_t i = 0; i < nfd; i++) {
