@@ -2,7 +2,6 @@
  * drops. Runs on the app's threads, in signal handlers and in forked
  * children: raw syscalls only, no libc allocation, no locks. Atomic
  * read-modify-writes happen here, once per chunk (not per record). */
-#include <signal.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -21,9 +20,10 @@ void rm_lost_nested(struct rm_arena *a)
 static int writer_reset(struct rm_arena *a, struct rm_writer *w)
 {
 	if (w->token) { /* forked: a brand-new thread has nothing to forget */
-		uint32_t depth = w->depth;
+		uint32_t depth = w->depth, busy = w->busy;
 		memset(w, 0, sizeof(*w));
 		w->depth = depth;
+		w->busy = busy;
 	}
 	long tid = rsys(SYS_gettid);
 	uint64_t token = tid > 0 ? rm_proc_register(a) : 0;
@@ -44,8 +44,10 @@ static int claim_slot(struct rm_arena *a, struct rm_writer *w)
 			continue;
 		if (__atomic_compare_exchange_n(&s->owner, &zero, owner, false, __ATOMIC_ACQ_REL,
 						__ATOMIC_RELAXED)) { /* (D) */
-			w->slot1 = i + 1;
+			RM_TP(RM_TP_THREAD_SETUP);
 			w->slot_gen = __atomic_load_n(&s->gen, __ATOMIC_RELAXED);
+			__atomic_signal_fence(__ATOMIC_SEQ_CST);
+			w->slot1 = i + 1; /* last: a nonzero slot1 says slot_gen is valid */
 			return 0;
 		}
 	}
@@ -53,24 +55,27 @@ static int claim_slot(struct rm_arena *a, struct rm_writer *w)
 }
 
 /* The state all nesting levels of a thread share (token, tid, slot) is
- * built with every signal blocked. A handler that recorded halfway would
- * see it half-built: it claimed a slot under tid 0, which the consumer
- * then judged dead and took the chunks of while the thread still wrote, or
- * a second slot, whose losses were then reported twice. Two syscalls,
- * once per thread and once per forked child. If a seccomp filter denies
- * rt_sigprocmask the setup runs unmasked, as it did before. */
+ * built under a busy flag. A handler that recorded halfway would see it
+ * half-built: it claimed a slot under tid 0, which the consumer then judged
+ * dead and took the chunks of while the thread still wrote, or a second
+ * slot, whose losses were then reported twice. With the flag set, such a
+ * handler drops its record instead (counted with the records that found no
+ * slot). Not a blocked signal mask: the tracer never touches the app's
+ * mask (contract 3), and a thread in strict seccomp mode could not call
+ * rt_sigprocmask. Token and tid are published last (writer_reset), and
+ * slot1 after slot_gen (claim_slot), so a handler that finds them set,
+ * even while the flag still is, finds them complete. */
 static int thread_setup(struct rm_arena *a, struct rm_writer *w)
 {
-	uint64_t all = ~0ull, old;
-	bool masked = rsys(SYS_rt_sigprocmask, SIG_BLOCK, &all, &old, sizeof(all)) == 0;
+	w->busy = 1;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	int ret = 0;
 	if (w->token != a->proc->token || !w->token)
 		ret = writer_reset(a, w);
-	RM_TP(RM_TP_THREAD_SETUP);
 	if (ret == 0 && !w->slot1)
 		ret = claim_slot(a, w);
-	if (masked)
-		rsys(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof(old));
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	w->busy = 0;
 	return ret;
 }
 
@@ -186,6 +191,10 @@ char *rm_reserve_slow(struct rm_arena *a, struct rm_writer *w, uint32_t level, s
 		/* A full slot table is scanned again only once something was
 		 * freed; a setup the sandbox refused, only every
 		 * RM_SETUP_BACKOFF drops (its syscalls cost microseconds). */
+		if (w->busy) { /* a handler inside the setup it interrupted */
+			__atomic_fetch_add(&a->hdr->lost_noslot, 1, __ATOMIC_RELAXED);
+			return NULL;
+		}
 		if (w->setup_backoff) {
 			w->setup_backoff--;
 			count_lost(a, w, level);
@@ -205,15 +214,22 @@ char *rm_reserve_slow(struct rm_arena *a, struct rm_writer *w, uint32_t level, s
 		}
 		w->retry_released = 0;
 	}
+	/* A level set up before a fork, in the parent: its chunk is the
+	 * parent's. Forget it, do not seal it. The token is read once, here: a
+	 * fork from a handler after this point leaves it the parent's, so what
+	 * this call claims is forgotten in the child too. */
+	uint64_t token = w->token;
+	if (l->token != token)
+		*l = (struct rm_level){ 0 };
 	if (asz > a->chunk_size) {
 		count_lost(a, w, level);
 		return NULL;
 	}
-	if (w->retry_released == released + 1 && !l->pos) {
+	if (w->retry_released == released + 1 && !l->end) {
 		count_lost(a, w, level); /* nothing was freed since our last failed scan */
 		return NULL;
 	}
-	if (l->pos)
+	if (l->end)
 		seal(a, l);
 
 	uint32_t slot = w->slot1 - 1, idx;
@@ -227,6 +243,13 @@ char *rm_reserve_slow(struct rm_arena *a, struct rm_writer *w, uint32_t level, s
 	}
 	w->retry_released = 0;
 	RM_TP(RM_TP_AFTER_CLAIM);
+	/* A handler forked since the token was read: in the child (whose wiped
+	 * page says so) this claim and the record being reserved are the
+	 * parent's, which finishes both. Leave them alone; not a loss, the
+	 * parent's copy is kept. (A fork between here and the last store
+	 * below still lets the child write the descriptor too.) */
+	if (__builtin_expect(__atomic_load_n(&a->proc->token, __ATOMIC_RELAXED) != token, 0))
+		return NULL;
 
 	struct rm_slot *s = &a->slots[slot];
 	struct rm_chunk_desc *d = &a->descs[idx];
@@ -244,5 +267,7 @@ char *rm_reserve_slow(struct rm_arena *a, struct rm_writer *w, uint32_t level, s
 	l->chunk = idx;
 	l->end = c + a->chunk_size;
 	l->pos = c;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	l->token = token;
 	return c;
 }

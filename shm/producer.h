@@ -21,10 +21,13 @@
 #include "testpoint.h"
 
 struct rm_level {
-	char *pos;       /* next record; NULL when the context has no chunk */
-	char *end;       /* end of the owned chunk */
-	uint32_t chunk;  /* index of the owned chunk (valid when pos != NULL) */
+	char *pos;       /* next record */
+	char *end;       /* end of the owned chunk; NULL when the level has none */
+	uint32_t chunk;  /* index of the owned chunk (valid when end != NULL) */
 	uint32_t pad;
+	uint64_t token;  /* rm_proc.token the chunk was claimed under, set last:
+			  * after a fork (even from a handler that interrupted
+			  * this level mid-claim) it no longer matches */
 };
 
 /* Per-thread writer state, zero-initialised (thread-local storage). */
@@ -36,7 +39,7 @@ struct rm_writer {
 	uint32_t tid;
 	uint64_t retry_released; /* hdr->released + 1 at the last failed claim */
 	uint32_t setup_backoff;  /* drops left before a refused setup is tried again */
-	uint32_t pad;
+	uint32_t busy;           /* nonzero while token, tid and slot are being set up */
 	uint64_t lost[RM_LEVELS];
 	struct rm_level lv[RM_LEVELS];
 };
@@ -74,7 +77,7 @@ static inline unsigned char *rm_reserve(struct rm_arena *a, struct rm_writer *w,
 	size_t asz = (size + 7) & ~(size_t)7;
 	struct rm_level *l = &w->lv[d];
 	char *p = l->pos;
-	if (__builtin_expect(w->token != a->proc->token || (size_t)(l->end - p) < asz, 0)) {
+	if (__builtin_expect(l->token != a->proc->token || (uintptr_t)p + asz > (uintptr_t)l->end, 0)) {
 		p = rm_reserve_slow(a, w, d, asz);
 		if (!p) {
 			__atomic_signal_fence(__ATOMIC_SEQ_CST);

@@ -13,7 +13,7 @@ enum rm_testpoint {
 	RM_TP_BEFORE_COMMIT,
 	RM_TP_AFTER_COMMIT,
 	RM_TP_CHUNK_SWITCH,
-	RM_TP_THREAD_SETUP, /* inside the once-per-thread setup (slot, tid, token) */
+	RM_TP_THREAD_SETUP, /* in a thread's setup: slot claimed, not yet published */
 	RM_TP_COUNT
 };
 

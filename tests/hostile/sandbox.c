@@ -2,10 +2,9 @@
  * records on. The tracer's fast path, chunk switches included, makes no
  * syscall, so no sandbox can tell a traced app from a plain one there. A
  * thread's FIRST event is different: the tracer's per-thread setup calls
- * gettid (the slot's owner) and rt_sigprocmask twice (signals blocked while
- * it builds the thread's state). Strict mode forbids both, so does a filter
- * whose allow-list lacks them: every thread here records once before its
- * sandbox closes. `late` shows what happens otherwise.
+ * gettid (the slot's owner). Strict mode forbids it, so does a filter whose
+ * allow-list lacks it: every thread here records once before its sandbox
+ * closes. `late` shows what happens otherwise.
  *
  *   sandbox strict   a worker records, enters SECCOMP_MODE_STRICT (read,
  *                    write, _exit, sigreturn; rdtsc faults), records 20,000

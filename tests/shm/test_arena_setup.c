@@ -1,10 +1,12 @@
 /* A signal handler that records while its thread is in the middle of the
  * once-per-thread setup (token, tid, slot claim), in a new thread and in a
- * forked child. The testpoint inside the setup sends the signal at exactly
- * that step. The handler must not see a half-built state: the thread owns
- * exactly one slot, the slot names the right tid (a wrong one makes the
- * consumer think the owner is dead and take its chunks while it still
- * writes), and every record comes back with nothing counted as lost. */
+ * forked child. The testpoint inside the setup (a slot claimed, not yet
+ * published) sends the signal at exactly that step. The handler must not
+ * see a half-built state: it drops its record (counted as lost outside any
+ * slot), the thread owns exactly one slot under the right tid (a wrong tid
+ * makes the consumer think the owner is dead and take its chunks while it
+ * still writes; a second slot made its losses count twice), and every
+ * other record comes back. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <semaphore.h>
@@ -13,6 +15,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -93,21 +97,22 @@ static void test_signal_in_thread_setup(void **state)
 	count_slots((uint32_t)getpid(), (uint32_t)writer_tid, &mine, &others);
 	assert_int_equal(mine, 1);
 	assert_int_equal(others, 0);
+	assert_int_equal(rm_reader_lost_global(r), 1); /* the handler's record: dropped, counted */
 	/* a live drain: the owner is idle but alive, so its chunks stay its own */
 	DRAIN(r, false, collect, &c);
 	sem_post(&drained);
 	sem_wait(&written);
 	DRAIN(r, false, collect, &c);
-	assert_int_equal(c.records, 21);
+	assert_int_equal(c.records, 20);
 	sem_post(&checked);
 	pthread_join(t, NULL);
 	DRAIN(r, true, collect, &c);
 
-	assert_int_equal(c.records, 21);
+	assert_int_equal(c.records, 20);
 	assert_int_equal(c.next[0], 20);
-	assert_int_equal(c.next[1], 1);
+	assert_int_equal(c.next[1], 0);
 	assert_int_equal(c.lost + c.gaps + c.bad + c.dup + c.corrupt_packets, 0);
-	assert_int_equal(rm_reader_lost_global(r), 0);
+	assert_int_equal(rm_reader_lost_global(r), 1);
 	rm_reader_free(r);
 	rm_arena_unmap(&arena);
 }
@@ -137,11 +142,68 @@ static void test_signal_in_fork_setup(void **state)
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
 	DRAIN(r, true, collect, &c);
-	assert_int_equal(c.records, 5 + 300 + 1);
+	assert_int_equal(c.records, 5 + 300);
 	assert_int_equal(c.next[0], 5);
-	assert_int_equal(c.next[1], 1);
+	assert_int_equal(c.next[1], 0);
 	assert_int_equal(c.next[2], 300);
 	assert_int_equal(c.lost + c.gaps + c.bad + c.dup + c.corrupt_packets, 0);
+	assert_int_equal(rm_reader_lost_global(r), 1);
+	rm_reader_free(r);
+	rm_arena_unmap(&arena);
+}
+
+/* A handler forks while the thread it interrupted is in the middle of a
+ * chunk claim (the testpoint after the claim CAS, before the descriptor is
+ * written and the level points at the chunk). In the child, that level
+ * must leave the claim and the record it was reserving to the parent,
+ * which finishes both, and take a chunk of its own for its next record:
+ * before, it wrote the descriptor of the parent's chunk (a wrong seq
+ * reordered the parent's records) and then wrote into that chunk. */
+static volatile sig_atomic_t in_child;
+
+static void fork_handler(int sig)
+{
+	(void)sig;
+	if (fork() == 0) {
+		in_child = 1;
+		test_write(&arena, &tw, ev, 3, 0);
+	}
+}
+
+static void test_fork_in_handler_mid_claim(void **state)
+{
+	(void)state;
+	setup_arena(); /* 4 KiB chunks: 128 records each */
+	memset(&tw, 0, sizeof(tw)); /* this thread wrote into the previous test's arena */
+	struct sigaction sa = { .sa_handler = fork_handler };
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGUSR2, &sa, NULL), 0);
+	struct rm_reader *r = rm_reader_new(&arena);
+	struct collector c = { .strict = true };
+	in_child = 0;
+	rm_testpoint_arm(RM_TP_AFTER_CLAIM, 2, SIGUSR2); /* the claim for seq 128 */
+	for (uint64_t s = 0; s < 300; s++) {
+		bool ok = test_write(&arena, &tw, ev, 0, s);
+		if (in_child)
+			break; /* its copy of seq 128 is dropped: the parent writes it */
+		assert_true(ok);
+	}
+	if (in_child) {
+		for (uint64_t s = 0; s < 300; s++)
+			if (!test_write(&arena, &tw, ev, 2, s))
+				_exit(3);
+		_exit(0);
+	}
+	int st;
+	assert_true(wait(&st) > 0);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	DRAIN(r, true, collect, &c);
+	assert_int_equal(c.bad + c.dup + c.lost + c.gaps + c.corrupt_packets, 0);
+	assert_int_equal(c.next[0], 300);
+	assert_int_equal(c.next[2], 300); /* the child's, all in chunks of its own */
+	assert_int_equal(c.next[3], 1);
+	assert_int_equal(c.records, 300 + 300 + 1);
 	assert_int_equal(rm_reader_lost_global(r), 0);
 	rm_reader_free(r);
 	rm_arena_unmap(&arena);
@@ -152,6 +214,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_signal_in_thread_setup),
 		cmocka_unit_test(test_signal_in_fork_setup),
+		cmocka_unit_test(test_fork_in_handler_mid_claim),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
