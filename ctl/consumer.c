@@ -11,11 +11,20 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "consumer_int.h"
 
 #define BUSY_WAIT_MS 1 /* drain cadence while producers keep it busy */
+#define REAP_EVERY_MS 100
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 static void note_pid(struct rm_consumer *c, uint32_t pid)
 {
@@ -123,11 +132,24 @@ struct drain_ctx {
 	struct conn *k;
 };
 
+/* Records dropped outside any slot (no free slot, a handler inside its
+ * thread's setup, nesting too deep) belong to no stream: they ride on the
+ * next packet of the tree, so the trace's events_discarded add up to the
+ * summary's lost count. */
+static uint64_t take_global_lost(struct conn *k)
+{
+	uint64_t g = rm_reader_lost_global(k->r), d = g > k->global_reported ? g - k->global_reported : 0;
+	k->global_reported += d;
+	return d;
+}
+
 static int on_packet(void *arg, const struct rm_packet *p)
 {
 	struct drain_ctx *d = arg;
 	note_pid(d->c, p->pid);
-	sink_packet(d->c, d->k, p);
+	struct rm_packet q = *p;
+	q.lost += take_global_lost(d->k);
+	sink_packet(d->c, d->k, &q);
 	return 0;
 }
 
@@ -139,6 +161,12 @@ void drain_conn(struct rm_consumer *c, struct conn *k, bool final)
 	sink_sync_conn(c, k);
 	struct drain_ctx d = { c, k };
 	rm_reader_drain(k->r, final, on_packet, &d);
+	if (final) { /* what no packet took: one of its own, with no records */
+		struct rm_packet p = { .pid = k->hello.pid, .tid = k->hello.pid,
+				       .lost = take_global_lost(k) };
+		if (p.lost)
+			sink_packet(c, k, &p);
+	}
 }
 
 static void send_ack(struct conn *k)
@@ -441,7 +469,11 @@ int rm_consumer_poll_with(struct rm_consumer *c, int timeout_ms, struct pollfd *
 		c->wait_ms = BUSY_WAIT_MS;
 	else if (c->wait_ms < timeout_ms)
 		c->wait_ms = c->wait_ms * 2 > timeout_ms ? timeout_ms : c->wait_ms * 2;
-	if (c->o.reap) {
+	/* not at the busy drain cadence: a tree whose helper is gone is
+	 * checked in /proc (maps, or a scan of every process) */
+	uint64_t now = mono_ms();
+	if (c->o.reap && now - c->reaped_ms >= REAP_EVERY_MS) {
+		c->reaped_ms = now;
 		rm_consumer_active(c);
 		reap(c);
 	}

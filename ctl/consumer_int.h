@@ -31,6 +31,7 @@ struct conn {
 	uint32_t synced_count;
 	uint32_t pids[RM_PIDS_MAX];
 	uint32_t npids;
+	uint64_t global_reported;  /* losses outside any slot already put in a packet */
 	struct conn *next_dead;
 };
 
@@ -96,6 +97,7 @@ struct rm_consumer {
 	uint32_t nseen;
 	char hostname[256];
 	int wait_ms;               /* the next poll's wait, see rm_consumer_poll_with */
+	uint64_t reaped_ms;        /* CLOCK_MONOTONIC of the last reap */
 };
 
 /* consumer_sink.c */

@@ -11,6 +11,7 @@
 #include "reader.h"
 
 #define RM_ALIVE_RECHECK_MS 200
+#define RM_ALIVE_RECHECK_SHORT_MS 10 /* when chunks run short */
 
 enum { CAT_UNKNOWN = 0, CAT_VALID = 1, CAT_REFUSED = 2 };
 
@@ -183,12 +184,14 @@ static bool slot_dead(struct rm_reader *r, uint32_t slot, bool final)
 	struct slot_view *v = slot_view(r, slot, &owner);
 	if (final || owner == 0)
 		return true; /* owner 0: a chunk names a slot nobody holds */
-	/* /proc costs tens of microseconds: an idle thread is asked about at
-	 * most every RM_ALIVE_RECHECK_MS, unless chunks run short (many
-	 * short-lived producers: their chunks are wanted back now); a dead one
+	/* /proc costs tens of microseconds (and a maps read takes the app's
+	 * mmap lock): an idle thread is asked about at most every
+	 * RM_ALIVE_RECHECK_MS, or every RM_ALIVE_RECHECK_SHORT_MS when chunks
+	 * run short (many short-lived producers: their chunks are wanted back
+	 * soon, but the consumer may drain every millisecond); a dead one
 	 * stays dead. */
-	if (v->alive < 0 || (v->alive == 1 && (r->short_of_chunks ||
-						r->now_ms - v->checked_ms >= RM_ALIVE_RECHECK_MS))) {
+	uint64_t every = r->short_of_chunks ? RM_ALIVE_RECHECK_SHORT_MS : RM_ALIVE_RECHECK_MS;
+	if (v->alive < 0 || (v->alive == 1 && r->now_ms - v->checked_ms >= every)) {
 		v->checked_ms = r->now_ms;
 		v->alive = (int8_t)r->alive(r->alive_ctx, (uint32_t)(owner >> 32), (uint32_t)owner,
 					    &v->start_time);

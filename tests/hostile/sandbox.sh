@@ -95,6 +95,9 @@ same ltr lpl
 summary ltr 100 20000
 btread ltr lossy
 ! grep -q 'tid = 4294967295' "$out/ltr.bt" || fail "late: events under tid 4294967295 (gettid's -EPERM)"
+# losses outside any thread reach the trace too (events_discarded)
+disc=$(sed -n 's/^WARNING: Tracer discarded \([0-9]*\) event.*/\1/p' "$out/ltr.bterr" | awk '{ s += $1 } END { print s + 0 }')
+[ "$disc" = 20000 ] || fail "late: the trace tells babeltrace2 of $disc discarded events, not 20000"
 threads ltr 100
 
 # session: remorad on a private socket; the app waits for the session to
