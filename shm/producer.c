@@ -182,38 +182,47 @@ static void count_lost(struct rm_arena *a, struct rm_writer *w, uint32_t level)
 		__atomic_fetch_add(&a->hdr->lost_noslot, 1, __ATOMIC_RELAXED);
 }
 
+/* The thread is set up (token, tid, slot) for a chunk claim; false when
+ * the record is dropped instead (and counted). A full slot table is
+ * scanned again only once something was freed; a setup the sandbox
+ * refused, only every RM_SETUP_BACKOFF drops (its syscalls cost
+ * microseconds). */
+static bool thread_ready(struct rm_arena *a, struct rm_writer *w, uint32_t level,
+			 uint64_t released)
+{
+	bool fresh = w->token != a->proc->token || !w->token;
+	if (!fresh && w->slot1)
+		return true;
+	if (w->busy) { /* a handler inside the setup it interrupted */
+		__atomic_fetch_add(&a->hdr->lost_noslot, 1, __ATOMIC_RELAXED);
+		return false;
+	}
+	if (w->setup_backoff) {
+		w->setup_backoff--;
+		count_lost(a, w, level);
+		return false;
+	}
+	if (!fresh && w->retry_released == released + 1) {
+		count_lost(a, w, level);
+		return false;
+	}
+	if (thread_setup(a, w) < 0) {
+		if (!w->token)
+			w->setup_backoff = RM_SETUP_BACKOFF;
+		w->retry_released = released + 1;
+		count_lost(a, w, level);
+		return false;
+	}
+	w->retry_released = 0;
+	return true;
+}
+
 char *rm_reserve_slow(struct rm_arena *a, struct rm_writer *w, uint32_t level, size_t asz)
 {
 	struct rm_level *l = &w->lv[level];
 	uint64_t released = __atomic_load_n(&a->hdr->released, __ATOMIC_ACQUIRE); /* (E) */
-	bool fresh = w->token != a->proc->token || !w->token;
-	if (fresh || !w->slot1) {
-		/* A full slot table is scanned again only once something was
-		 * freed; a setup the sandbox refused, only every
-		 * RM_SETUP_BACKOFF drops (its syscalls cost microseconds). */
-		if (w->busy) { /* a handler inside the setup it interrupted */
-			__atomic_fetch_add(&a->hdr->lost_noslot, 1, __ATOMIC_RELAXED);
-			return NULL;
-		}
-		if (w->setup_backoff) {
-			w->setup_backoff--;
-			count_lost(a, w, level);
-			return NULL;
-		}
-		if (!fresh && w->retry_released == released + 1) {
-			count_lost(a, w, level);
-			return NULL;
-		}
-		int ret = thread_setup(a, w);
-		if (ret < 0) {
-			if (!w->token)
-				w->setup_backoff = RM_SETUP_BACKOFF;
-			w->retry_released = released + 1;
-			count_lost(a, w, level);
-			return NULL;
-		}
-		w->retry_released = 0;
-	}
+	if (!thread_ready(a, w, level, released))
+		return NULL;
 	/* A level set up before a fork, in the parent: its chunk is the
 	 * parent's. Forget it, do not seal it. The token is read once, here: a
 	 * fork from a handler after this point leaves it the parent's, so what
@@ -244,10 +253,12 @@ char *rm_reserve_slow(struct rm_arena *a, struct rm_writer *w, uint32_t level, s
 	w->retry_released = 0;
 	RM_TP(RM_TP_AFTER_CLAIM);
 	/* A handler forked since the token was read: in the child (whose wiped
-	 * page says so) this claim and the record being reserved are the
-	 * parent's, which finishes both. Leave them alone; not a loss, the
-	 * parent's copy is kept. (A fork between here and the last store
-	 * below still lets the child write the descriptor too.) */
+	 * page says so) the record being reserved is the parent's, which
+	 * finishes it, and so, if the fork came after the claim, is the chunk.
+	 * Leave them alone; not a loss, the parent's copy is kept. (A fork
+	 * before the claim leaves the child's claim empty until its slot's
+	 * owner is gone; one after this check lets the child write the
+	 * descriptor too.) */
 	if (__builtin_expect(__atomic_load_n(&a->proc->token, __ATOMIC_RELAXED) != token, 0))
 		return NULL;
 
