@@ -71,6 +71,18 @@ summary() {
 
 count() { grep -c -E "$2" "$out/$1.bt" || true; }
 
+# start_remorad CTL: runs $remorad on $REMORA_SOCKET (log: $out/remorad.log),
+# sets $rd, and waits until its control socket CTL exists and it said ready.
+start_remorad() {
+	"$remorad" --socket "$REMORA_SOCKET" >"$out/remorad.log" 2>&1 &
+	rd=$!
+	for _ in $(seq 100); do
+		[ -S "$1" ] && grep -q ready "$out/remorad.log" && return 0
+		sleep 0.05
+	done
+	fail "remorad did not start: $(cat "$out/remorad.log")"
+}
+
 # expect NAME REGEX N: exactly N events of the trace match REGEX
 expect() {
 	local c

@@ -107,13 +107,7 @@ export REMORA_SOCKET=$out/remorad.sock REMORA_DAEMON=$remorad
 unset XDG_RUNTIME_DIR REMORA_ENABLE REMORA_OVERWRITE REMORA_BUFFER_SIZE
 rd='' app=''
 trap '[ -n "$app" ] && { kill -9 "$app"; wait "$app"; } 2>/dev/null; [ -n "$rd" ] && kill "$rd" 2>/dev/null; rm -rf "$out"' EXIT
-"$remorad" --socket "$REMORA_SOCKET" >"$out/remorad.log" 2>&1 &
-rd=$!
-for _ in $(seq 100); do
-	[ -S "$out/remorad.ctl" ] && grep -q ready "$out/remorad.log" && break
-	sleep 0.05
-done
-grep -q ready "$out/remorad.log" || fail "remorad did not start: $(cat "$out/remorad.log")"
+start_remorad "$out/remorad.ctl"
 mkfifo "$out/go"
 exec 3<>"$out/go"
 REMORA_CLOCK=coarse "$traced" session <"$out/go" >"$out/ses.out" 2>"$out/ses.err" &

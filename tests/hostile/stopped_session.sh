@@ -26,13 +26,7 @@ is_stopped() { grep -q '^State:.*T (stopped)' "/proc/$1/status"; }
 # running: the app has not exited yet (bash may already have reaped it)
 running() { [ -e "/proc/$app" ] && ! grep -q '^State:.*Z' "/proc/$app/status" 2>/dev/null; }
 
-"$remorad" --socket "$REMORA_SOCKET" >"$out/remorad.log" 2>&1 &
-rd=$!
-for _ in $(seq 100); do
-	[ -S "$out/rd/remorad.ctl" ] && grep -q ready "$out/remorad.log" && break
-	sleep 0.05
-done
-[ -S "$out/rd/remorad.ctl" ] || fail "remorad did not start: $(cat "$out/remorad.log")"
+start_remorad "$out/rd/remorad.ctl"
 
 session() { # NAME: created, stp:* enabled, started
 	"$remora" create "$1" -o "$out/$1.t" >/dev/null || fail "create $1"
