@@ -11,20 +11,13 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "consumer_int.h"
+#include "shm/clock.h"
 
 #define BUSY_WAIT_MS 1 /* drain cadence while producers keep it busy */
 #define REAP_EVERY_MS 100
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void note_pid(struct rm_consumer *c, uint32_t pid)
 {
@@ -410,7 +403,8 @@ int rm_consumer_active(struct rm_consumer *c)
 #define POLL_MAX 1024
 
 /* What the readers of every arena have done so far: records handed over,
- * chunks and slots given back. */
+ * chunks and slots given back. A reaped tree makes the sum drop, which
+ * reads as progress once: one short wait more. */
 static uint64_t progress(struct rm_consumer *c)
 {
 	uint64_t n = 0;
@@ -459,19 +453,21 @@ int rm_consumer_poll_with(struct rm_consumer *c, int timeout_ms, struct pollfd *
 	for (int i = first; r > 0 && i < n; i++)
 		if (p[i].revents)
 			on_message(c, who[i]);
-	uint64_t before = progress(c);
 	rcu_read_lock();
 	EACH_CONN(c, it, k)
 		if (!c->o.flight_recorder && !k->gone)
 			drain_conn(c, k, false);
 	rcu_read_unlock();
-	if (progress(c) != before)
+	uint64_t done = progress(c);
+	if (done != c->progress) {
+		c->progress = done;
 		c->wait_ms = BUSY_WAIT_MS;
+	}
 	else if (c->wait_ms < timeout_ms)
 		c->wait_ms = c->wait_ms * 2 > timeout_ms ? timeout_ms : c->wait_ms * 2;
 	/* not at the busy drain cadence: a tree whose helper is gone is
 	 * checked in /proc (maps, or a scan of every process) */
-	uint64_t now = mono_ms();
+	uint64_t now = rm_clock_mono_ns() / 1000000;
 	if (c->o.reap && now - c->reaped_ms >= REAP_EVERY_MS) {
 		c->reaped_ms = now;
 		rm_consumer_active(c);

@@ -97,6 +97,7 @@ struct rm_consumer {
 	uint32_t nseen;
 	char hostname[256];
 	int wait_ms;               /* the next poll's wait, see rm_consumer_poll_with */
+	uint64_t progress;         /* progress() after the last poll */
 	uint64_t reaped_ms;        /* CLOCK_MONOTONIC of the last reap */
 };
 

@@ -65,13 +65,11 @@ static int claim_slot(struct rm_arena *a, struct rm_writer *w)
  * rt_sigprocmask. Token and tid are published last (writer_reset), and
  * slot1 after slot_gen (claim_slot), so a handler that finds them set,
  * even while the flag still is, finds them complete. */
-static int thread_setup(struct rm_arena *a, struct rm_writer *w)
+static int thread_setup(struct rm_arena *a, struct rm_writer *w, bool fresh)
 {
 	w->busy = 1;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	int ret = 0;
-	if (w->token != a->proc->token || !w->token)
-		ret = writer_reset(a, w);
+	int ret = fresh ? writer_reset(a, w) : 0;
 	if (ret == 0 && !w->slot1)
 		ret = claim_slot(a, w);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
@@ -206,7 +204,7 @@ static bool thread_ready(struct rm_arena *a, struct rm_writer *w, uint32_t level
 		count_lost(a, w, level);
 		return false;
 	}
-	if (thread_setup(a, w) < 0) {
+	if (thread_setup(a, w, fresh) < 0) {
 		if (!w->token)
 			w->setup_backoff = RM_SETUP_BACKOFF;
 		w->retry_released = released + 1;
