@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "launch.h"
+#include "stage.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -45,6 +46,10 @@ int lt_start(struct lt_proc *p, char *const argv[], const struct lt_opts *o)
 	static const struct lt_opts none;
 	if (!o)
 		o = &none;
+	/* uid 65534 runs a copy it can reach, wherever the checkout is */
+	const char *exe = o->nproc_zero ? lt_stage(argv[0]) : argv[0];
+	if (!exe)
+		return -1;
 	int in[2], out[2], err[2];
 	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
 		return -1;
@@ -74,8 +79,9 @@ int lt_start(struct lt_proc *p, char *const argv[], const struct lt_opts *o)
 			putenv((char *)o->env[i]);
 		if (o->nproc_zero) {
 			struct rlimit rl = { 0, 0 };
+			setenv("LD_LIBRARY_PATH", lt_stage_dir(), 1);
 			if (setgroups(0, NULL) || setgid(65534) || setuid(65534) ||
-			    access(argv[0], X_OK) || setrlimit(RLIMIT_NPROC, &rl))
+			    access(exe, X_OK) || setrlimit(RLIMIT_NPROC, &rl))
 				_exit(77);
 		}
 		if (o->deny_clone)
@@ -90,7 +96,8 @@ int lt_start(struct lt_proc *p, char *const argv[], const struct lt_opts *o)
 			args[n++] = (char *)"--errors-for-leak-kinds=definite,indirect";
 			args[n++] = (char *)"--show-leak-kinds=definite,indirect";
 		}
-		for (int i = 0; argv[i] && n < 63; i++)
+		args[n++] = (char *)exe;
+		for (int i = 1; argv[i] && n < 63; i++)
 			args[n++] = argv[i];
 		args[n] = NULL;
 		execv(args[0], args);

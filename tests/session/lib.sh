@@ -16,9 +16,25 @@ cleanup() {
     sleep 0.2
     for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
     [ -n "${rd:-}" ] && kill -9 "$rd" 2>/dev/null
-    rm -rf "$T"
+    rm -rf "$T" "$T.stage"
 }
 trap cleanup EXIT
+
+# stage_for_uid: copies the CLI, the app and libremora into $T.stage (mode
+# 0755) and points $remora_u and $app_u at the copies, so a test that runs
+# them as another uid does not depend on the modes of the checkout's parents
+# (a clone in /root is 0700 and its build tree out of that uid's reach).
+stage_for_uid() {
+    local lib
+    lib=$(ldd "$app" | awk '/libremora\.so/ {print $3}')
+    [ -f "$lib" ] || fail "libremora of $app not found: $(ldd "$app")"
+    mkdir -m 0755 "$T.stage"
+    cp "$remora" "$T.stage/remora"
+    cp "$app" "$T.stage/sess_app"
+    cp "$lib" "$T.stage/libremora.so.0"
+    chmod 0755 "$T.stage"/*
+    remora_u=$T.stage/remora app_u=$T.stage/sess_app
+}
 
 # Starts remorad by hand (its pid in $rd) and waits for its control socket.
 start_remorad() {

@@ -34,19 +34,23 @@ if [ "$(id -u)" != 0 ]; then echo "PASS (second-uid part needs root)"; exit 0; f
 user=remora-sess-t
 id "$user" >/dev/null 2>&1 || useradd -M -r -s /usr/sbin/nologin "$user" || fail "useradd $user"
 uid=$(id -u "$user")
-as_user() { setpriv --reuid="$uid" --regid="$(id -g "$user")" --clear-groups "$@"; }
+as_user() { setpriv --reuid="$uid" --regid="$(id -g "$user")" --clear-groups \
+                    env LD_LIBRARY_PATH="$T.stage" "$@"; }
+stage_for_uid
+# the copies run as that uid: a refusal below is remorad's, not the file modes'
+as_user "$remora_u" --help >/dev/null 2>&1 || fail "uid $uid cannot run the staged CLI"
 # 1. modes: the 0700 socket directory keeps it out
-as_user "$remora" list >"$T/u1.out" 2>&1 && fail "uid $uid reached remorad: $(cat "$T/u1.out")"
+as_user "$remora_u" list >"$T/u1.out" 2>&1 && fail "uid $uid reached remorad: $(cat "$T/u1.out")"
 grep -q "cannot connect to remorad" "$T/u1.out" || fail "uid $uid: $(cat "$T/u1.out")"
 # 2. modes opened up (a misconfiguration): SO_PEERCRED still refuses
 chmod 0711 "$T"
 chmod 0777 "$T/remorad.sock" "$T/remorad.ctl"
-as_user "$remora" list >"$T/u2.out" 2>&1 && fail "uid $uid was served: $(cat "$T/u2.out")"
+as_user "$remora_u" list >"$T/u2.out" 2>&1 && fail "uid $uid was served: $(cat "$T/u2.out")"
 grep -q "admits only its own user" "$T/u2.out" || fail "uid $uid: $(cat "$T/u2.out")"
 grep -q "refused a control connection from pid [0-9]* uid $uid" "$T/remorad.log" ||
     fail "control refusal not logged"
 mkdir -m 0777 "$T/u"
-as_user env REMORA_SOCKET="$T/remorad.sock" "$app" run "$T/u/stop" >"$T/u/out" 2>&1 &
+as_user env REMORA_SOCKET="$T/remorad.sock" "$app_u" run "$T/u/stop" >"$T/u/out" 2>&1 &
 pids+=($!)
 ua=$!
 for _ in $(seq 40); do grep -q "refused a helper connection from pid [0-9]* uid $uid" "$T/remorad.log" && break; sleep 0.1; done
