@@ -116,6 +116,7 @@ static void setup(uint64_t records_per_thread)
 		rm_params_default(&p);
 		p.chunk_size = chunk;
 		p.chunk_count = count;
+		p.small_count = 0;
 		p.clock = clock;
 		if (rm_arena_create(&p, "remora-bench", &arenas[clock]) ||
 		    rm_arena_producer_init(&arenas[clock])) {

@@ -51,7 +51,7 @@ static struct trace *trace_get(struct rm_sink *s, struct conn *k, bool create)
 	t->s = s;
 	t->k = k;
 	t->pgen = s->pgen;
-	t->ring_max = (size_t)k->a.chunk_size * k->a.chunk_count;
+	t->ring_max = (size_t)k->a.chunk_bytes;
 	cds_lfht_node_init(&t->node);
 	cds_lfht_add(c->streams, trace_hash(s, k), &t->node);
 	return t;

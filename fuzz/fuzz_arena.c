@@ -116,7 +116,8 @@ static size_t image_size(const uint8_t *img, size_t n, bool exact)
 		return n;
 	memcpy(&h, img, sizeof(h));
 	struct rm_params p = {
-		.chunk_size = h.chunk_size, .chunk_count = h.chunk_count, .event_max = h.event_max,
+		.chunk_size = h.chunk_size, .chunk_count = h.chunk_count,
+		.small_size = h.small_size, .small_count = h.small_count, .event_max = h.event_max,
 		.pid_max = h.pid_max, .slot_max = h.slot_max, .mode = h.mode, .clock = h.clock,
 	};
 	struct rm_layout l;

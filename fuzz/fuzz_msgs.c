@@ -20,6 +20,7 @@ void fuzz_fds_init(void)
 	rm_params_default(&p);
 	p.chunk_size = 4096;
 	p.chunk_count = 4;
+	p.small_count = 0;
 	p.event_max = 4;
 	p.pid_max = 4;
 	p.slot_max = 4;

@@ -154,7 +154,8 @@ struct arena_env {
 static void arena_new(struct arena_env *e, uint32_t chunks, uint32_t mode)
 {
 	memset(e, 0, sizeof(*e));
-	struct rm_params p = { .chunk_size = 4096, .chunk_count = chunks, .event_max = 8,
+	struct rm_params p = { .chunk_size = 8192, .chunk_count = chunks, .small_size = 4096,
+			       .small_count = chunks, .event_max = 8,
 			       .pid_max = 4, .slot_max = 8, .mode = mode,
 			       .clock = RM_CLOCK_MONOTONIC };
 	if (rm_arena_create(&p, "fuzz-seed", &e->a) || rm_arena_producer_init(&e->a)) {

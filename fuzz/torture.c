@@ -406,8 +406,11 @@ static void run_round(unsigned kills_goal)
 {
 	struct rm_params prm;
 	rm_params_default(&prm);
-	prm.chunk_size = 4096;
+	/* half the rounds with both chunk classes, half with large chunks only */
+	prm.chunk_size = 8192;
 	prm.chunk_count = 32 + (uint32_t)(rnd() % 64);
+	prm.small_size = 4096;
+	prm.small_count = rnd() % 2 ? 16 + (uint32_t)(rnd() % 48) : 0;
 	struct rm_arena a;
 	if (rm_arena_create(&prm, "remora-torture", &a) || rm_arena_producer_init(&a) ||
 	    t_declare(&a) != 0)

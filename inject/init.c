@@ -80,10 +80,8 @@ static void read_params(struct rm_params *p)
 {
 	rm_params_default(p);
 	uint64_t size = parse_size(getenv("REMORA_BUFFER_SIZE"));
-	if (size) {
-		uint64_t n = size / p->chunk_size;
-		p->chunk_count = n < 2 ? 2 : n > (1u << 20) ? (1u << 20) : (uint32_t)n;
-	}
+	if (size)
+		rm_params_set_size(p, size);
 	const char *ow = getenv("REMORA_OVERWRITE");
 	if (ow && *ow == '1')
 		p->mode = RM_MODE_OVERWRITE;

@@ -27,14 +27,36 @@ struct rm_arena {
 	struct rm_chunk_desc *descs;
 	char *chunks;
 	uint64_t size;
-	uint32_t chunk_size, chunk_count, event_max, pid_max, slot_max, mode, clock;
+	uint64_t chunk_bytes;  /* all chunks together */
+	/* chunk_count counts both classes: indexes below large_count are
+	 * chunk_size bytes (the largest), the rest small_size bytes */
+	uint32_t chunk_size, chunk_count, large_count, small_size;
+	uint32_t event_max, pid_max, slot_max, mode, clock;
 	int fd;
 	struct rm_proc *proc; /* producer side only */
 };
 
-/* Defaults for a process tree: 16 MiB of chunks in 64 KiB pieces (a
- * thousand threads recording at once need --buffer-size of 64 MiB). */
+/* Defaults for a process tree: 16 MiB of chunks, 6 MiB of them in 4 KiB
+ * pieces (a thread's first chunk: 1,536 threads can record at once), the
+ * rest in 64 KiB pieces for threads that record fast. */
 void rm_params_default(struct rm_params *p);
+
+/* Splits `bytes` of chunks between the two classes in the default
+ * proportion (3/8 small) for REMORA_BUFFER_SIZE and --buffer-size. */
+void rm_params_set_size(struct rm_params *p, uint64_t bytes);
+
+static inline char *rm_chunk_addr(const struct rm_arena *a, uint32_t idx)
+{
+	if (idx < a->large_count)
+		return a->chunks + (uint64_t)idx * a->chunk_size;
+	return a->chunks + (uint64_t)a->large_count * a->chunk_size +
+	       (uint64_t)(idx - a->large_count) * a->small_size;
+}
+
+static inline uint32_t rm_chunk_len(const struct rm_arena *a, uint32_t idx)
+{
+	return idx < a->large_count ? a->chunk_size : a->small_size;
+}
 
 /* Checks sizes and computes offsets; returns 0 or -EINVAL. Pure. */
 int rm_layout_compute(const struct rm_params *p, struct rm_layout *l);

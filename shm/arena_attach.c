@@ -43,7 +43,8 @@ int rm_arena_attach(int fd, struct rm_arena *a, char *err, size_t errlen)
 		     fd, h.version, h.hdr_size, RM_VERSION, sizeof(h));
 
 	struct rm_params p = {
-		.chunk_size = h.chunk_size, .chunk_count = h.chunk_count, .event_max = h.event_max,
+		.chunk_size = h.chunk_size, .chunk_count = h.chunk_count,
+		.small_size = h.small_size, .small_count = h.small_count, .event_max = h.event_max,
 		.pid_max = h.pid_max, .slot_max = h.slot_max, .mode = h.mode, .clock = h.clock,
 	};
 	struct rm_layout l;

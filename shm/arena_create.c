@@ -43,6 +43,8 @@ int rm_arena_create(const struct rm_params *p, const char *name, struct rm_arena
 	h->arena_size = l.arena_size;
 	h->chunk_size = p->chunk_size;
 	h->chunk_count = p->chunk_count;
+	h->small_size = p->small_count ? p->small_size : 0;
+	h->small_count = p->small_count;
 	h->event_max = p->event_max;
 	h->pid_max = p->pid_max;
 	h->slot_max = p->slot_max;

@@ -10,12 +10,23 @@ static uint64_t align_up(uint64_t v, uint64_t a)
 void rm_params_default(struct rm_params *p)
 {
 	p->chunk_size = 64 * 1024;
-	p->chunk_count = 256;
+	p->small_size = 4096;
+	rm_params_set_size(p, 16u << 20);
 	p->event_max = 1024;
 	p->pid_max = 4096;
 	p->slot_max = 4096;
 	p->mode = RM_MODE_DISCARD;
 	p->clock = RM_CLOCK_MONOTONIC;
+}
+
+void rm_params_set_size(struct rm_params *p, uint64_t bytes)
+{
+	uint64_t small = p->small_size ? bytes * 3 / 8 / p->small_size : 0;
+	if (small > (1u << 19))
+		small = 1u << 19;
+	uint64_t large = (bytes - small * p->small_size) / p->chunk_size;
+	p->small_count = (uint32_t)small;
+	p->chunk_count = large < 2 ? 2 : large > (1u << 19) ? (1u << 19) : (uint32_t)large;
 }
 
 int rm_layout_compute(const struct rm_params *p, struct rm_layout *l)
@@ -25,6 +36,11 @@ int rm_layout_compute(const struct rm_params *p, struct rm_layout *l)
 		return -EINVAL;
 	if (p->chunk_count < 2 || p->chunk_count > (1u << 20))
 		return -EINVAL;
+	if (p->small_count > (1u << 20) - p->chunk_count)
+		return -EINVAL;
+	if (p->small_count && (p->small_size < 4096 || p->small_size > p->chunk_size ||
+			       (p->small_size & (p->small_size - 1))))
+		return -EINVAL; /* small_size means nothing when small_count is 0 */
 	if (p->event_max < 1 || p->event_max > 65536)
 		return -EINVAL;
 	if (p->pid_max < 1 || p->pid_max > 65536)
@@ -44,9 +60,10 @@ int rm_layout_compute(const struct rm_params *p, struct rm_layout *l)
 	l->off_slots = off;
 	off = align_up(off + (uint64_t)p->slot_max * sizeof(struct rm_slot), 64);
 	l->off_descs = off;
-	off = align_up(off + (uint64_t)p->chunk_count * sizeof(struct rm_chunk_desc), 4096);
+	uint64_t ndesc = (uint64_t)p->chunk_count + p->small_count;
+	off = align_up(off + ndesc * sizeof(struct rm_chunk_desc), 4096);
 	l->off_chunks = off;
-	off += (uint64_t)p->chunk_count * p->chunk_size;
+	off += (uint64_t)p->chunk_count * p->chunk_size + (uint64_t)p->small_count * p->small_size;
 	if (off > (64ull << 30))
 		return -EINVAL;
 	l->arena_size = off;
@@ -65,8 +82,11 @@ void rm_arena_bind(struct rm_arena *a, char *base, const struct rm_params *p,
 	a->descs = (struct rm_chunk_desc *)(base + l->off_descs);
 	a->chunks = base + l->off_chunks;
 	a->size = l->arena_size;
+	a->chunk_bytes = l->arena_size - l->off_chunks;
 	a->chunk_size = p->chunk_size;
-	a->chunk_count = p->chunk_count;
+	a->chunk_count = p->chunk_count + p->small_count;
+	a->large_count = p->chunk_count;
+	a->small_size = p->small_count ? p->small_size : p->chunk_size;
 	a->event_max = p->event_max;
 	a->pid_max = p->pid_max;
 	a->slot_max = p->slot_max;

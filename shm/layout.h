@@ -9,8 +9,14 @@
  *   off_catalog  struct rm_catalog_entry[event_max]
  *   off_pids     struct rm_pid_entry[pid_max]
  *   off_slots    struct rm_slot[slot_max]       (one per producing thread)
- *   off_descs    struct rm_chunk_desc[chunk_count]
- *   off_chunks   chunk_count chunks of chunk_size bytes, page aligned
+ *   off_descs    struct rm_chunk_desc[chunk_count + small_count]
+ *   off_chunks   chunk_count chunks of chunk_size bytes, page aligned, then
+ *                small_count chunks of small_size bytes (chunk index
+ *                chunk_count on): rm_chunk_addr() and rm_chunk_len()
+ *
+ * Two chunk size classes: a thread's first chunk at each nesting level is
+ * small, so thousands of live threads fit; a level that fills its chunk
+ * fast takes a large one next (producer.c, want_large()).
  *
  * Memory-ordering pairs, named once here and referred to by letter:
  *   (A) record commit: producer release-stores rm_record.word after the
@@ -42,7 +48,7 @@
 #include <stdint.h>
 
 #define RM_MAGIC 0x315f41524f4d4552ull /* "REMORA_1" little-endian */
-#define RM_VERSION 2u
+#define RM_VERSION 3u
 
 #define RM_LEVELS 4          /* nesting depth: thread + 3 signal levels */
 #define RM_NAME_MAX 32       /* provider and field names, NUL included */
@@ -82,6 +88,9 @@ struct rm_arena_hdr {
 	uint32_t mode;         /* enum rm_mode */
 	uint32_t clock;        /* enum rm_clock */
 	uint32_t creator_pid;
+	uint32_t small_size;   /* power of two, 4 KiB .. chunk_size; 0 when small_count is */
+	uint32_t small_count;  /* small chunks after the large ones; may be 0 */
+	uint32_t pad0;
 	uint64_t tsc_khz;      /* RM_CLOCK_TSC only: the creator's estimate */
 	uint64_t off_enable, off_catalog, off_pids, off_slots, off_descs, off_chunks;
 
@@ -89,7 +98,7 @@ struct rm_arena_hdr {
 	 * do not share a line with the consumer's counter. */
 	alignas(64) uint32_t next_event_id; /* producers: fetch_add at registration */
 	alignas(64) uint64_t released;      /* (E) consumer increments, producers read */
-	alignas(64) uint64_t claim_hint;    /* producers: relaxed, where to start a scan */
+	alignas(64) uint64_t claim_hint;    /* producers: relaxed, where to start a large-chunk scan */
 	uint64_t claim_seq;                 /* producers: fetch_add per chunk claim */
 	alignas(64) uint64_t lost_noslot;   /* producers: fetch_add when no slot is free */
 	uint64_t lost_nested;               /* producers: deeper than RM_LEVELS */
@@ -201,8 +210,10 @@ struct rm_record {
 
 /* Sizes a creator chooses; everything else follows from them. */
 struct rm_params {
-	uint32_t chunk_size;
+	uint32_t chunk_size;   /* the large class */
 	uint32_t chunk_count;
+	uint32_t small_size;   /* the small class (small_count 0: none) */
+	uint32_t small_count;
 	uint32_t event_max;
 	uint32_t pid_max;
 	uint32_t slot_max;

@@ -77,6 +77,24 @@ static int thread_setup(struct rm_arena *a, struct rm_writer *w, bool fresh)
 	return ret;
 }
 
+/* A level that filled its chunk at more than a small chunk per
+ * RM_FAST_FILL_MS takes a large chunk next; a slower one a small chunk, so
+ * a thread that records a few events holds 4 KiB, not 64. Decided from
+ * the chunk's first timestamp (our own record) and a clock read, once per
+ * chunk. */
+#define RM_FAST_FILL_MS 20
+
+static bool want_large(const struct rm_arena *a, const struct rm_level *l)
+{
+	uint64_t first = ((const struct rm_record *)rm_chunk_addr(a, l->chunk))->ts;
+	uint64_t now = rm_clock_read(a->clock);
+	uint64_t per_ms = a->clock == RM_CLOCK_TSC ? a->hdr->tsc_khz : 1000000;
+	uint64_t took = now > first ? now - first : 0;
+	uint64_t len = rm_chunk_len(a, l->chunk) / a->small_size; /* small chunks' worth */
+	/* took / len < RM_FAST_FILL_MS * per_ms, without dividing */
+	return took < (uint64_t)RM_FAST_FILL_MS * per_ms * len;
+}
+
 static void seal(struct rm_arena *a, struct rm_level *l)
 {
 	struct rm_chunk_desc *d = &a->descs[l->chunk];
@@ -92,23 +110,32 @@ static void seal(struct rm_arena *a, struct rm_level *l)
  * about to reuse. */
 static uint64_t count_records(const struct rm_arena *a, uint32_t idx, uint32_t off)
 {
-	const char *c = a->chunks + (uint64_t)idx * a->chunk_size;
+	const char *c = rm_chunk_addr(a, idx);
+	uint32_t len = rm_chunk_len(a, idx);
 	uint64_t n = 0;
-	for (; off + RM_RECORD_HDR <= a->chunk_size; n++) {
+	for (; off + RM_RECORD_HDR <= len; n++) {
 		uint32_t size = RM_REC_SIZE(((const struct rm_record *)(c + off))->word);
-		if (size < RM_RECORD_HDR || size > a->chunk_size - off)
+		if (size < RM_RECORD_HDR || size > len - off)
 			break;
 		off += RM_ALIGN8(size);
 	}
 	return n;
 }
 
-static int claim_free(struct rm_arena *a, uint32_t level, uint32_t slot, uint32_t *out)
+/* Scans one size class. Large chunks from where the last claim left off,
+ * so fast writers spread over them; small ones first fit from the start,
+ * so a churn of short threads reuses the same few pages instead of
+ * touching the whole class (the app's RSS stays flat). */
+static int claim_free_in(struct rm_arena *a, bool small, uint32_t level, uint32_t slot,
+			 uint32_t *out)
 {
-	uint32_t n = a->chunk_count;
-	uint32_t start = (uint32_t)(__atomic_load_n(&a->hdr->claim_hint, __ATOMIC_RELAXED) % n);
+	uint32_t first = small ? a->large_count : 0;
+	uint32_t n = small ? a->chunk_count - a->large_count : a->large_count;
+	if (n == 0)
+		return -1;
+	uint32_t start = small ? 0 : (uint32_t)(__atomic_load_n(&a->hdr->claim_hint, __ATOMIC_RELAXED) % n);
 	for (uint32_t k = 0; k < n; k++) {
-		uint32_t i = start + k < n ? start + k : start + k - n;
+		uint32_t i = first + (start + k < n ? start + k : start + k - n);
 		struct rm_chunk_desc *d = &a->descs[i];
 		uint64_t s = __atomic_load_n(&d->state, __ATOMIC_ACQUIRE); /* (B) */
 		if (RM_CS_KIND(s) != RM_CHUNK_FREE)
@@ -116,7 +143,8 @@ static int claim_free(struct rm_arena *a, uint32_t level, uint32_t slot, uint32_
 		uint64_t owned = RM_CS_MAKE(RM_CHUNK_OWNED, level, slot, RM_CS_GEN(s));
 		if (__atomic_compare_exchange_n(&d->state, &s, owned, false, __ATOMIC_ACQ_REL,
 						__ATOMIC_RELAXED)) {
-			__atomic_store_n(&a->hdr->claim_hint, i + 1, __ATOMIC_RELAXED);
+			if (!small)
+				__atomic_store_n(&a->hdr->claim_hint, i + 1, __ATOMIC_RELAXED);
 			*out = i;
 			return 0;
 		}
@@ -124,8 +152,23 @@ static int claim_free(struct rm_arena *a, uint32_t level, uint32_t slot, uint32_
 	return -1;
 }
 
+/* The class asked for first, the other one when it has nothing free (a
+ * record larger than a small chunk only ever goes to a large one). */
+static int claim_free(struct rm_arena *a, bool small, size_t asz, uint32_t level, uint32_t slot,
+		      uint32_t *out)
+{
+	if (asz > a->small_size)
+		small = false;
+	if (claim_free_in(a, small, level, slot, out) == 0)
+		return 0;
+	if (!small && asz > a->small_size)
+		return -1;
+	return claim_free_in(a, !small, level, slot, out);
+}
+
 /* Overwrite mode: take the oldest sealed chunk, zero it, own it. */
-static int claim_oldest(struct rm_arena *a, uint32_t level, uint32_t slot, uint32_t *out)
+static int claim_oldest(struct rm_arena *a, size_t asz, uint32_t level, uint32_t slot,
+			uint32_t *out)
 {
 	for (int attempt = 0; attempt < 4; attempt++) {
 		uint32_t best = UINT32_MAX;
@@ -133,7 +176,7 @@ static int claim_oldest(struct rm_arena *a, uint32_t level, uint32_t slot, uint3
 		for (uint32_t i = 0; i < a->chunk_count; i++) {
 			uint64_t s = __atomic_load_n(&a->descs[i].state, __ATOMIC_ACQUIRE);
 			uint64_t cs = __atomic_load_n(&a->descs[i].claim_seq, __ATOMIC_RELAXED);
-			if (RM_CS_KIND(s) == RM_CHUNK_FULL && cs < best_seq) {
+			if (RM_CS_KIND(s) == RM_CHUNK_FULL && cs < best_seq && asz <= rm_chunk_len(a, i)) {
 				best = i, best_seq = cs, best_state = s;
 			}
 		}
@@ -149,7 +192,7 @@ static int claim_oldest(struct rm_arena *a, uint32_t level, uint32_t slot, uint3
 		/* What the consumer already handed over is not overwritten, (F). */
 		uint32_t from = __atomic_exchange_n(&d->consumed, RM_CONSUMED_RECLAIMED | (gen & 0xffffff),
 						    __ATOMIC_ACQ_REL);
-		if ((from & RM_CONSUMED_RECLAIMED) || from % 8 || from > a->chunk_size)
+		if ((from & RM_CONSUMED_RECLAIMED) || from % 8 || from > rm_chunk_len(a, best))
 			from = 0;
 		uint64_t n = count_records(a, best, from);
 		if (old_slot < a->slot_max && old_level < RM_LEVELS)
@@ -157,8 +200,8 @@ static int claim_oldest(struct rm_arena *a, uint32_t level, uint32_t slot, uint3
 					   __ATOMIC_RELAXED);
 		/* zeroed with relaxed 8-byte stores: the consumer may be copying
 		 * it (it then drops the copy, (F)) */
-		uint64_t *z = (uint64_t *)(a->chunks + (uint64_t)best * a->chunk_size);
-		for (uint32_t k = 0; k < a->chunk_size / 8; k++)
+		uint64_t *z = (uint64_t *)rm_chunk_addr(a, best);
+		for (uint32_t k = 0; k < rm_chunk_len(a, best) / 8; k++)
 			__atomic_store_n(&z[k], 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&d->state, RM_CS_MAKE(RM_CHUNK_OWNED, level, slot, gen),
 				 __ATOMIC_RELEASE);
@@ -232,17 +275,20 @@ char *rm_reserve_slow(struct rm_arena *a, struct rm_writer *w, uint32_t level, s
 		count_lost(a, w, level);
 		return NULL;
 	}
+	bool small = true; /* a level's first chunk */
 	if (w->retry_released == released + 1 && !l->end) {
 		count_lost(a, w, level); /* nothing was freed since our last failed scan */
 		return NULL;
 	}
-	if (l->end)
+	if (l->end) {
+		small = !want_large(a, l);
 		seal(a, l);
+	}
 
 	uint32_t slot = w->slot1 - 1, idx;
-	int got = claim_free(a, level, slot, &idx);
+	int got = claim_free(a, small, asz, level, slot, &idx);
 	if (got < 0 && a->mode == RM_MODE_OVERWRITE)
-		got = claim_oldest(a, level, slot, &idx);
+		got = claim_oldest(a, asz, level, slot, &idx);
 	if (got < 0) {
 		w->retry_released = released + 1;
 		count_lost(a, w, level);
@@ -272,9 +318,9 @@ char *rm_reserve_slow(struct rm_arena *a, struct rm_writer *w, uint32_t level, s
 	__atomic_store_n(&d->claim_seq, __atomic_fetch_add(&a->hdr->claim_seq, 1, __ATOMIC_RELAXED),
 			 __ATOMIC_RELAXED);
 
-	char *c = a->chunks + (uint64_t)idx * a->chunk_size;
+	char *c = rm_chunk_addr(a, idx);
 	l->chunk = idx;
-	l->end = c + a->chunk_size;
+	l->end = c + rm_chunk_len(a, idx);
 	l->pos = c;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	l->token = token;

@@ -204,7 +204,7 @@ static bool slot_dead(struct rm_reader *r, uint32_t slot, bool final)
 static void release_chunk(struct rm_reader *r, uint32_t idx, uint32_t gen)
 {
 	struct rm_chunk_desc *d = &r->a->descs[idx];
-	memset(r->a->chunks + (uint64_t)idx * r->a->chunk_size, 0, r->a->chunk_size);
+	memset(rm_chunk_addr(r->a, idx), 0, rm_chunk_len(r->a, idx));
 	__atomic_store_n(&d->consumed, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&d->state, RM_CS_MAKE(RM_CHUNK_FREE, 0, 0, gen + 1), __ATOMIC_RELEASE);
 	__atomic_fetch_add(&r->a->hdr->released, 1, __ATOMIC_RELEASE);
@@ -225,10 +225,10 @@ static void free_chunk(struct rm_reader *r, uint32_t idx, uint64_t s)
 
 /* Copies committed records starting at *pos into r->buf, validating each
  * copy. Returns the number of bytes copied; *bad is set on malformed data. */
-static size_t copy_records(struct rm_reader *r, const char *c, uint32_t *pos, uint32_t *nrec,
-			   uint64_t *ts_begin, uint64_t *ts_end, bool *bad)
+static size_t copy_records(struct rm_reader *r, const char *c, uint32_t cs, uint32_t *pos,
+			   uint32_t *nrec, uint64_t *ts_begin, uint64_t *ts_end, bool *bad)
 {
-	uint32_t cs = r->a->chunk_size, off = *pos;
+	uint32_t off = *pos;
 	size_t out = 0;
 	uint64_t last_ts = 0;
 	while (off <= cs - RM_RECORD_HDR) {
@@ -322,7 +322,7 @@ static int drain_chunk(struct rm_reader *r, const struct cand *k, bool final, rm
 	if (k->empty) {
 		/* Its seq was not readable, so it cannot be placed in order:
 		 * read it next drain. A dead owner's empty chunk is freed. */
-		const uint64_t *w0 = (const uint64_t *)(r->a->chunks + (uint64_t)k->chunk * r->a->chunk_size);
+		const uint64_t *w0 = (const uint64_t *)rm_chunk_addr(r->a, k->chunk);
 		if (kind == RM_CHUNK_OWNED && slot_dead(r, k->slot, final) &&
 		    __atomic_load_n(w0, __ATOMIC_ACQUIRE) == 0)
 			free_chunk(r, k->chunk, s);
@@ -340,18 +340,19 @@ static int drain_chunk(struct rm_reader *r, const struct cand *k, bool final, rm
 	if (!v->seen || v->gen != RM_CS_GEN(s)) {
 		uint32_t resume = __atomic_load_n(&d->consumed, __ATOMIC_ACQUIRE);
 		*v = (struct chunk_view){ .gen = RM_CS_GEN(s), .seen = true, .cvalue = resume };
-		v->rpos = (resume % 8 == 0 && resume <= r->a->chunk_size) ? resume : 0;
+		v->rpos = (resume % 8 == 0 && resume <= rm_chunk_len(r->a, k->chunk)) ? resume : 0;
 		v->first_done = v->rpos != 0;
 	}
 	uint64_t owner;
 	slot_view(r, k->slot, &owner);
-	const char *c = r->a->chunks + (uint64_t)k->chunk * r->a->chunk_size;
+	const char *c = rm_chunk_addr(r->a, k->chunk);
+	uint32_t clen = rm_chunk_len(r->a, k->chunk);
 	/* Only a chunk that stopped moving can belong to a dead owner; its
 	 * records are copied after the verdict, so none committed before the
 	 * death is missed. */
 	bool dead = false;
 	if (kind == RM_CHUNK_OWNED) {
-		bool moving = v->rpos <= r->a->chunk_size - RM_RECORD_HDR &&
+		bool moving = v->rpos <= clen - RM_RECORD_HDR &&
 			      __atomic_load_n((const uint64_t *)(c + v->rpos), __ATOMIC_ACQUIRE);
 		dead = final || (!moving && slot_dead(r, k->slot, final));
 	}
@@ -359,7 +360,7 @@ static int drain_chunk(struct rm_reader *r, const struct cand *k, bool final, rm
 	uint32_t pos = v->rpos, nrec = 0;
 	uint64_t ts_begin = 0, ts_end = 0;
 	bool bad = false;
-	size_t len = v->broken ? 0 : copy_records(r, c, &pos, &nrec, &ts_begin, &ts_end, &bad);
+	size_t len = v->broken ? 0 : copy_records(r, c, clen, &pos, &nrec, &ts_begin, &ts_end, &bad);
 
 	/* An OWNED chunk can be sealed and reclaimed (overwrite mode) while we
 	 * copy it. Publishing how far we read decides who counts the records,
@@ -505,7 +506,7 @@ int rm_reader_drain(struct rm_reader *r, bool final, rm_packet_fn fn, void *ctx)
 			continue;
 		}
 		r->slots[slot].live++;
-		const uint64_t *w0 = (const uint64_t *)(a->chunks + (uint64_t)i * a->chunk_size);
+		const uint64_t *w0 = (const uint64_t *)rm_chunk_addr(a, i);
 		bool empty = kind == RM_CHUNK_OWNED && __atomic_load_n(w0, __ATOMIC_ACQUIRE) == 0; /* (A) */
 		r->cands[n++] = (struct cand){
 			.chunk = i, .slot = slot, .level = level, .gen = RM_CS_GEN(s), .empty = empty,
@@ -536,7 +537,7 @@ int rm_reader_drain(struct rm_reader *r, bool final, rm_packet_fn fn, void *ctx)
 	 * drain, so none of it is handed over until the next one. */
 	for (uint32_t k = 0; k < n; k++) {
 		struct cand *e = &r->cands[k];
-		const uint64_t *w0 = (const uint64_t *)(a->chunks + (uint64_t)e->chunk * a->chunk_size);
+		const uint64_t *w0 = (const uint64_t *)rm_chunk_addr(a, e->chunk);
 		if (!e->empty || __atomic_load_n(w0, __ATOMIC_ACQUIRE) == 0)
 			continue;
 		for (uint32_t j = 0; j < n; j++)

@@ -1,5 +1,5 @@
 /* Thread churn: 10,000 short-lived threads, 4 alive at a time, each
- * recording 5 events. The RSS of the process is sampled after 1,000 and
+ * recording 5 events. RssAnon and RssShmem of the process are sampled after 1,000 and
  * after 10,000 threads and written to a file for the check: the arena and
  * the tracer's per-thread state must not grow with the number of threads
  * that ever lived. Usage: threadchurn RSSFILE */
@@ -27,14 +27,16 @@ static void *run(void *arg)
 	return NULL;
 }
 
-/* VmRSS in KiB: file-backed, anonymous and shared (the arena) pages */
-static long rss_kib(void)
+/* One line of /proc/self/status in KiB: RssAnon (the app's and the
+ * stub's private memory) or RssShmem (the arena's pages it touched). */
+static long status_kib(const char *key)
 {
 	FILE *f = fopen("/proc/self/status", "r");
 	char line[128];
 	long v = -1;
+	size_t kl = strlen(key);
 	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmRSS: %ld kB", &v) == 1)
+		if (!strncmp(line, key, kl) && sscanf(line + kl, ": %ld kB", &v) == 1)
 			break;
 	if (f)
 		fclose(f);
@@ -45,7 +47,7 @@ int main(int argc, char **argv)
 {
 	if (argc != 2)
 		return 2;
-	long rss[2] = { 0, 0 };
+	long anon[2] = { 0, 0 }, shm[2] = { 0, 0 };
 	for (uint32_t i = 0; i < THREADS; i += ALIVE) {
 		pthread_t th[ALIVE];
 		for (uint32_t j = 0; j < ALIVE; j++)
@@ -55,14 +57,17 @@ int main(int argc, char **argv)
 			}
 		for (uint32_t j = 0; j < ALIVE; j++)
 			pthread_join(th[j], NULL);
-		if (i + ALIVE == 1000)
-			rss[0] = rss_kib();
+		if (i + ALIVE == 1000) {
+			anon[0] = status_kib("RssAnon");
+			shm[0] = status_kib("RssShmem");
+		}
 	}
-	rss[1] = rss_kib();
+	anon[1] = status_kib("RssAnon");
+	shm[1] = status_kib("RssShmem");
 	FILE *f = fopen(argv[1], "w");
 	if (!f)
 		return 1;
-	fprintf(f, "%ld %ld\n", rss[0], rss[1]);
+	fprintf(f, "%ld %ld %ld %ld\n", anon[0], anon[1], shm[0], shm[1]);
 	fclose(f);
 	printf("%d threads, %d events each\n", THREADS, PER_THREAD);
 	return 0;

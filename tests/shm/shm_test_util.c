@@ -10,6 +10,7 @@ uint32_t test_arena(struct rm_arena *a, uint32_t chunk_size, uint32_t chunk_coun
 	rm_params_default(&p);
 	p.chunk_size = chunk_size;
 	p.chunk_count = chunk_count;
+	p.small_count = 0; /* one class: the tests count chunks */
 	p.mode = mode;
 	if (rm_arena_create(&p, "remora-test", a) || rm_arena_producer_init(a))
 		return UINT32_MAX;

@@ -24,6 +24,7 @@ static int image_fd(unsigned seals, void (*tamper)(struct rm_arena_hdr *h))
 	struct rm_params p;
 	rm_params_default(&p);
 	p.chunk_count = 4;
+	p.small_count = 0;
 	p.chunk_size = 4096;
 	assert_int_equal(rm_arena_create(&p, "remora-attach", &a), 0);
 	int fd = memfd_create("copy", MFD_CLOEXEC | MFD_ALLOW_SEALING);

@@ -151,6 +151,7 @@ static void test_slots_are_reused_after_threads_exit(void **state)
 	rm_params_default(&p);
 	p.chunk_size = 4096;
 	p.chunk_count = 32;
+	p.small_count = 0;
 	p.slot_max = 2;
 	assert_int_equal(rm_arena_create(&p, "remora-test", &run.a), 0);
 	assert_int_equal(rm_arena_producer_init(&run.a), 0);
