@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Ordinary load with the default arena (issue 18): 1,000 threads alive at
+# once keep every one of their 10 events (a thread's first chunk is 4 KiB,
+# so 1,000 of them fit 16 MiB), and an 8 MiB burst from one thread, faster
+# than any drain cadence, is kept whole. babeltrace2 reads exactly that many
+# events with no warning; each thread's events carry its own tid.
+. "$(dirname "$0")/lib.sh"
+plain pl live 1000
+traced tr live 1000
+same tr pl
+summary tr 10000 0
+btread tr
+[ "$(count tr ' load:live: ')" = 10000 ] || fail "live: $(count tr ' load:live: ') events in the trace"
+# 1,000 distinct tids, 10 events each
+[ "$(sed -nE 's/.* load:live: \{ pid = [0-9]+, tid = ([0-9]+),.*/\1/p' "$out/tr.bt" | sort | uniq -c | awk '$1 == 10' | wc -l)" = 1000 ] ||
+	fail "live: not 10 events under each of 1,000 tids"
+for t in 0 1 499 998 999; do
+	[ "$(count tr "load:live: .*\\{ t = $t, k = ")" = 10 ] || fail "live: thread $t: $(count tr "load:live: .*\\{ t = $t, k = ") events"
+done
+echo "live: 10000 events kept, 0 lost"
+
+plain bpl burst 8
+traced btr burst 8
+same btr bpl
+summary btr 262144 0
+btread btr
+[ "$(count btr ' load:burst: ')" = 262144 ] || fail "burst: $(count btr ' load:burst: ') events in the trace"
+grep -q 'seq = 262143, x = ' "$out/btr.bt" || fail "burst: last record missing"
+echo "burst: 262144 events (8 MiB) kept, 0 lost"
+echo PASS
