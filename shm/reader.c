@@ -11,7 +11,7 @@
 #include "reader.h"
 
 #define RM_ALIVE_RECHECK_MS 200
-#define RM_ALIVE_RECHECK_SHORT_MS 10 /* when chunks run short */
+#define RM_ALIVE_RECHECK_SHORT_MS 10 /* when chunks or slots run short */
 
 enum { CAT_UNKNOWN = 0, CAT_VALID = 1, CAT_REFUSED = 2 };
 
@@ -59,6 +59,7 @@ struct rm_reader {
 	void *alive_ctx;
 	uint64_t now_ms;          /* CLOCK_MONOTONIC at the start of the drain */
 	bool short_of_chunks;     /* under a quarter free at the last scan */
+	bool short_of_slots;      /* under a quarter free at the last drain */
 	dev_t dev;
 	ino_t ino;
 	struct rm_reader_stats st;
@@ -190,7 +191,8 @@ static bool slot_dead(struct rm_reader *r, uint32_t slot, bool final)
 	 * run short (many short-lived producers: their chunks are wanted back
 	 * soon, but the consumer may drain every millisecond); a dead one
 	 * stays dead. */
-	uint64_t every = r->short_of_chunks ? RM_ALIVE_RECHECK_SHORT_MS : RM_ALIVE_RECHECK_MS;
+	uint64_t every = r->short_of_chunks || r->short_of_slots ? RM_ALIVE_RECHECK_SHORT_MS
+								  : RM_ALIVE_RECHECK_MS;
 	if (v->alive < 0 || (v->alive == 1 && r->now_ms - v->checked_ms >= every)) {
 		v->checked_ms = r->now_ms;
 		v->alive = (int8_t)r->alive(r->alive_ctx, (uint32_t)(owner >> 32), (uint32_t)owner,
@@ -551,16 +553,23 @@ int rm_reader_drain(struct rm_reader *r, bool final, rm_packet_fn fn, void *ctx)
 			return ret;
 	}
 
+	/* A churn of short threads runs out of slots before chunks: thousands
+	 * a second, each holding its slot until we see it dead. */
+	uint32_t in_use = 0;
 	for (uint32_t i = 0; i < a->slot_max; i++) {
 		/* with `final` every chunk was just freed, so no slot is in use */
-		if ((r->slots[i].live && !final) ||
-		    __atomic_load_n(&a->slots[i].owner, __ATOMIC_ACQUIRE) == 0)
+		if (__atomic_load_n(&a->slots[i].owner, __ATOMIC_ACQUIRE) == 0)
+			continue;
+		in_use++;
+		if (r->slots[i].live && !final)
 			continue;
 		if (slot_dead(r, i, final) && !slot_has_chunks(r, i)) {
 			int ret = retire_slot(r, i, fn, ctx);
 			if (ret)
 				return ret;
+			in_use--;
 		}
 	}
+	r->short_of_slots = (uint64_t)(a->slot_max - in_use) * 4 < a->slot_max;
 	return 0;
 }
