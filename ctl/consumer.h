@@ -31,6 +31,9 @@ struct rm_consumer_opts {
 	const char *const *patterns; /* "provider:name" globs; none = every event */
 	int npatterns;
 	bool flight_recorder;        /* overwrite mode: read only at the end */
+	/* Blocking mode: a producer with no free chunk waits this long for
+	 * one before it drops the record (0: drops at once, the default). */
+	uint64_t block_ns;
 	bool verbose;
 	const char *log_prefix;      /* "remora" when NULL */
 	/* Close the trace and unmap the arena of a process tree that is over

@@ -35,11 +35,13 @@ static void on_sigint(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: remora record [-o DIR] [-e PATTERN]... [--overwrite] "
-		   "[--buffer-size SIZE] [--preload NAME]... -- CMD [ARG...]\n"
+		   "[--buffer-size SIZE] [--blocking[=MS]] [--preload NAME]... -- CMD [ARG...]\n"
 		   "  -o, --output DIR      trace directory (default ./remora-YYYYmmdd-HHMMSS)\n"
 		   "  -e, --event PATTERN   enable events matching provider:name glob (default: all)\n"
 		   "      --overwrite       flight recorder: keep the newest data, read at the end\n"
 		   "      --buffer-size SZ  arena size per process tree, e.g. 64M (default 16M)\n"
+		   "      --blocking[=MS]   a thread with no free buffer waits up to MS ms (default 1000)\n"
+		   "                        for the consumer instead of dropping the event\n"
 		   "      --preload NAME    also preload libremora-NAME.so to trace an unmodified\n"
 		   "                        program: libc (providers libc_malloc, libc_io) or\n"
 		   "                        cyg (cyg_profile, for -finstrument-functions)\n");
@@ -84,7 +86,7 @@ static int setenv_preload(void)
 }
 
 static pid_t start_cmd(char **argv, const char *sock, const char *patterns, bool overwrite,
-		       const char *bufsize)
+		       const char *bufsize, uint64_t block_ms)
 {
 	pid_t pid = fork();
 	if (pid != 0)
@@ -95,6 +97,11 @@ static pid_t start_cmd(char **argv, const char *sock, const char *patterns, bool
 		setenv("REMORA_OVERWRITE", "1", 1);
 	if (bufsize)
 		setenv("REMORA_BUFFER_SIZE", bufsize, 1);
+	if (block_ms) {
+		char ms[24];
+		snprintf(ms, sizeof(ms), "%llu", (unsigned long long)block_ms);
+		setenv("REMORA_BLOCKING_MS", ms, 1);
+	}
 	signal(SIGINT, SIG_DFL);
 	if (setenv_preload() < 0)
 		_exit(127);
@@ -144,8 +151,10 @@ int rm_cmd_record(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "output", required_argument, 0, 'o' }, { "event", required_argument, 0, 'e' },
 		{ "overwrite", no_argument, 0, 'O' }, { "buffer-size", required_argument, 0, 'b' },
-		{ "preload", required_argument, 0, 'P' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "preload", required_argument, 0, 'P' }, { "blocking", optional_argument, 0, 'B' },
+		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
+	uint64_t block_ms = 0;
 	const char *out = NULL, *bufsize = NULL;
 	const char *patterns[64];
 	int npat = 0;
@@ -163,6 +172,17 @@ int rm_cmd_record(int argc, char **argv)
 			patterns[npat++] = optarg;
 			break;
 		case 'O': overwrite = true; break;
+		case 'B': {
+			char *end;
+			unsigned long long ms = optarg ? strtoull(optarg, &end, 10) : 1000;
+			if (optarg && (*end || !*optarg || ms == 0 || ms > 60000)) {
+				fprintf(stderr, "remora record: bad --blocking '%s' (milliseconds, 1 to 60000)\n",
+					optarg);
+				return 2;
+			}
+			block_ms = ms;
+			break;
+		}
 		case 'b':
 			if (!rm_parse_size(optarg)) {
 				fprintf(stderr, "remora record: bad --buffer-size '%s' (try 16M)\n", optarg);
@@ -212,7 +232,8 @@ int rm_cmd_record(int argc, char **argv)
 
 	char err[512];
 	struct rm_consumer_opts co = { .socket_path = sock, .out_dir = outdir, .patterns = patterns,
-				       .npatterns = npat, .flight_recorder = overwrite };
+				       .npatterns = npat, .flight_recorder = overwrite,
+				       .block_ns = block_ms * 1000000 };
 	struct rm_consumer *c = rm_consumer_new(&co, err, sizeof(err));
 	if (!c) {
 		fprintf(stderr, "remora record: %s\n", err);
@@ -223,7 +244,7 @@ int rm_cmd_record(int argc, char **argv)
 	signal(SIGINT, on_sigint);
 	signal(SIGTERM, on_sigint);
 
-	pid_t cmd = start_cmd(argv + optind, sock, joined, overwrite, bufsize);
+	pid_t cmd = start_cmd(argv + optind, sock, joined, overwrite, bufsize, block_ms);
 	int status = 0, cmd_status = -1;
 	bool children = cmd > 0;
 	if (cmd < 0)

@@ -125,6 +125,11 @@ void rm_stub_init(void)
 		rm_debug("remora: cannot create the arena, tracing off; errno", -err);
 		return;
 	}
+	/* blocking mode from the first event (remora record --blocking); a
+	 * session's consumer sets it when it attaches */
+	uint64_t block_ms = parse_size(getenv("REMORA_BLOCKING_MS"));
+	if (block_ms && block_ms <= 60000)
+		rm_stub.arena.hdr->block_ns = block_ms * 1000000;
 	long helper = rm_helper_spawn();
 	/* The helper has its own copy of the fd table: the app keeps none. */
 	rsys(SYS_close, rm_stub.arena.fd);

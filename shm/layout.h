@@ -98,6 +98,9 @@ struct rm_arena_hdr {
 	 * do not share a line with the consumer's counter. */
 	alignas(64) uint32_t next_event_id; /* producers: fetch_add at registration */
 	alignas(64) uint64_t released;      /* (E) consumer increments, producers read */
+	uint64_t block_ns;                  /* consumer writes: blocking mode, how long a
+					     * producer with no free chunk waits for one
+					     * (0: discard at once); producers read */
 	alignas(64) uint64_t claim_hint;    /* producers: relaxed, where to start a large-chunk scan */
 	uint64_t claim_seq;                 /* producers: fetch_add per chunk claim */
 	alignas(64) uint64_t lost_noslot;   /* producers: fetch_add when no slot is free */

@@ -211,6 +211,32 @@ static int claim_oldest(struct rm_arena *a, size_t asz, uint32_t level, uint32_t
 	return -1;
 }
 
+/* Blocking mode (the consumer set block_ns): a producer that found no
+ * free chunk spins until the consumer frees one or the budget is spent,
+ * then drops, counted, as in discard mode. No syscall: pause, a look at
+ * `released` (E), and a clock read every 64 pauses. */
+static int claim_wait(struct rm_arena *a, bool small, size_t asz, uint32_t level, uint32_t slot,
+		      uint32_t *out)
+{
+	uint64_t ns = __atomic_load_n(&a->hdr->block_ns, __ATOMIC_RELAXED);
+	if (!ns || a->mode != RM_MODE_DISCARD)
+		return -1;
+	uint64_t per_ms = a->clock == RM_CLOCK_TSC && a->hdr->tsc_khz ? a->hdr->tsc_khz : 1000000;
+	uint64_t end = rm_clock_read(a->clock) + ns / 1000000 * per_ms + ns % 1000000 * per_ms / 1000000;
+	uint64_t seen = __atomic_load_n(&a->hdr->released, __ATOMIC_ACQUIRE);
+	do {
+		for (int i = 0; i < 64; i++)
+			__builtin_ia32_pause();
+		uint64_t now_released = __atomic_load_n(&a->hdr->released, __ATOMIC_ACQUIRE); /* (E) */
+		if (now_released != seen) {
+			seen = now_released;
+			if (claim_free(a, small, asz, level, slot, out) == 0)
+				return 0;
+		}
+	} while (rm_clock_read(a->clock) < end);
+	return -1;
+}
+
 static void count_lost(struct rm_arena *a, struct rm_writer *w, uint32_t level)
 {
 	/* w->lost counts only what the slot reports (lost[] and the next
@@ -276,7 +302,8 @@ char *rm_reserve_slow(struct rm_arena *a, struct rm_writer *w, uint32_t level, s
 		return NULL;
 	}
 	bool small = true; /* a level's first chunk */
-	if (w->retry_released == released + 1 && !l->end) {
+	if (w->retry_released == released + 1 && !l->end &&
+	    !__atomic_load_n(&a->hdr->block_ns, __ATOMIC_RELAXED)) {
 		count_lost(a, w, level); /* nothing was freed since our last failed scan */
 		return NULL;
 	}
@@ -289,6 +316,8 @@ char *rm_reserve_slow(struct rm_arena *a, struct rm_writer *w, uint32_t level, s
 	int got = claim_free(a, small, asz, level, slot, &idx);
 	if (got < 0 && a->mode == RM_MODE_OVERWRITE)
 		got = claim_oldest(a, asz, level, slot, &idx);
+	if (got < 0)
+		got = claim_wait(a, small, asz, level, slot, &idx);
 	if (got < 0) {
 		w->retry_released = released + 1;
 		count_lost(a, w, level);

@@ -2,7 +2,8 @@
 # Ordinary load with the default arena (issue 18): 1,000 threads alive at
 # once keep every one of their 10 events (a thread's first chunk is 4 KiB,
 # so 1,000 of them fit 16 MiB), and an 8 MiB burst from one thread, faster
-# than any drain cadence, is kept whole. babeltrace2 reads exactly that many
+# than any drain cadence, is kept whole; with --blocking, a burst 64 times
+# the arena's size too. babeltrace2 reads exactly that many
 # events with no warning; each thread's events carry its own tid.
 . "$(dirname "$0")/lib.sh"
 plain pl live 1000
@@ -27,4 +28,15 @@ btread btr
 [ "$(count btr ' load:burst: ')" = 262144 ] || fail "burst: $(count btr ' load:burst: ') events in the trace"
 grep -q 'seq = 262143, x = ' "$out/btr.bt" || fail "burst: last record missing"
 echo "burst: 262144 events (8 MiB) kept, 0 lost"
+
+# blocking mode: a 16 MiB burst into a 256 KiB arena loses most of it
+# without, and nothing with --blocking (the producer waits for the consumer)
+record_opts="--buffer-size 256K" traced nb burst 16
+read -r nb_ev nb_lost < <(sed -n 's/^remora: \([0-9]*\) events recorded, \([0-9]*\) lost,.*/\1 \2/p' "$out/nb.sum")
+[ "$nb_lost" -gt 0 ] && [ $((nb_ev + nb_lost)) = 524288 ] || fail "non-blocking: $(cat "$out/nb.sum")"
+record_opts="--buffer-size 256K --blocking" traced bl burst 16
+summary bl 524288 0
+btread bl
+[ "$(count bl ' load:burst: ')" = 524288 ] || fail "blocking: $(count bl ' load:burst: ') events in the trace"
+echo "blocking: 524288 events kept (non-blocking kept $nb_ev, lost $nb_lost)"
 echo PASS
