@@ -19,7 +19,9 @@
  * CLOCK_REALTIME at the start and end of that phase, for the driver to
  * time the consumer's drain against `date +%s%N`). pool also gives
  * lag_max_us, the worst delay of an event behind its schedule (how
- * overloaded the machine was). flat pins itself to CPU $BENCH_CPU (default
+ * overloaded the machine was), and all modes cpu_ns, the process's own CPU
+ * time (getrusage RUSAGE_SELF: the driver subtracts it from what `remora
+ * record` and its children used, leaving the consumer's). flat pins itself to CPU $BENCH_CPU (default
  * 0; -1: no pin) so the consumer has the other CPU, like bench/workload.c.
  * Exit status 0 when every thread was created and ran. */
 #define _GNU_SOURCE
@@ -30,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -249,6 +252,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "load: unknown mode %s\n", m);
 		return 2;
 	}
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	printf("cpu_ns=%llu\n",
+	       (unsigned long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000u +
+		       (unsigned long long)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000u);
 	fflush(stdout);
 	return st;
 }

@@ -70,7 +70,7 @@ while [ $# -gt 0 ]; do
 done
 say() { echo "load: $*" >&2; }
 die() { say "$*"; exit 1; }
-sd=
+sd= out= runs=
 cleanup() {
 	if [ -n "$sd" ]; then
 		kill -TERM "$sd" 2>/dev/null || true
@@ -78,6 +78,7 @@ cleanup() {
 		kill -0 "$sd" 2>/dev/null && kill -KILL "$sd" 2>/dev/null
 		wait "$sd" 2>/dev/null || true
 	fi
+	[ -n "$out" ] || return 0
 	[ $keep = 1 ] && say "kept $out" || rm -rf "$out"
 }
 
@@ -130,16 +131,27 @@ readback() {
 	echo "$k $disc"
 }
 kv() { sed -n "s/^$1=//p" "$2" | tail -1; }
+# consumerd_cpu: ns of CPU used so far by the lttng-consumerd processes
+# (utime + stime; a session of another user of the daemon would count too)
+consumerd_cpu() {
+	local p t=0 hz
+	hz=$(getconf CLK_TCK)
+	for p in $(pgrep -x lttng-consumerd); do
+		t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
+	done
+	echo $((t * 1000000000 / hz))
+}
 now() { date +%s%N; }
 
 # -- one run ---------------------------------------------------------------------
 # args: ROW REP VARIANT MODE ARGS...; appends one line to runs.tsv:
 # row variant rep emitted kept lost ctfdisc phase_ns drain_ns total_ns bytes lag_us prod_eps
+# consumer_cpu_ns
 seq_no=0
 one() {
 	local row=$1 rep=$2 var=$3
 	shift 3
-	local d st=0 t_start t_end lost kept disc usetext=$text
+	local d st=0 t_start t_end lost kept disc cons_cpu usetext=$text
 	seq_no=$((seq_no + 1))
 	d=$out/t$seq_no
 	case $row in live | seq | pool) usetext=1 ;; esac
@@ -148,8 +160,17 @@ one() {
 		local bs=()
 		[ $var = remora-matched ] && bs=(--buffer-size "$matched_size")
 		t_start=$(now)
-		"$remora" record -o "$d" -e 'load:*' "${bs[@]}" -- "$wl_r" "$@" >"$d.out" 2>"$d.err" || st=$?
+		# `times` in a subshell of its own: the CPU of `remora record` and
+		# of the processes it reaped (the workload)
+		(
+			e=0
+			"$remora" record -o "$d" -e 'load:*' "${bs[@]}" -- "$wl_r" "$@" >"$d.out" 2>"$d.err" || e=$?
+			times >"$d.times"
+			exit $e
+		) || st=$?
 		t_end=$(now)
+		cons_cpu=$(awk 'NR == 2 { print sec($1) + sec($2) } function sec(x) { split(x, a, /[ms]/); return a[1] * 60 + a[2] }' "$d.times")
+		cons_cpu=$(awk -v c="$cons_cpu" -v w="$(kv cpu_ns "$d.out")" 'BEGIN { printf("%.0f", c * 1e9 - w) }')
 		[ $st = 0 ] || die "$row/$var: remora record exit $st: $(tail -5 "$d.err")"
 		lost=$(sed -n 's/^remora: \([0-9]*\) events recorded, \([0-9]*\) lost,.*/\2/p' "$d.err")
 		local rec
@@ -163,10 +184,13 @@ one() {
 		lttng create "$s" -o "$d" >"$d.lttng" 2>&1 || die "lttng create failed: $(cat "$d.lttng")"
 		lttng enable-event -u -s "$s" 'load:*' >>"$d.lttng" 2>&1 &&
 			lttng start "$s" >>"$d.lttng" 2>&1 || die "lttng setup failed: $(cat "$d.lttng")"
+		local c0
+		c0=$(consumerd_cpu)
 		t_start=$(now)
 		"$wl_l" "$@" >"$d.out" 2>"$d.err" || st=$?
 		lttng stop "$s" >>"$d.lttng" 2>&1 || die "lttng stop failed: $(cat "$d.lttng")"
 		t_end=$(now)
+		cons_cpu=$(( $(consumerd_cpu) - c0 ))
 		lost=$(lttng list "$s" 2>/dev/null | sed -n 's/^ *Discarded events: *\([0-9]*\).*/\1/p' |
 			awk '{ s += $1 } END { print s + 0 }')
 		lttng destroy "$s" >>"$d.lttng" 2>&1 || true
@@ -184,9 +208,9 @@ one() {
 	if [ $((kept + lost)) != "$emitted" ]; then
 		say "WARNING $row/$var rep $rep: $kept kept + $lost lost != $emitted emitted"
 	fi
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$row" "$var" "$rep" "$emitted" \
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$row" "$var" "$rep" "$emitted" \
 		"$kept" "$lost" "$disc" "$(kv ns "$d.out")" $((t_end - t0)) $((t_end - t_start)) \
-		"$bytes" "$(kv lag_max_us "$d.out")" "$(kv events_per_s "$d.out")" >>"$runs"
+		"$bytes" "$(kv lag_max_us "$d.out")" "$(kv events_per_s "$d.out")" "$cons_cpu" >>"$runs"
 	say "$row $var rep $rep: emitted $emitted, kept $kept, lost $lost (ctf $disc), $(( (t_end - t_start) / 1000000 )) ms"
 	rm -rf "$d"
 }
@@ -246,7 +270,8 @@ dist() {
 }
 # cell ROW VAR EXPR [DIGITS]: dist of the awk expression EXPR over runs.tsv's
 # lines of ROW and VAR (columns: 4 emitted, 5 kept, 6 lost, 7 ctfdisc,
-# 8 phase_ns, 9 drain_ns, 10 total_ns, 11 bytes, 12 lag_us, 13 producer eps)
+# 8 phase_ns, 9 drain_ns, 10 total_ns, 11 bytes, 12 lag_us, 13 producer eps,
+# 14 consumer CPU ns)
 cell() {
 	awk -F'\t' -v r="$1" -v v="$2" '$1 == r && $2 == v { print '"$3"' }' "$runs" | dist "${4:-0}"
 }
@@ -301,14 +326,17 @@ tables() {
 	done
 	if [[ ,$rows, == *,flat,* ]]; then
 		echo
-		echo "Consumer throughput, flat row (drain = first event to \`remora record\`'s exit, LTTng-UST: to \`lttng stop\`'s return; MB = 10^6 bytes of trace files):"
+		echo "Consumer throughput, flat row (drain = first event to \`remora record\`'s exit, LTTng-UST: to \`lttng stop\`'s return; MB = 10^6 bytes of trace files; consumer CPU = remora: CPU of \`remora record\` and its reaped children minus the workload's own, LTTng-UST: utime + stime of the lttng-consumerd processes over the session; per CPU-second is the measure that load on the machine moves least):"
 		echo
 		echo "| | remora | LTTng-UST |$([ $matched = 1 ] && echo " remora $matched_size |")"
 		echo "|---|---:|---:|$([ $matched = 1 ] && echo "---:|")"
 		for m in 'producer, M events/s|$13 / 1e6|2' 'producer, ns/event|$8 / $4|1' 'events kept, M|$5 / 1e6|2' \
 			'drain time, ms|$9 / 1e6|0' 'kept M records/s over the drain|$5 / $9 * 1e3|2' \
 			'trace MB/s over the drain|$11 / $9 * 1e3|0' 'trace bytes per kept event|($5 ? $11 / $5 : 0)|1' \
-			'`remora record` / session wall time, ms|$10 / 1e6|0'; do
+			'`remora record` / session wall time, ms|$10 / 1e6|0' \
+			'consumer CPU time, ms|$14 / 1e6|0' 'kept M records per consumer CPU-second|($14 ? $5 / $14 * 1e3 : 0)|2' \
+			'trace MB per consumer CPU-second|($14 ? $11 / $14 * 1e3 : 0)|0' \
+			'consumer CPU / drain time, %|$14 / $9 * 100|0'; do
 			IFS='|' read -r label e dg <<<"$m"
 			line="| $label |"
 			for v in "${vars[@]}"; do line="$line $(cell flat "$v" "$e" "$dg") |"; done
@@ -340,16 +368,14 @@ tables() {
 }
 
 if [ -n "$report" ]; then
-	out=$report
+	out=$report runs=$report/runs.tsv
 	[ -s "$out/runs.tsv" ] && [ -s "$out/meta" ] || die "no $out/runs.tsv or $out/meta"
 	. "$out/meta"
 fi
-runs=$out/runs.tsv
 vars=(remora lttng)
 [ "$matched" = 1 ] && vars+=(remora-matched)
 if [ -z "$report" ]; then
 	setup
-	runs=$out/runs.tsv
 	measure
 fi
 tables | tee "$out/table.md"
