@@ -101,6 +101,12 @@ static void bad_chunks(struct rm_arena_hdr *h) { h->chunk_count = 5; }
 static void bad_offset(struct rm_arena_hdr *h) { h->off_chunks -= 64; }
 static void bad_chunk_size(struct rm_arena_hdr *h) { h->chunk_size = 4097; }
 static void huge_counts(struct rm_arena_hdr *h) { h->chunk_count = 0xffffffffu; }
+/* the small class: sizes that are no power of two, larger than the large
+ * class, or chunks that the memfd does not hold */
+static void bad_small_size(struct rm_arena_hdr *h) { h->small_size = 6000, h->small_count = 1; }
+static void small_above_large(struct rm_arena_hdr *h) { h->small_size = 2 * h->chunk_size, h->small_count = 1; }
+static void small_past_end(struct rm_arena_hdr *h) { h->small_size = 4096, h->small_count = 3; }
+static void huge_small_count(struct rm_arena_hdr *h) { h->small_size = 4096, h->small_count = 0xffffffffu; }
 
 static void test_bad_headers_are_refused(void **state)
 {
@@ -113,6 +119,10 @@ static void test_bad_headers_are_refused(void **state)
 	expect_refused(image_fd(s, bad_offset), EINVAL, "does not match its size");
 	expect_refused(image_fd(s, bad_chunk_size), EINVAL, "out of range");
 	expect_refused(image_fd(s, huge_counts), EINVAL, "out of range");
+	expect_refused(image_fd(s, bad_small_size), EINVAL, "out of range");
+	expect_refused(image_fd(s, small_above_large), EINVAL, "out of range");
+	expect_refused(image_fd(s, small_past_end), EINVAL, "does not match its size");
+	expect_refused(image_fd(s, huge_small_count), EINVAL, "out of range");
 }
 
 static void test_tiny_memfd_is_refused(void **state)
