@@ -148,6 +148,8 @@ static int scan_records(const struct ctf_writer *w, const struct rm_packet *p, s
 {
 	const char *why = NULL;
 	size_t off = 0;
+	const struct rm_event_info *e = NULL;
+	uint32_t cur = UINT32_MAX, fixed = 0; /* e and its fixed size are of id cur */
 	memset(s, 0, sizeof(*s));
 	while (off < p->len) {
 		uint64_t word, ts;
@@ -158,12 +160,17 @@ static int scan_records(const struct ctf_writer *w, const struct rm_packet *p, s
 		memcpy(&word, p->data + off, 8);
 		memcpy(&ts, p->data + off + 8, 8);
 		uint32_t size = RM_REC_SIZE(word), id = RM_REC_ID(word);
-		const struct rm_event_info *e = ctf_classes_get(&w->classes, id);
+		if (id != cur) {
+			e = ctf_classes_get(&w->classes, id);
+			fixed = e ? rm_fixed_record_size(e) : 0;
+			cur = id;
+		}
 		if (size < RM_RECORD_HDR || size > p->len - off)
 			why = "record size out of bounds";
 		else if (!e)
 			why = "undeclared event id";
-		else if (!ctf_payload_fits(e, p->data + off + RM_RECORD_HDR, size - RM_RECORD_HDR))
+		else if (fixed ? size != fixed
+			       : !ctf_payload_fits(e, p->data + off + RM_RECORD_HDR, size - RM_RECORD_HDR))
 			why = "payload does not match the event's fields";
 		else if (s->records && ts < s->last_ts)
 			why = "timestamp before the previous record's";
