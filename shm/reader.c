@@ -306,31 +306,46 @@ static inline void take_record(struct walk *w, uint32_t id, uint64_t ts, uint32_
  * goes past `have`: copy more, then walk on. */
 static bool walk_copy(struct rm_reader *r, struct walk *w, uint32_t have, uint32_t room)
 {
-	const unsigned char *b = r->buf;
+	unsigned char *b = r->buf;
+	struct walk l = *w; /* a local: stores into b cannot alias it */
+	bool over;
 	for (;;) {
-		uint32_t off = w->off;
-		if (room - off < RM_RECORD_HDR)
-			return true;
-		if (have - off < RM_RECORD_HDR)
-			return false;
+		uint32_t off = l.off;
+		if (room - off < RM_RECORD_HDR) {
+			over = true;
+			break;
+		}
+		if (have - off < RM_RECORD_HDR) {
+			over = false;
+			break;
+		}
 		uint64_t word, ts;
 		memcpy(&word, b + off, 8);
-		if (word == 0)
-			return true;
+		if (word == 0) {
+			over = true;
+			break;
+		}
 		uint32_t size = RM_REC_SIZE(word), id = RM_REC_ID(word);
 		if (size < RM_RECORD_HDR || size > room - off) {
-			w->why = "record size out of bounds";
-			return true;
+			l.why = "record size out of bounds";
+			over = true;
+			break;
 		}
 		uint32_t asz = RM_ALIGN8(size); /* room and off are 8-byte multiples */
-		if (asz > have - off)
-			return false;
+		if (asz > have - off) {
+			over = false;
+			break;
+		}
 		memcpy(&ts, b + off + 8, 8);
-		if ((w->why = check_record(r, w, b + off, size, id, ts)))
-			return true;
-		zero_pad(r->buf + off, size, asz);
-		take_record(w, id, ts, asz);
+		if ((l.why = check_record(r, &l, b + off, size, id, ts))) {
+			over = true;
+			break;
+		}
+		zero_pad(b + off, size, asz);
+		take_record(&l, id, ts, asz);
 	}
+	*w = l;
+	return over;
 }
 
 #define RM_COPY_BLOCK 16384u
