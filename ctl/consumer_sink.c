@@ -136,10 +136,10 @@ static int open_writer(struct trace *t)
 				      (real.tv_nsec - mono.tv_nsec),
 	};
 	if (k->a.clock == RM_CLOCK_TSC) {
-		struct rm_clock_pair p0 = rm_clock_pair_now();
-		usleep(20000);
+		/* calibrated once per consumer, not per trace: no 20 ms sleep in
+		 * the drain loop for every new process tree */
 		info.calib = rm_clock_pair_now();
-		info.tsc_hz = rm_clock_tsc_hz(p0, info.calib);
+		info.tsc_hz = consumer_tsc_hz(s->c, info.calib);
 	}
 	snprintf(err, sizeof(err), "no free trace directory name under %s", s->out_dir);
 	for (int n = 0; n < 1000 && !t->w; n++) {
