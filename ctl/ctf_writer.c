@@ -151,6 +151,7 @@ static int scan_records(const struct ctf_writer *w, const struct rm_packet *p, s
 	size_t off = 0, len = p->len, end = 0;
 	const struct rm_event_info *e = NULL;
 	uint32_t cur = UINT32_MAX, fixed = 0; /* e and its fixed size are of id cur */
+	uint64_t fixed_word = 0; /* the last word found valid by its size alone, 0: none */
 	uint32_t records = 0;
 	uint64_t first_ts = 0, last_ts = 0;
 	/* locals, not *s: stores through s could alias the packet's bytes */
@@ -163,19 +164,28 @@ static int scan_records(const struct ctf_writer *w, const struct rm_packet *p, s
 		memcpy(&word, data + off, 8);
 		memcpy(&ts, data + off + 8, 8);
 		uint32_t size = RM_REC_SIZE(word), id = RM_REC_ID(word);
-		if (id != cur) {
-			e = ctf_classes_get(&w->classes, id);
-			fixed = e ? rm_fixed_record_size(e) : 0;
-			cur = id;
+		if (fixed_word && word == fixed_word) {
+			/* same declared id and size as a record checked before */
+			if (size > len - off)
+				why = "record size out of bounds";
+		} else {
+			if (id != cur) {
+				e = ctf_classes_get(&w->classes, id);
+				fixed = e ? rm_fixed_record_size(e) : 0;
+				cur = id;
+			}
+			if (size < RM_RECORD_HDR || size > len - off)
+				why = "record size out of bounds";
+			else if (!e)
+				why = "undeclared event id";
+			else if (fixed ? size != fixed
+				       : !ctf_payload_fits(e, data + off + RM_RECORD_HDR,
+							   size - RM_RECORD_HDR))
+				why = "payload does not match the event's fields";
+			else if (fixed)
+				fixed_word = word;
 		}
-		if (size < RM_RECORD_HDR || size > len - off)
-			why = "record size out of bounds";
-		else if (!e)
-			why = "undeclared event id";
-		else if (fixed ? size != fixed
-			       : !ctf_payload_fits(e, data + off + RM_RECORD_HDR, size - RM_RECORD_HDR))
-			why = "payload does not match the event's fields";
-		else if (records && ts < last_ts)
+		if (!why && records && ts < last_ts)
 			why = "timestamp before the previous record's";
 		if (why)
 			break;

@@ -234,6 +234,7 @@ struct walk {
 	uint32_t nrec;
 	uint64_t ts_begin, ts_end;
 	uint32_t last_id;
+	uint64_t fixed_word; /* last record word valid by its size alone, or 0 */
 	uint32_t nids;     /* distinct ids so far, see rm_packet.ids */
 	bool many_ids;     /* more than RM_PACKET_IDS */
 	uint32_t ids[RM_PACKET_IDS];
@@ -257,15 +258,20 @@ static const char *check_payload_slow(struct rm_reader *r, const unsigned char *
 
 /* Validates a record of the private copy: a known id, a payload that
  * matches its event, a timestamp not before the previous record's. One
- * compare for an event of fixed-size fields. */
-static inline const char *check_record(struct rm_reader *r, const struct walk *w,
-				       const unsigned char *rec, uint32_t size, uint32_t id,
-				       uint64_t ts)
+ * compare for an event of fixed-size fields, none for a record with the
+ * same word (id and size) as the last one checked that way. */
+static inline const char *check_record(struct rm_reader *r, struct walk *w,
+				       const unsigned char *rec, uint64_t word, uint64_t ts)
 {
-	if (!(id < r->a->event_max && r->rec_size[id] == size)) {
-		const char *why = check_payload_slow(r, rec, size, id);
-		if (why)
-			return why;
+	if (!w->fixed_word || word != w->fixed_word) {
+		uint32_t size = RM_REC_SIZE(word), id = RM_REC_ID(word);
+		if (id < r->a->event_max && r->rec_size[id] == size) {
+			w->fixed_word = word;
+		} else {
+			const char *why = check_payload_slow(r, rec, size, id);
+			if (why)
+				return why;
+		}
 	}
 	return w->nrec && ts < w->ts_end ? "timestamp went backwards" : NULL;
 }
@@ -337,7 +343,7 @@ static bool walk_copy(struct rm_reader *r, struct walk *w, uint32_t have, uint32
 			break;
 		}
 		memcpy(&ts, b + off + 8, 8);
-		if ((l.why = check_record(r, &l, b + off, size, id, ts))) {
+		if ((l.why = check_record(r, &l, b + off, word, ts))) {
 			over = true;
 			break;
 		}
@@ -395,7 +401,7 @@ static void take_owned(struct rm_reader *r, const char *c, uint32_t pos, struct 
 		memcpy(&copied, b + off, 8);
 		memcpy(&ts, b + off + 8, 8);
 		w->why = copied != word ? "record header changed under the copy"
-					: check_record(r, w, b + off, size, id, ts);
+					: check_record(r, w, b + off, word, ts);
 		if (w->why)
 			return;
 		take_record(w, id, ts, asz);
