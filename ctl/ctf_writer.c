@@ -151,7 +151,9 @@ static int scan_records(const struct ctf_writer *w, const struct rm_packet *p, s
 	size_t off = 0, len = p->len, end = 0;
 	const struct rm_event_info *e = NULL;
 	uint32_t cur = UINT32_MAX, fixed = 0; /* e and its fixed size are of id cur */
-	uint64_t fixed_word = 0; /* the last word found valid by its size alone, 0: none */
+	/* the last word found valid by its size alone; none yet: a word that
+	 * is never valid (its id is past CTF_EVENT_ID_LIMIT) */
+	uint64_t fixed_word = UINT64_MAX;
 	uint32_t records = 0;
 	uint64_t first_ts = 0, last_ts = 0;
 	/* locals, not *s: stores through s could alias the packet's bytes */
@@ -164,7 +166,7 @@ static int scan_records(const struct ctf_writer *w, const struct rm_packet *p, s
 		memcpy(&word, data + off, 8);
 		memcpy(&ts, data + off + 8, 8);
 		uint32_t size = RM_REC_SIZE(word), id = RM_REC_ID(word);
-		if (fixed_word && word == fixed_word) {
+		if (word == fixed_word) {
 			/* same declared id and size as a record checked before */
 			if (size > len - off)
 				why = "record size out of bounds";

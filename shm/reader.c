@@ -263,7 +263,7 @@ static const char *check_payload_slow(struct rm_reader *r, const unsigned char *
 static inline const char *check_record(struct rm_reader *r, struct walk *w,
 				       const unsigned char *rec, uint64_t word, uint64_t ts)
 {
-	if (!w->fixed_word || word != w->fixed_word) {
+	if (word != w->fixed_word) { /* word != 0: callers stop at an uncommitted one */
 		uint32_t size = RM_REC_SIZE(word), id = RM_REC_ID(word);
 		if (id < r->a->event_max && r->rec_size[id] == size) {
 			w->fixed_word = word;
