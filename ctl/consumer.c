@@ -98,6 +98,7 @@ struct rm_consumer *rm_consumer_new(const struct rm_consumer_opts *o, char *err,
 		return NULL;
 	}
 	c->o = *o;
+	c->tsc_start = rm_clock_pair_now();
 	c->who = o->log_prefix ? o->log_prefix : "remora";
 	c->wait_ms = BUSY_WAIT_MS;
 	c->listen_fd = fd;
@@ -118,6 +119,22 @@ struct rm_consumer *rm_consumer_new(const struct rm_consumer_opts *o, char *err,
 		rm_sink_start(c->rec);
 	}
 	return c;
+}
+
+#define TSC_CALIB_MIN_NS 20000000ull
+
+double consumer_tsc_hz(struct rm_consumer *c, struct rm_clock_pair now)
+{
+	if (!c->tsc_calibrated) {
+		uint64_t ran = now.mono_ns - c->tsc_start.mono_ns;
+		if (ran < TSC_CALIB_MIN_NS) {
+			usleep((useconds_t)((TSC_CALIB_MIN_NS - ran) / 1000));
+			now = rm_clock_pair_now();
+		}
+		c->tsc_calibrated = true;
+	}
+	/* the longer the baseline, the finer the estimate */
+	return rm_clock_tsc_hz(c->tsc_start, now);
 }
 
 struct drain_ctx {

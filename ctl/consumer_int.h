@@ -11,6 +11,7 @@
 #include "helper/proc_scan.h"
 #include "helper/proto.h"
 #include "shm/arena.h"
+#include "shm/clock.h"
 #include "shm/reader.h"
 
 /* A helper connection and its arena (one process tree). */
@@ -99,7 +100,15 @@ struct rm_consumer {
 	int wait_ms;               /* the next poll's wait, see rm_consumer_poll_with */
 	uint64_t progress;         /* progress() after the last poll */
 	uint64_t reaped_ms;        /* CLOCK_MONOTONIC of the last reap */
+	struct rm_clock_pair tsc_start; /* (TSC, monotonic) when the consumer started */
+	bool tsc_calibrated;       /* tsc_start is at least TSC_CALIB_MIN_NS old */
 };
+
+/* consumer.c */
+/* Cycles per second of the TSC, against CLOCK_MONOTONIC since the consumer
+ * started: no wait once it has run TSC_CALIB_MIN_NS (the first TSC trace
+ * of a consumer younger than that waits out the rest, once). */
+double consumer_tsc_hz(struct rm_consumer *c, struct rm_clock_pair now);
 
 /* consumer_sink.c */
 void sink_sync_conn(struct rm_consumer *c, struct conn *k);

@@ -136,10 +136,10 @@ static int open_writer(struct trace *t)
 				      (real.tv_nsec - mono.tv_nsec),
 	};
 	if (k->a.clock == RM_CLOCK_TSC) {
-		struct rm_clock_pair p0 = rm_clock_pair_now();
-		usleep(20000);
+		/* calibrated once per consumer, not per trace: no 20 ms sleep in
+		 * the drain loop for every new process tree */
 		info.calib = rm_clock_pair_now();
-		info.tsc_hz = rm_clock_tsc_hz(p0, info.calib);
+		info.tsc_hz = consumer_tsc_hz(s->c, info.calib);
 	}
 	snprintf(err, sizeof(err), "no free trace directory name under %s", s->out_dir);
 	for (int n = 0; n < 1000 && !t->w; n++) {
@@ -166,10 +166,24 @@ static int open_writer(struct trace *t)
 	return 0;
 }
 
-/* Copies the records this trace takes into k->filtered. */
+static bool takes(const struct trace *t, uint32_t id, bool take_selected)
+{
+	uint8_t st = id < t->k->a.event_max ? t->st[id] : EV_IGNORED;
+	return st == EV_DECLARED || (take_selected && st == EV_SELECTED);
+}
+
+/* The records this trace takes: the packet itself when it takes every one
+ * (known from the packet's distinct ids, no walk), else a copy of those it
+ * takes in k->filtered. */
 static struct rm_packet filter(struct trace *t, const struct rm_packet *p, bool take_selected)
 {
+	bool all = p->nids > 0;
+	for (uint32_t i = 0; all && i < p->nids && i < RM_PACKET_IDS; i++)
+		all = takes(t, p->ids[i], take_selected);
+	if (all)
+		return *p;
 	struct rm_packet q = *p;
+	q.nids = 0;
 	size_t out = 0;
 	q.nrecords = 0;
 	for (size_t off = 0; off < p->len;) {
@@ -275,20 +289,37 @@ static void ring_flush(struct trace *t)
 	t->ring_bytes = t->ring_records = 0;
 }
 
-static void trace_packet(struct trace *t, const struct rm_packet *p)
+/* Decides the events of a packet's records; true when this trace wants
+ * any of them. From the packet's distinct ids when it has them. */
+static bool wants(struct trace *t, const struct rm_packet *p)
 {
-	uint32_t want = 0;
+	bool want = false;
+	for (uint32_t i = 0; i < p->nids && i < RM_PACKET_IDS; i++) {
+		uint32_t id = p->ids[i];
+		if (id >= t->k->a.event_max)
+			continue;
+		if (t->st[id] == EV_UNDECIDED)
+			decide(t, id);
+		want = want || t->st[id] == EV_SELECTED || t->st[id] == EV_DECLARED;
+	}
+	if (p->nids)
+		return want;
 	for (size_t off = 0; off < p->len;) {
 		const struct rm_record *rec = (const void *)(p->data + off);
 		uint32_t id = RM_REC_ID(rec->word);
 		if (id < t->k->a.event_max) {
 			if (t->st[id] == EV_UNDECIDED)
 				decide(t, id);
-			want += t->st[id] == EV_SELECTED || t->st[id] == EV_DECLARED;
+			want = want || t->st[id] == EV_SELECTED || t->st[id] == EV_DECLARED;
 		}
 		off += RM_ALIGN8(RM_REC_SIZE(rec->word));
 	}
-	if (want == 0 && !(p->lost && t->any))
+	return want;
+}
+
+static void trace_packet(struct trace *t, const struct rm_packet *p)
+{
+	if (!wants(t, p) && !(p->lost && t->any))
 		return;
 	if (t->s->overwrite) {
 		struct rm_packet q = filter(t, p, true);

@@ -147,39 +147,62 @@ static int scan_records(const struct ctf_writer *w, const struct rm_packet *p, s
 			char *err, size_t errlen)
 {
 	const char *why = NULL;
-	size_t off = 0;
-	memset(s, 0, sizeof(*s));
-	while (off < p->len) {
+	const unsigned char *data = p->data;
+	size_t off = 0, len = p->len, end = 0;
+	const struct rm_event_info *e = NULL;
+	uint32_t cur = UINT32_MAX, fixed = 0; /* e and its fixed size are of id cur */
+	/* the last word found valid by its size alone; none yet: a word that
+	 * is never valid (its id is past CTF_EVENT_ID_LIMIT) */
+	uint64_t fixed_word = UINT64_MAX;
+	uint32_t records = 0;
+	uint64_t first_ts = 0, last_ts = 0;
+	/* locals, not *s: stores through s could alias the packet's bytes */
+	while (off < len) {
 		uint64_t word, ts;
-		if (p->len - off < RM_RECORD_HDR) {
+		if (len - off < RM_RECORD_HDR) {
 			why = "truncated record header";
 			break;
 		}
-		memcpy(&word, p->data + off, 8);
-		memcpy(&ts, p->data + off + 8, 8);
+		memcpy(&word, data + off, 8);
+		memcpy(&ts, data + off + 8, 8);
 		uint32_t size = RM_REC_SIZE(word), id = RM_REC_ID(word);
-		const struct rm_event_info *e = ctf_classes_get(&w->classes, id);
-		if (size < RM_RECORD_HDR || size > p->len - off)
-			why = "record size out of bounds";
-		else if (!e)
-			why = "undeclared event id";
-		else if (!ctf_payload_fits(e, p->data + off + RM_RECORD_HDR, size - RM_RECORD_HDR))
-			why = "payload does not match the event's fields";
-		else if (s->records && ts < s->last_ts)
+		if (word == fixed_word) {
+			/* same declared id and size as a record checked before */
+			if (size > len - off)
+				why = "record size out of bounds";
+		} else {
+			if (id != cur) {
+				e = ctf_classes_get(&w->classes, id);
+				fixed = e ? rm_fixed_record_size(e) : 0;
+				cur = id;
+			}
+			if (size < RM_RECORD_HDR || size > len - off)
+				why = "record size out of bounds";
+			else if (!e)
+				why = "undeclared event id";
+			else if (fixed ? size != fixed
+				       : !ctf_payload_fits(e, data + off + RM_RECORD_HDR,
+							   size - RM_RECORD_HDR))
+				why = "payload does not match the event's fields";
+			else if (fixed)
+				fixed_word = word;
+		}
+		if (!why && records && ts < last_ts)
 			why = "timestamp before the previous record's";
 		if (why)
 			break;
-		if (!s->records++)
-			s->first_ts = ts;
-		s->last_ts = ts;
-		s->end = off + size;
-		off = RM_ALIGN8(s->end);
+		if (!records++)
+			first_ts = ts;
+		last_ts = ts;
+		end = off + size;
+		off = RM_ALIGN8(end);
 	}
+	*s = (struct scan){ .first_ts = first_ts, .last_ts = last_ts, .records = records, .end = end };
 	if (!why)
 		return 0;
 	snprintf(err, errlen,
 		 "refusing packet %llu of pid %u tid %u level %u: %s at byte %zu (record %u)",
-		 (unsigned long long)p->seq, p->pid, p->tid, p->level, why, off, s->records);
+		 (unsigned long long)p->seq, p->pid, p->tid, p->level, why, off, records);
 	return -1;
 }
 

@@ -61,6 +61,18 @@ bool rm_catalog_read(const struct rm_catalog_entry *shared, uint32_t id, struct 
 	return true;
 }
 
+uint32_t rm_fixed_record_size(const struct rm_event_info *e)
+{
+	uint32_t n = RM_RECORD_HDR;
+	for (uint32_t i = 0; i < e->nfields && i < RM_FIELDS_MAX; i++) {
+		uint8_t t = e->fields[i].type;
+		if (t == RM_T_STRING || t == RM_T_BYTES || t == RM_T_BOOL || !rm_type_size(t))
+			return 0;
+		n += (uint32_t)rm_type_size(t);
+	}
+	return n;
+}
+
 bool rm_payload_ok(const struct rm_event_info *e, const unsigned char *p, size_t len)
 {
 	size_t off = 0;

@@ -35,6 +35,12 @@ bool rm_name_ok(const char *s, size_t max);
  * every byte sequence fits. */
 bool rm_payload_ok(const struct rm_event_info *e, const unsigned char *p, size_t len);
 
+/* The record size (header included) of an event whose fields all have a
+ * fixed size and no value to check (no BOOL): a record of it is valid
+ * exactly when it has this size, no decoding needed. 0 when a payload must
+ * be decoded with rm_payload_ok (strings, byte sequences, booleans). */
+uint32_t rm_fixed_record_size(const struct rm_event_info *e);
+
 /* Size in bytes of a fixed-size type, 0 for STRING and BYTES. */
 size_t rm_type_size(uint8_t type);
 

@@ -51,6 +51,7 @@ struct rm_reader {
 	struct rm_arena *a;
 	struct rm_event_info *events;
 	uint8_t *cat;
+	uint32_t *rec_size;       /* per valid id: rm_fixed_record_size, or 0 */
 	struct chunk_view *chunks;
 	struct slot_view *slots;
 	struct cand *cands;
@@ -79,11 +80,12 @@ struct rm_reader *rm_reader_new(struct rm_arena *a)
 	r->a = a;
 	r->events = calloc(a->event_max, sizeof(*r->events));
 	r->cat = calloc(a->event_max, 1);
+	r->rec_size = calloc(a->event_max, sizeof(*r->rec_size));
 	r->chunks = calloc(a->chunk_count, sizeof(*r->chunks));
 	r->slots = calloc(a->slot_max, sizeof(*r->slots));
 	r->cands = calloc(a->chunk_count, sizeof(*r->cands));
 	r->buf = malloc(a->chunk_size);
-	if (!r->events || !r->cat || !r->chunks || !r->slots || !r->cands || !r->buf) {
+	if (!r->events || !r->cat || !r->rec_size || !r->chunks || !r->slots || !r->cands || !r->buf) {
 		rm_reader_free(r);
 		return NULL;
 	}
@@ -103,6 +105,7 @@ void rm_reader_free(struct rm_reader *r)
 		return;
 	free(r->events);
 	free(r->cat);
+	free(r->rec_size);
 	free(r->chunks);
 	free(r->slots);
 	free(r->cands);
@@ -142,6 +145,7 @@ static void load_event(struct rm_reader *r, uint32_t id)
 		return; /* not written yet: try again later */
 	if (rm_catalog_read(e, id, &r->events[id])) {
 		r->cat[id] = CAT_VALID;
+		r->rec_size[id] = rm_fixed_record_size(&r->events[id]);
 	} else {
 		r->cat[id] = CAT_REFUSED;
 		r->st.bad_events++;
@@ -225,53 +229,187 @@ static void free_chunk(struct rm_reader *r, uint32_t idx, uint64_t s)
 		release_chunk(r, idx, RM_CS_GEN(s));
 }
 
-/* Copies committed records starting at *pos into r->buf, validating each
- * copy. Returns the number of bytes copied; *bad is set on malformed data. */
-static size_t copy_records(struct rm_reader *r, const char *c, uint32_t cs, uint32_t *pos,
-			   uint32_t *nrec, uint64_t *ts_begin, uint64_t *ts_end, bool *bad)
+/* What a walk over a chunk's records found: the valid records are
+ * r->buf[0, off), copied from the chunk at the position the walk began. */
+struct walk {
+	uint32_t off;
+	uint32_t nrec;
+	uint64_t ts_begin, ts_end;
+	uint32_t last_id;
+	uint64_t fixed_word; /* last record word valid by its size alone, or 0 */
+	uint32_t nids;     /* distinct ids so far, see rm_packet.ids */
+	bool many_ids;     /* more than RM_PACKET_IDS */
+	uint32_t ids[RM_PACKET_IDS];
+	const char *why;   /* set when malformed data ended the walk */
+};
+
+/* The payload check of a record whose size is not its event's one fixed
+ * size: an id not seen yet, a refused one, or an event with strings, byte
+ * sequences or booleans, decoded field by field. */
+static const char *check_payload_slow(struct rm_reader *r, const unsigned char *rec,
+				      uint32_t size, uint32_t id)
 {
-	uint32_t off = *pos;
-	size_t out = 0;
-	uint64_t last_ts = 0;
-	while (off <= cs - RM_RECORD_HDR) {
-		uint64_t word = __atomic_load_n((const uint64_t *)(c + off), __ATOMIC_ACQUIRE); /* (A) */
-		if (word == 0)
-			break;
+	const struct rm_event_info *e = rm_reader_event(r, id);
+	if (!e)
+		return "unknown or refused event id";
+	if (r->rec_size[id] ? r->rec_size[id] != size /* loaded just now, or a wrong size */
+			    : !rm_payload_ok(e, rec + RM_RECORD_HDR, size - RM_RECORD_HDR))
+		return "payload does not match its event";
+	return NULL;
+}
+
+/* Validates a record of the private copy: a known id, a payload that
+ * matches its event, a timestamp not before the previous record's. One
+ * compare for an event of fixed-size fields, none for a record with the
+ * same word (id and size) as the last one checked that way. */
+static inline const char *check_record(struct rm_reader *r, struct walk *w,
+				       const unsigned char *rec, uint64_t word, uint64_t ts)
+{
+	if (word != w->fixed_word) { /* word != 0: callers stop at an uncommitted one */
 		uint32_t size = RM_REC_SIZE(word), id = RM_REC_ID(word);
-		if (size < RM_RECORD_HDR || size > cs - off) {
-			r->st.last_corrupt = "record size out of bounds";
-			*bad = true;
+		if (id < r->a->event_max && r->rec_size[id] == size) {
+			w->fixed_word = word;
+		} else {
+			const char *why = check_payload_slow(r, rec, size, id);
+			if (why)
+				return why;
+		}
+	}
+	return w->nrec && ts < w->ts_end ? "timestamp went backwards" : NULL;
+}
+
+/* Zeroes the padding after a record's `size` bytes in the copy (the trace
+ * gets zeros, not whatever the app left there): one 8-byte store. */
+static inline void zero_pad(unsigned char *rec, uint32_t size, uint32_t asz)
+{
+	if (size == asz)
+		return;
+	uint64_t v;
+	memcpy(&v, rec + asz - 8, 8);
+	v &= (1ull << (8 * (8 - (asz - size)))) - 1;
+	memcpy(rec + asz - 8, &v, 8);
+}
+
+static inline void take_record(struct walk *w, uint32_t id, uint64_t ts, uint32_t asz)
+{
+	if (!w->nrec || id != w->last_id) {
+		w->last_id = id;
+		bool known = false;
+		for (uint32_t i = 0; i < w->nids && !known; i++)
+			known = w->ids[i] == id;
+		if (!known && w->nids < RM_PACKET_IDS)
+			w->ids[w->nids++] = id;
+		else if (!known)
+			w->many_ids = true;
+	}
+	if (!w->nrec++)
+		w->ts_begin = ts;
+	w->ts_end = ts;
+	w->off += asz;
+}
+
+/* Walks what is copied into r->buf[w->off, have). `room` is what the chunk
+ * holds from the copy's start. Returns true when the walk is over (an
+ * uncommitted word, the chunk's end, malformed data), false when a record
+ * goes past `have`: copy more, then walk on. */
+static bool walk_copy(struct rm_reader *r, struct walk *w, uint32_t have, uint32_t room)
+{
+	unsigned char *b = r->buf;
+	struct walk l = *w; /* a local: stores into b cannot alias it */
+	bool over;
+	for (;;) {
+		uint32_t off = l.off;
+		if (room - off < RM_RECORD_HDR) {
+			over = true;
 			break;
+		}
+		if (have - off < RM_RECORD_HDR) {
+			over = false;
+			break;
+		}
+		uint64_t word, ts;
+		memcpy(&word, b + off, 8);
+		if (word == 0) {
+			over = true;
+			break;
+		}
+		uint32_t size = RM_REC_SIZE(word), id = RM_REC_ID(word);
+		if (size < RM_RECORD_HDR || size > room - off) {
+			l.why = "record size out of bounds";
+			over = true;
+			break;
+		}
+		uint32_t asz = RM_ALIGN8(size); /* room and off are 8-byte multiples */
+		if (asz > have - off) {
+			over = false;
+			break;
+		}
+		memcpy(&ts, b + off + 8, 8);
+		if ((l.why = check_record(r, &l, b + off, word, ts))) {
+			over = true;
+			break;
+		}
+		zero_pad(b + off, size, asz);
+		take_record(&l, id, ts, asz);
+	}
+	*w = l;
+	return over;
+}
+
+#define RM_COPY_BLOCK 16384u
+
+/* A chunk the consumer holds (CONSUMING): no producer may write it and no
+ * reclaimer may take it, (B), so it is copied with plain memcpy, a block
+ * at a time while records continue, and validated in the copy (an app that
+ * scribbles on it anyway changes nothing that was checked). */
+static void take_held(struct rm_reader *r, const char *c, uint32_t clen, uint32_t pos,
+		      struct walk *w)
+{
+	uint32_t room = clen - pos, have = 0;
+	while (have < room) {
+		uint32_t n = room - have < RM_COPY_BLOCK ? room - have : RM_COPY_BLOCK;
+		memcpy(r->buf + have, c + pos + have, n);
+		have += n;
+		if (walk_copy(r, w, have, room))
+			return;
+	}
+}
+
+/* A chunk its owner may still write (OWNED): each record word is acquire-
+ * loaded (A), the record copied with 8-byte relaxed loads, not memcpy: a
+ * reclaimer may zero it meanwhile (overwrite mode); (F) then drops the
+ * copy, and the race stays defined (and TSan-clean). */
+static void take_owned(struct rm_reader *r, const char *c, uint32_t clen, uint32_t pos,
+		       struct walk *w)
+{
+	uint32_t room = clen - pos;
+	unsigned char *b = r->buf;
+	while (room - w->off >= RM_RECORD_HDR) {
+		uint32_t off = w->off;
+		const char *src = c + pos + off;
+		uint64_t word = __atomic_load_n((const uint64_t *)src, __ATOMIC_ACQUIRE); /* (A) */
+		if (word == 0)
+			return;
+		uint32_t size = RM_REC_SIZE(word), id = RM_REC_ID(word);
+		if (size < RM_RECORD_HDR || size > room - off) {
+			w->why = "record size out of bounds";
+			return;
 		}
 		uint32_t asz = RM_ALIGN8(size);
-		/* 8-byte relaxed loads, not memcpy: a reclaimer may zero an
-		 * OWNED chunk we copy (overwrite mode); (F) then drops the copy,
-		 * and the race stays defined (and TSan-clean). */
 		for (uint32_t i = 0; i < asz; i += 8) {
-			uint64_t v = __atomic_load_n((const uint64_t *)(c + off + i), __ATOMIC_RELAXED);
-			memcpy(r->buf + out + i, &v, 8);
+			uint64_t v = __atomic_load_n((const uint64_t *)(src + i), __ATOMIC_RELAXED);
+			memcpy(b + off + i, &v, 8);
 		}
-		memset(r->buf + out + size, 0, asz - size);
-		struct rm_record *rec = (struct rm_record *)(r->buf + out);
-		const struct rm_event_info *e = rm_reader_event(r, id);
-		const char *why = rec->word != word ? "record header changed under the copy"
-				  : !e ? "unknown or refused event id"
-				  : !rm_payload_ok(e, rec->payload, size - RM_RECORD_HDR) ? "payload does not match its event"
-				  : rec->ts < last_ts ? "timestamp went backwards" : NULL;
-		if (why) {
-			r->st.last_corrupt = why;
-			*bad = true;
-			break;
-		}
-		if (out == 0)
-			*ts_begin = rec->ts;
-		*ts_end = last_ts = rec->ts;
-		out += asz;
-		off += asz;
-		(*nrec)++;
+		zero_pad(b + off, size, asz);
+		uint64_t copied, ts;
+		memcpy(&copied, b + off, 8);
+		memcpy(&ts, b + off + 8, 8);
+		w->why = copied != word ? "record header changed under the copy"
+					: check_record(r, w, b + off, word, ts);
+		if (w->why)
+			return;
+		take_record(w, id, ts, asz);
 	}
-	*pos = off;
-	return out;
 }
 
 static int emit_lost_only(struct rm_reader *r, uint32_t slot, uint32_t level, uint64_t owner,
@@ -359,10 +497,16 @@ static int drain_chunk(struct rm_reader *r, const struct cand *k, bool final, rm
 		dead = final || (!moving && slot_dead(r, k->slot, final));
 	}
 
-	uint32_t pos = v->rpos, nrec = 0;
-	uint64_t ts_begin = 0, ts_end = 0;
-	bool bad = false;
-	size_t len = v->broken ? 0 : copy_records(r, c, clen, &pos, &nrec, &ts_begin, &ts_end, &bad);
+	struct walk w = { 0 };
+	if (!v->broken && held)
+		take_held(r, c, clen, v->rpos, &w);
+	else if (!v->broken)
+		take_owned(r, c, clen, v->rpos, &w);
+	uint32_t pos = v->rpos + w.off, nrec = w.nrec;
+	size_t len = w.off;
+	bool bad = w.why != NULL;
+	if (bad)
+		r->st.last_corrupt = w.why;
 
 	/* An OWNED chunk can be sealed and reclaimed (overwrite mode) while we
 	 * copy it. Publishing how far we read decides who counts the records,
@@ -379,9 +523,11 @@ static int drain_chunk(struct rm_reader *r, const struct cand *k, bool final, rm
 	if (len || bad) {
 		struct rm_packet p = {
 			.pid = (uint32_t)(owner >> 32), .tid = (uint32_t)owner, .slot = k->slot,
-			.level = k->level, .seq = k->seq, .nrecords = nrec, .ts_begin = ts_begin,
-			.ts_end = ts_end, .data = r->buf, .len = len, .corrupt = bad,
+			.level = k->level, .seq = k->seq, .nrecords = nrec, .ts_begin = w.ts_begin,
+			.ts_end = w.ts_end, .data = r->buf, .len = len, .corrupt = bad,
+			.nids = w.many_ids ? 0 : w.nids,
 		};
+		memcpy(p.ids, w.ids, sizeof(p.ids));
 		if (!v->first_done && nrec)
 			p.lost = lost_delta(r, k->slot, k->level,
 					    __atomic_load_n(&d->lost_before, __ATOMIC_RELAXED));

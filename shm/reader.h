@@ -14,6 +14,8 @@
 #include "arena.h"
 #include "catalog.h"
 
+#define RM_PACKET_IDS 8
+
 /* A validated run of records from one chunk: the bytes are records in the
  * rm_record layout (8-byte aligned, word + timestamp + payload), which is
  * also the CTF event layout. len == 0 happens for the final packet of a
@@ -28,6 +30,12 @@ struct rm_packet {
 	const unsigned char *data;
 	size_t len;
 	bool corrupt;            /* the chunk held malformed data after these records */
+	/* The distinct event ids of the records, in order of first appearance,
+	 * when there are at most RM_PACKET_IDS of them; nids == 0 when there
+	 * are more (or the packet was not built by the reader): walk the data.
+	 * Lets a sink decide a whole packet without walking it. */
+	uint32_t nids;
+	uint32_t ids[RM_PACKET_IDS];
 };
 
 typedef int (*rm_packet_fn)(void *ctx, const struct rm_packet *p);

@@ -143,12 +143,70 @@ static void test_bad_records_are_refused_whole(void **state)
 	tdir_free(dir);
 }
 
+/* An event of fixed-size fields is checked by its size, and a run of
+ * records with the same word once: what follows such a run is still
+ * checked in full (a zero word, a wrong size, a time going back). */
+static void test_fixed_size_runs_are_checked(void **state)
+{
+	(void)state;
+	char *dir = tdir_new();
+	struct ctf_trace_info info = tinfo_mono();
+	struct ctf_writer *w = tw_open(dir, &info);
+	char err[256];
+	struct rm_event_info e = tev(3, "a", "fixed", 2, "x", RM_T_U64, "y", RM_T_U32);
+	tw_class(w, &e);
+	struct tpay good = { .n = 0 }, longer = { .n = 0 };
+	TPAY(&good, uint64_t, 1);
+	TPAY(&good, uint32_t, 2);
+	TPAY(&longer, uint64_t, 1);
+	TPAY(&longer, uint64_t, 2);
+
+	struct tpkt k;
+	struct rm_packet p;
+	tpkt_init(&k);
+	for (int i = 0; i < 4; i++)
+		tpkt_add(&k, 3, 10 + i, &good);
+	p = tpkt_packet(&k, 1, 2, 0);
+	p.len = RM_ALIGN8(p.len) + 16; /* a zero word after the run */
+	expect_refused(ctf_writer_packet(w, &p, err, sizeof(err)), err,
+		       "record size out of bounds at byte 128 (record 4)");
+
+	tpkt_init(&k);
+	for (int i = 0; i < 4; i++)
+		tpkt_add(&k, 3, 10 + i, &good);
+	tpkt_add(&k, 3, 20, &longer);
+	p = tpkt_packet(&k, 1, 2, 0);
+	expect_refused(ctf_writer_packet(w, &p, err, sizeof(err)), err,
+		       "payload does not match the event's fields at byte 128");
+
+	tpkt_init(&k);
+	for (int i = 0; i < 4; i++)
+		tpkt_add(&k, 3, 10 - i, &good);
+	p = tpkt_packet(&k, 1, 2, 0);
+	expect_refused(ctf_writer_packet(w, &p, err, sizeof(err)), err,
+		       "timestamp before the previous record's at byte 32 (record 1)");
+
+	tpkt_init(&k);
+	for (int i = 0; i < 4; i++)
+		tpkt_add(&k, 3, 10 + i, &good);
+	p = tpkt_packet(&k, 1, 2, 0);
+	assert_int_equal(ctf_writer_packet(w, &p, err, sizeof(err)), 0);
+	struct ctf_writer_stats st = tw_close(w);
+	assert_int_equal(st.packets, 1);
+	assert_int_equal(st.events, 4);
+	struct bt2 r;
+	bt2_ok(&r, dir);
+	bt2_free(&r);
+	tdir_free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_same_declaration_twice_is_accepted),
 		cmocka_unit_test(test_conflicting_declarations_are_refused),
 		cmocka_unit_test(test_bad_records_are_refused_whole),
+		cmocka_unit_test(test_fixed_size_runs_are_checked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
