@@ -5,7 +5,7 @@
  * free. */
 #include <string.h>
 
-#include "ctl/ctf_reader.h"
+#include "ctl/ctf/ctf_reader.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -8,7 +8,7 @@
  * string or byte sequence points inside the stream; offsets move forward. */
 #include <string.h>
 
-#include "ctl/ctf_reader.h"
+#include "ctl/ctf/ctf_reader.h"
 #include "fuzz.h"
 
 static void on_error(void *ctx, uint64_t offset, const char *what)

@@ -16,7 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "ctl/consumer.h"
+#include "ctl/consumer/consumer.h"
 #include "fuzz.h"
 #include "fuzz_msgs.h"
 #include "helper/proto.h"

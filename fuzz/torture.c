@@ -42,7 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ctl/ctf_writer.h"
+#include "ctl/ctf/ctf_writer.h"
 #include "shm/reader.h"
 #include "shm/testpoint.h"
 #include "torture_common.h"

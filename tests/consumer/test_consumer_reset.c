@@ -18,7 +18,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "ctl/consumer.h"
+#include "ctl/consumer/consumer.h"
 #include "helper/proto.h"
 
 #define SENTINELS 8

@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "ctl/ctf_reader.h"
+#include "ctl/ctf/ctf_reader.h"
 #include "view_gen.h"
 
 struct blob {

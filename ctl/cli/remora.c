@@ -1,0 +1,58 @@
+/* The remora command line: one verb per file (ctl/verb_*.c), dispatched
+ * here. A verb whose file is not built yet is reported as unavailable. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl/cli/ctl.h"
+
+struct verb {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *usage;
+};
+
+static const struct verb verbs[] = {
+	{ "record", rm_cmd_record,
+	  "record [-o DIR] [-e PATTERN]... [--overwrite] [--buffer-size SIZE] -- CMD [ARG...]" },
+	{ "view", rm_cmd_view, "view DIR" },
+	{ "create", rm_cmd_create, "create NAME [-o DIR] [--overwrite]" },
+	{ "enable-event", rm_cmd_enable_event, "enable-event [-s NAME] PATTERN... | -a" },
+	{ "disable-event", rm_cmd_disable_event, "disable-event [-s NAME] PATTERN... | -a" },
+	{ "start", rm_cmd_start, "start [NAME]" },
+	{ "stop", rm_cmd_stop, "stop [NAME]" },
+	{ "destroy", rm_cmd_destroy, "destroy [NAME]" },
+	{ "list", rm_cmd_list, "list" },
+	{ "status", rm_cmd_status, "status [NAME]" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: remora <command> [options]   (remora <command> --help for details)\n");
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		fprintf(f, "  %s%s\n", verbs[i].usage, verbs[i].run ? "" : "   (not available yet)");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	const char *name = argv[1];
+	if (!strcmp(name, "help") || !strcmp(name, "--help") || !strcmp(name, "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		if (strcmp(name, verbs[i].name))
+			continue;
+		if (!verbs[i].run) {
+			fprintf(stderr, "remora: '%s' is not available in this build yet\n", name);
+			return 2;
+		}
+		return verbs[i].run(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "remora: unknown command '%s'\n", name);
+	usage(stderr);
+	return 2;
+}

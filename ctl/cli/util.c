@@ -1,0 +1,91 @@
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ctl/cli/ctl.h"
+
+int rm_self_dir(char *dir, size_t size)
+{
+	ssize_t n = readlink("/proc/self/exe", dir, size - 1);
+	if (n <= 0)
+		return -1;
+	dir[n] = 0;
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		return -1;
+	*slash = 0;
+	return 0;
+}
+
+const char *rm_libremora_path(void)
+{
+	static char path[PATH_MAX];
+	const char *env = getenv("REMORA_LIB");
+	if (env && *env)
+		return access(env, R_OK) == 0 ? env : NULL;
+	char exe[PATH_MAX];
+	if (rm_self_dir(exe, sizeof(exe)) < 0)
+		return NULL;
+	static const char *const rel[] = { "/../inject/libremora.so." REMORA_SOVERSION,
+					   "/../" REMORA_LIBDIR "/libremora.so." REMORA_SOVERSION };
+	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		if (strlen(exe) + strlen(rel[i]) >= sizeof(path))
+			continue;
+		strcpy(path, exe);
+		strcat(path, rel[i]);
+		char *real = realpath(path, NULL);
+		if (real) {
+			snprintf(path, sizeof(path), "%s", real);
+			free(real);
+			return path;
+		}
+	}
+	return NULL;
+}
+
+uint64_t rm_parse_size(const char *s)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return 0;
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	}
+	return *end ? 0 : v;
+}
+
+int rm_prepare_outdir(const char *dir, char *abs, size_t size)
+{
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		fprintf(stderr, "remora: cannot create output directory %s: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "remora: output path %s is not a directory\n", dir);
+		return -1;
+	}
+	if (access(dir, W_OK | X_OK) < 0) {
+		fprintf(stderr, "remora: output directory %s is not writable: %s\n", dir,
+			strerror(errno));
+		return -1;
+	}
+	char *real = realpath(dir, NULL);
+	if (!real || strlen(real) >= size) {
+		fprintf(stderr, "remora: cannot resolve output directory %s\n", dir);
+		free(real);
+		return -1;
+	}
+	strcpy(abs, real);
+	free(real);
+	return 0;
+}
