@@ -17,12 +17,12 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "alloc.h"
-#include "helper_main.h"
-#include "lockdown.h"
-#include "proc_scan.h"
-#include "proto.h"
-#include "rsys.h"
+#include "shm/alloc.h"
+#include "helper/helper_main.h"
+#include "helper/lockdown.h"
+#include "shm/proc_maps.h"
+#include "helper/proto.h"
+#include "shm/rsys.h"
 
 #define TICK_MS 250
 #define RETRY_MS 500
@@ -33,9 +33,6 @@ struct watch {
 	uint32_t pid;
 	int pidfd;
 };
-
-/* proc_scan.c: re-reads a maps fd held since before the lockdown. */
-int rm_maps_fd_has(int fd, const struct rm_arena_id *id);
 
 struct helper {
 	struct rm_helper_ctx *c;

@@ -5,9 +5,9 @@
 #include <string.h>
 #include <sys/prctl.h>
 
-#include "clock.h"
-#include "stub.h"
-#include "rsys.h"
+#include "shm/clock.h"
+#include "inject/stub.h"
+#include "shm/rsys.h"
 
 struct rm_stub rm_stub;
 

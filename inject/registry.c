@@ -11,9 +11,9 @@
 
 #include <remora/remora.h>
 
-#include "alloc.h"
-#include "catalog_write.h"
-#include "stub.h"
+#include "shm/alloc.h"
+#include "shm/catalog_write.h"
+#include "inject/stub.h"
 
 __attribute__((visibility("default"))) const volatile uint8_t remora_off = 0;
 

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <sys/prctl.h>
 
-#include "helper_main.h"
-#include "rsys.h"
-#include "stub.h"
+#include "helper/helper_main.h"
+#include "shm/rsys.h"
+#include "inject/stub.h"
 
 static struct rm_helper_ctx ctx;
 

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "arena.h"
+#include "shm/arena.h"
 
 enum rm_stub_state { RM_STUB_UNINIT = 0, RM_STUB_ACTIVE, RM_STUB_DISABLED };
 
@@ -27,9 +27,6 @@ void rm_stub_init(void);
 /* Writes the arena's catalog entries for every registered section and
  * points their events at the enable table. */
 void rm_registry_attach_all(void);
-
-/* Glob match of "provider:name" against one pattern (* and ?). */
-bool rm_glob_match(const char *pat, size_t patlen, const char *str);
 
 /* True when REMORA_ENABLE selects provider:name. */
 bool rm_enabled_by_env(const char *provider, const char *name);

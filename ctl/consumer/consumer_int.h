@@ -8,7 +8,7 @@
 
 #include "ctl/consumer/consumer.h"
 #include "ctl/ctf/ctf_writer.h"
-#include "helper/proc_scan.h"
+#include "shm/proc_maps.h"
 #include "helper/proto.h"
 #include "shm/arena.h"
 #include "shm/reader.h"

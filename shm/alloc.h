@@ -1,8 +1,8 @@
 /* The stub's allocator: memory from mmap, never from libc's malloc, so it
  * is safe in a forked child, a signal handler and the clone()d helper, all
  * places where another thread may have held malloc's lock. */
-#ifndef REMORA_INJECT_ALLOC_H
-#define REMORA_INJECT_ALLOC_H
+#ifndef REMORA_SHM_ALLOC_H
+#define REMORA_SHM_ALLOC_H
 
 #include <stddef.h>
 

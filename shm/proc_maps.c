@@ -4,8 +4,8 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include "proc_scan.h"
-#include "rsys.h"
+#include "shm/proc_maps.h"
+#include "shm/rsys.h"
 
 int rm_arena_id_of(int fd, struct rm_arena_id *id)
 {

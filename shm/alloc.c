@@ -9,8 +9,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "alloc.h"
-#include "rsys.h"
+#include "shm/alloc.h"
+#include "shm/rsys.h"
 
 #define MIN_SHIFT 4
 #define MAX_SHIFT 16
