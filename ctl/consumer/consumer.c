@@ -1,6 +1,8 @@
 /* The consumer core, connection side: helpers connect, are admitted by
  * SO_PEERCRED, hand over their arena, report their tree's pids and say
- * GONE. Draining and writing is consumer_sink.c's. */
+ * GONE. Draining is here too (drain_conn, the only caller of
+ * rm_reader_drain); the drained packets go to consumer_sink.c, which
+ * writes them. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -147,7 +149,7 @@ static int on_packet(void *arg, const struct rm_packet *p)
 }
 
 /* The only way records reach a trace: rm_reader_drain, then the sinks. */
-void drain_conn(struct rm_consumer *c, struct conn *k, bool final)
+static void drain_conn(struct rm_consumer *c, struct conn *k, bool final)
 {
 	if (!k->attached || k->done)
 		return;
@@ -588,4 +590,27 @@ void rm_consumer_progress(struct rm_consumer *c, uint64_t *events, uint64_t *los
 		rm_sink_stats(c->rec, &st);
 	*events = st.events;
 	*lost = st.discarded;
+}
+
+/* Stopping a sink drains every arena into it first: what was committed
+ * before the stop is in its traces. */
+void rm_sink_stop(struct rm_sink *s)
+{
+	struct rm_consumer *c = s->c;
+	if (!sink_stop_begin(s))
+		return;
+	struct conn *k;
+	struct cds_lfht_iter it;
+	rcu_read_lock();
+	EACH_CONN(c, it, k)
+		if (!k->gone)
+			drain_conn(c, k, false);
+	rcu_read_unlock();
+	sink_stop_end(s);
+}
+
+void rm_sink_destroy(struct rm_sink *s, struct rm_sink_stats *out)
+{
+	rm_sink_stop(s);
+	sink_free(s, out);
 }

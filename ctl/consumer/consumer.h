@@ -105,7 +105,6 @@ void rm_sink_start(struct rm_sink *s);
 /* Clears its enable bytes, drains every arena into it, writes a flight
  * recorder's packets, and stops writing. The traces stay readable. */
 void rm_sink_stop(struct rm_sink *s);
-bool rm_sink_started(const struct rm_sink *s);
 
 void rm_sink_stats(struct rm_sink *s, struct rm_sink_stats *out);
 

@@ -1,4 +1,5 @@
-/* Private to consumer.c and consumer_sink.c: connections, sinks, traces. */
+/* Private to consumer.c and consumer_sink.c: connections, sinks, traces.
+ * consumer.c calls consumer_sink.c, not the other way round. */
 #ifndef REMORA_CTL_CONSUMER_INT_H
 #define REMORA_CTL_CONSUMER_INT_H
 
@@ -101,13 +102,22 @@ struct rm_consumer {
 	uint64_t reaped_ms;        /* CLOCK_MONOTONIC of the last reap */
 };
 
-/* consumer_sink.c */
+/* consumer_sink.c, called by consumer.c only (never the other way). */
+
+/* Brings k's enable table and the sinks' per-event decisions up to date. */
 void sink_sync_conn(struct rm_consumer *c, struct conn *k);
+/* A drained packet of k, for every started or stopping sink. */
 void sink_packet(struct rm_consumer *c, struct conn *k, const struct rm_packet *p);
 void sink_conn_attached(struct rm_consumer *c, struct conn *k);
 /* The tree is over: flush and close every trace of k. */
 void sink_conn_closed(struct rm_consumer *c, struct conn *k);
-void drain_conn(struct rm_consumer *c, struct conn *k, bool final);
+/* rm_sink_stop in two halves around consumer.c's last drain into s:
+ * begin (false when s was not started) clears the enable bytes only s
+ * wanted; end writes a flight recorder's packets and stops writing. */
+bool sink_stop_begin(struct rm_sink *s);
+void sink_stop_end(struct rm_sink *s);
+/* rm_sink_destroy after the stop: closes s's traces, unlinks and frees it. */
+void sink_free(struct rm_sink *s, struct rm_sink_stats *out);
 
 static inline unsigned long hash_u64(uint64_t v)
 {

@@ -1,6 +1,8 @@
 /* The consumer core, output side: sinks (a `remora record` run or a remorad
  * session), their per-arena CTF traces, event selection by glob, the
- * enable-table union, and the flight recorder's in-memory ring. */
+ * enable-table union, and the flight recorder's in-memory ring. A sink
+ * only receives packets (sink_packet); draining the arenas is consumer.c's,
+ * which calls in here and is never called back. */
 #define _GNU_SOURCE
 #include <fnmatch.h>
 #include <stdio.h>
@@ -463,11 +465,6 @@ const char *rm_sink_pattern(const struct rm_sink *s, int i)
 	return i >= 0 && i < s->npatterns ? s->patterns[i] : NULL;
 }
 
-bool rm_sink_started(const struct rm_sink *s)
-{
-	return s->state == SINK_STARTED;
-}
-
 static void sync_all(struct rm_consumer *c)
 {
 	struct conn *k;
@@ -494,24 +491,23 @@ void rm_sink_start(struct rm_sink *s)
 	rcu_read_unlock();
 }
 
-void rm_sink_stop(struct rm_sink *s)
+bool sink_stop_begin(struct rm_sink *s)
+{
+	if (s->state != SINK_STARTED)
+		return false;
+	s->state = SINK_STOPPING;
+	s->c->gen++;
+	sync_all(s->c); /* clears the enable bytes only this sink wanted */
+	return true;
+}
+
+void sink_stop_end(struct rm_sink *s)
 {
 	struct rm_consumer *c = s->c;
-	if (s->state != SINK_STARTED)
-		return;
-	s->state = SINK_STOPPING;
-	c->gen++;
-	sync_all(c); /* clears the enable bytes only this sink wanted */
-	struct conn *k;
-	struct cds_lfht_iter it;
-	rcu_read_lock();
-	EACH_CONN(c, it, k)
-		if (!k->gone)
-			drain_conn(c, k, false);
-	rcu_read_unlock();
 	s->state = SINK_STOPPED;
 	c->gen++;
 	struct trace *t;
+	struct cds_lfht_iter it;
 	rcu_read_lock();
 	EACH_TRACE(c, it, t)
 		if (t->s == s)
@@ -538,10 +534,9 @@ void rm_sink_stats(struct rm_sink *s, struct rm_sink_stats *out)
 	rcu_read_unlock();
 }
 
-void rm_sink_destroy(struct rm_sink *s, struct rm_sink_stats *out)
+void sink_free(struct rm_sink *s, struct rm_sink_stats *out)
 {
 	struct rm_consumer *c = s->c;
-	rm_sink_stop(s);
 	close_traces(c, s, NULL);
 	for (struct rm_sink **pp = &c->sinks; *pp; pp = &(*pp)->next)
 		if (*pp == s) {
