@@ -4,7 +4,6 @@
  * only receives packets (sink_packet); draining the arenas is consumer.c's,
  * which calls in here and is never called back. */
 #define _GNU_SOURCE
-#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include <unistd.h>
 
 #include "ctl/consumer/consumer_int.h"
+#include "shm/glob.h"
 
 #define EACH_CONN(c, it, k) cds_lfht_for_each_entry((c)->procs, &(it), k, node)
 #define EACH_TRACE(c, it, t) cds_lfht_for_each_entry((c)->streams, &(it), t, node)
@@ -59,12 +59,14 @@ static struct trace *trace_get(struct rm_sink *s, struct conn *k, bool create)
 	return t;
 }
 
+/* The stub's glob (shm/glob.h), so `-e`, enable-event and REMORA_ENABLE
+ * read a pattern the same way. */
 static bool selected(const struct rm_sink *s, const struct rm_event_info *e)
 {
 	char full[RM_NAME_MAX + RM_EVENT_NAME_MAX + 1];
 	snprintf(full, sizeof(full), "%s:%s", e->provider, e->name);
 	for (int i = 0; i < s->npatterns; i++)
-		if (fnmatch(s->patterns[i], full, 0) == 0)
+		if (rm_glob_match(s->patterns[i], strlen(s->patterns[i]), full))
 			return true;
 	return false;
 }
