@@ -20,6 +20,7 @@
 
 #include "ctl/cli/ctl.h"
 #include "ctl/cli/cli_daemon.h"
+#include "shm/socket_path.h"
 
 void rmd_req_init(struct rmd_req *q, enum rmd_op op)
 {
@@ -129,7 +130,7 @@ static int start_daemon(const char *sock, const char *ctl)
 int rmd_call(const struct rmd_req *q, bool autostart)
 {
 	char sock[108], ctl[108];
-	rmd_socket_path(sock, sizeof(sock));
+	rm_socket_path(sock, sizeof(sock));
 	if (rmd_ctl_path(sock, ctl, sizeof(ctl)) < 0) {
 		fprintf(stderr, "remora: socket path %s is too long; set REMORA_SOCKET to a shorter "
 				"one\n", sock);

@@ -26,9 +26,6 @@ int rm_self_dir(char *dir, size_t size);
  * tree or install prefix). NULL when not found. */
 const char *rm_libremora_path(void);
 
-/* "16M" -> bytes; 0 when malformed. */
-uint64_t rm_parse_size(const char *s);
-
 /* Creates DIR (0700) if missing and checks it is a writable directory;
  * stores its absolute path. Prints one line and returns -1 on failure. */
 int rm_prepare_outdir(const char *dir, char *abs, size_t size);

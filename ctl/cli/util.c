@@ -48,21 +48,6 @@ const char *rm_libremora_path(void)
 	return NULL;
 }
 
-uint64_t rm_parse_size(const char *s)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return 0;
-	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
-	}
-	return *end ? 0 : v;
-}
-
 int rm_prepare_outdir(const char *dir, char *abs, size_t size)
 {
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {

@@ -23,6 +23,7 @@
 
 #include "ctl/consumer/consumer.h"
 #include "ctl/cli/ctl.h"
+#include "shm/size.h"
 
 static volatile sig_atomic_t interrupted;
 

@@ -19,18 +19,6 @@ int rmd_name_ok(const char *s)
 	return 1;
 }
 
-void rmd_socket_path(char *buf, size_t size)
-{
-	const char *env = getenv("REMORA_SOCKET");
-	const char *rt = getenv("XDG_RUNTIME_DIR");
-	if (env && *env)
-		snprintf(buf, size, "%s", env);
-	else if (rt && *rt && strlen(rt) + 20 < 108)
-		snprintf(buf, size, "%s/remora/remorad.sock", rt);
-	else
-		snprintf(buf, size, "/tmp/remora-%u/remorad.sock", (unsigned)getuid());
-}
-
 int rmd_ctl_path(const char *sock, char *buf, size_t size)
 {
 	size_t n = strlen(sock);

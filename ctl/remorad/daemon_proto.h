@@ -61,12 +61,8 @@ struct rmd_resp {
 /* A session name: 1-63 of [A-Za-z0-9_.-], not starting with '.' or '-'. */
 int rmd_name_ok(const char *s);
 
-/* The helper socket remorad listens on: REMORA_SOCKET, else
- * $XDG_RUNTIME_DIR/remora/remorad.sock, else /tmp/remora-UID/remorad.sock
- * (the stub's default, inject/init.c). */
-void rmd_socket_path(char *buf, size_t size);
-
-/* The control socket next to it: remorad.sock -> remorad.ctl, any other
+/* The control socket next to the helper socket (rm_socket_path of
+ * shm/socket_path.h): remorad.sock -> remorad.ctl, any other
  * name gets ".ctl" appended. 0, or -1 when it does not fit. */
 int rmd_ctl_path(const char *sock, char *buf, size_t size);
 

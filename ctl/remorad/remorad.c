@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "ctl/remorad/remorad.h"
+#include "shm/socket_path.h"
 
 static volatile sig_atomic_t quit;
 
@@ -146,7 +147,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	rmd_socket_path(d.sock, sizeof(d.sock));
+	rm_socket_path(d.sock, sizeof(d.sock));
 	if (strlen(d.sock) >= sizeof(d.sock) - 1 || rmd_ctl_path(d.sock, d.ctl, sizeof(d.ctl)) < 0) {
 		fprintf(stderr, "remorad: socket path %s is too long (at most 100 bytes); choose "
 				"another with --socket PATH\n", d.sock);
