@@ -18,8 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ctl/cli/ctl.h"
 #include "ctl/cli/cli_daemon.h"
+#include "ctl/cli/self_path.h"
 #include "shm/socket_path.h"
 
 void rmd_req_init(struct rmd_req *q, enum rmd_op op)

@@ -1,9 +1,9 @@
-/* The remora command line: one verb per file (ctl/verb_*.c), dispatched
- * here. A verb whose file is not built yet is reported as unavailable. */
+/* The remora command line: one verb per file (ctl/cli/verb_*.c),
+ * dispatched here. */
 #include <stdio.h>
 #include <string.h>
 
-#include "ctl/cli/ctl.h"
+#include "ctl/cli/verbs.h"
 
 struct verb {
 	const char *name;
@@ -29,7 +29,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: remora <command> [options]   (remora <command> --help for details)\n");
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		fprintf(f, "  %s%s\n", verbs[i].usage, verbs[i].run ? "" : "   (not available yet)");
+		fprintf(f, "  %s\n", verbs[i].usage);
 }
 
 int main(int argc, char **argv)
@@ -43,15 +43,9 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
-		if (strcmp(name, verbs[i].name))
-			continue;
-		if (!verbs[i].run) {
-			fprintf(stderr, "remora: '%s' is not available in this build yet\n", name);
-			return 2;
-		}
-		return verbs[i].run(argc - 1, argv + 1);
-	}
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (!strcmp(name, verbs[i].name))
+			return verbs[i].run(argc - 1, argv + 1);
 	fprintf(stderr, "remora: unknown command '%s'\n", name);
 	usage(stderr);
 	return 2;

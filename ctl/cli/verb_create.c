@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "ctl/cli/cli_daemon.h"
-#include "ctl/cli/ctl.h"
+#include "ctl/cli/verbs.h"
 
 static void usage(FILE *f)
 {

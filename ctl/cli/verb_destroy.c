@@ -1,6 +1,6 @@
 /* `remora destroy [NAME]`: stops and forgets the session; the trace stays on disk (the current session by default). */
 #include "ctl/cli/cli_daemon.h"
-#include "ctl/cli/ctl.h"
+#include "ctl/cli/verbs.h"
 
 int rm_cmd_destroy(int argc, char **argv)
 {

@@ -1,7 +1,7 @@
 /* `remora disable-event [-s NAME] PATTERN... | -a` (see verb_enable_event.c). */
 #include <stdbool.h>
 
-#include "ctl/cli/ctl.h"
+#include "ctl/cli/verbs.h"
 
 int rm_event_verb(int argc, char **argv, bool on);
 

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "ctl/cli/cli_daemon.h"
-#include "ctl/cli/ctl.h"
+#include "ctl/cli/verbs.h"
 
 static void usage(FILE *f, bool on)
 {

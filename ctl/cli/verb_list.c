@@ -1,7 +1,7 @@
 /* `remora list`: traced processes and their events; processes that map an
  * arena without a helper connected are shown as untraceable. */
 #include "ctl/cli/cli_daemon.h"
-#include "ctl/cli/ctl.h"
+#include "ctl/cli/verbs.h"
 
 int rm_cmd_list(int argc, char **argv)
 {

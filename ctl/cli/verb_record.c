@@ -22,7 +22,8 @@
 #include <unistd.h>
 
 #include "ctl/consumer/consumer.h"
-#include "ctl/cli/ctl.h"
+#include "ctl/cli/self_path.h"
+#include "ctl/cli/verbs.h"
 #include "shm/size.h"
 
 static volatile sig_atomic_t interrupted;
@@ -82,6 +83,35 @@ static int setenv_preload(void)
 	}
 	snprintf(buf + n, sizeof(buf) - (size_t)n, "%s%s", old && *old ? ":" : "", old ? old : "");
 	return setenv("LD_PRELOAD", buf, 1);
+}
+
+/* Creates DIR (0700) if missing and checks it is a writable directory;
+ * stores its absolute path. Prints one line and returns -1 on failure. */
+static int prepare_outdir(const char *dir, char *abs, size_t size)
+{
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		fprintf(stderr, "remora: cannot create output directory %s: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "remora: output path %s is not a directory\n", dir);
+		return -1;
+	}
+	if (access(dir, W_OK | X_OK) < 0) {
+		fprintf(stderr, "remora: output directory %s is not writable: %s\n", dir,
+			strerror(errno));
+		return -1;
+	}
+	char *real = realpath(dir, NULL);
+	if (!real || strlen(real) >= size) {
+		fprintf(stderr, "remora: cannot resolve output directory %s\n", dir);
+		free(real);
+		return -1;
+	}
+	strcpy(abs, real);
+	free(real);
+	return 0;
 }
 
 static pid_t start_cmd(char **argv, const char *sock, const char *patterns, bool overwrite,
@@ -193,7 +223,7 @@ int rm_cmd_record(int argc, char **argv)
 		strftime(defdir, sizeof(defdir), "remora-%Y%m%d-%H%M%S", localtime(&t));
 		out = defdir;
 	}
-	if (rm_prepare_outdir(out, outdir, sizeof(outdir)) < 0)
+	if (prepare_outdir(out, outdir, sizeof(outdir)) < 0)
 		return 1;
 
 	char sockdir[] = "/tmp/remora-rec-XXXXXX", sock[sizeof(sockdir) + 16];

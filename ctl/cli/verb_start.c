@@ -1,6 +1,6 @@
 /* `remora start [NAME]`: starts recording what the session's event rules select (the current session by default). */
 #include "ctl/cli/cli_daemon.h"
-#include "ctl/cli/ctl.h"
+#include "ctl/cli/verbs.h"
 
 int rm_cmd_start(int argc, char **argv)
 {

@@ -1,6 +1,6 @@
 /* `remora status [NAME]`: sessions, their event rules, events written and lost. */
 #include "ctl/cli/cli_daemon.h"
-#include "ctl/cli/ctl.h"
+#include "ctl/cli/verbs.h"
 
 int rm_cmd_status(int argc, char **argv)
 {

@@ -1,6 +1,6 @@
 /* `remora stop [NAME]`: stops recording, writes what is buffered; the trace stays readable (the current session by default). */
 #include "ctl/cli/cli_daemon.h"
-#include "ctl/cli/ctl.h"
+#include "ctl/cli/verbs.h"
 
 int rm_cmd_stop(int argc, char **argv)
 {

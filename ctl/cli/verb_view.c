@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "ctl/ctf/ctf_reader.h"
-#include "ctl/cli/ctl.h"
+#include "ctl/cli/verbs.h"
 
 #define WALK_DEPTH_MAX 32
 

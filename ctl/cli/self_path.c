@@ -1,13 +1,14 @@
+/* Where the CLI finds what it runs: its own directory (remorad is
+ * started from there, cli_daemon.c) and libremora.so (preloaded by
+ * `remora record`). */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include "ctl/cli/ctl.h"
+#include "ctl/cli/self_path.h"
 
 int rm_self_dir(char *dir, size_t size)
 {
@@ -46,31 +47,4 @@ const char *rm_libremora_path(void)
 		}
 	}
 	return NULL;
-}
-
-int rm_prepare_outdir(const char *dir, char *abs, size_t size)
-{
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		fprintf(stderr, "remora: cannot create output directory %s: %s\n", dir, strerror(errno));
-		return -1;
-	}
-	struct stat st;
-	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "remora: output path %s is not a directory\n", dir);
-		return -1;
-	}
-	if (access(dir, W_OK | X_OK) < 0) {
-		fprintf(stderr, "remora: output directory %s is not writable: %s\n", dir,
-			strerror(errno));
-		return -1;
-	}
-	char *real = realpath(dir, NULL);
-	if (!real || strlen(real) >= size) {
-		fprintf(stderr, "remora: cannot resolve output directory %s\n", dir);
-		free(real);
-		return -1;
-	}
-	strcpy(abs, real);
-	free(real);
-	return 0;
 }
