@@ -1,6 +1,6 @@
 /* Event class declarations. Names end up inside TSDL text, so they are
- * checked to be C identifiers here: nothing from the arena can inject
- * metadata syntax. */
+ * checked to be C identifiers here (rm_name_ok, the catalog's own rule):
+ * nothing from the arena can inject metadata syntax. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,32 +8,18 @@
 #include "ctl/ctf/ctf_classes.h"
 #include "shm/catalog.h"
 
-static bool ident_ok(const char *s, size_t max)
-{
-	size_t n = strnlen(s, max);
-	if (n == 0 || n == max)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char ch = s[i];
-		bool alpha = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_';
-		if (!alpha && !(i > 0 && ch >= '0' && ch <= '9'))
-			return false;
-	}
-	return true;
-}
-
 static bool info_ok(const struct rm_event_info *e, char *err, size_t errlen)
 {
 	if (!e->valid || e->nfields > RM_FIELDS_MAX || e->id >= CTF_EVENT_ID_LIMIT) {
 		snprintf(err, errlen, "event id %u: invalid catalog entry", e->id);
 		return false;
 	}
-	if (!ident_ok(e->provider, sizeof(e->provider)) || !ident_ok(e->name, sizeof(e->name))) {
+	if (!rm_name_ok(e->provider, sizeof(e->provider)) || !rm_name_ok(e->name, sizeof(e->name))) {
 		snprintf(err, errlen, "event id %u: provider or name is not a C identifier", e->id);
 		return false;
 	}
 	for (uint32_t i = 0; i < e->nfields; i++) {
-		if (!ident_ok(e->fields[i].name, sizeof(e->fields[i].name)) ||
+		if (!rm_name_ok(e->fields[i].name, sizeof(e->fields[i].name)) ||
 		    e->fields[i].type == RM_T_NONE || e->fields[i].type >= RM_T_COUNT) {
 			snprintf(err, errlen, "event %s:%s (id %u): field %u is invalid",
 				 e->provider, e->name, e->id, i);

@@ -1,6 +1,6 @@
 /* The strict CTF reader of ctf_reader.h, metadata half: a parser that
- * matches the text token by token against what ctl/ctf_metadata.c writes
- * (the stream half is cli_ctf_stream.c). It stops at the first thing it
+ * matches the text token by token against what ctl/ctf/ctf_metadata.c writes
+ * (the stream half is ctf_reader_stream.c). It stops at the first thing it
  * does not recognise: a viewer that guesses shows wrong values, one that
  * refuses says where to look. */
 #include <inttypes.h>
@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ctl/ctf/ctf_reader.h"
+#include "shm/catalog.h"
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "traces are little-endian");
 
@@ -275,17 +276,6 @@ static bool get_ident(struct lex *l, char *out, size_t size)
 
 /* ------------------------------------------------------------- metadata */
 
-static bool ident_ok(const char *s, size_t max)
-{
-	size_t n = strnlen(s, max);
-	if (n == 0 || n >= max || !is_alpha(s[0]))
-		return false;
-	for (size_t i = 1; i < n; i++)
-		if (!is_alpha(s[i]) && !is_digit(s[i]))
-			return false;
-	return true;
-}
-
 static int hexval(char c)
 {
 	if (is_digit(c))
@@ -391,7 +381,7 @@ static bool field_name(struct lex *l, char *out)
 	char raw[RM_NAME_MAX + 1];
 	if (!get_ident(l, raw, sizeof(raw)))
 		return false;
-	if (raw[0] != '_' || !ident_ok(raw + 1, RM_NAME_MAX)) {
+	if (raw[0] != '_' || !rm_name_ok(raw + 1, RM_NAME_MAX)) {
 		lfail(l, "field name %s does not start with '_' and a letter", raw);
 		return false;
 	}
@@ -501,7 +491,7 @@ static bool event_name_ok(const char *s)
 	char prov[RM_NAME_MAX];
 	memcpy(prov, s, (size_t)(colon - s));
 	prov[colon - s] = 0;
-	return ident_ok(prov, RM_NAME_MAX) && ident_ok(colon + 1, RM_EVENT_NAME_MAX);
+	return rm_name_ok(prov, RM_NAME_MAX) && rm_name_ok(colon + 1, RM_EVENT_NAME_MAX);
 }
 
 static bool parse_event(struct lex *l, struct ctfr_event *e)

@@ -1,6 +1,6 @@
 /* The strict CTF reader of ctf_reader.h, stream half: a cursor that checks
  * every packet and record against the bytes present (the metadata half is
- * cli_ctf_meta.c), and stops a file at the first thing it cannot place. */
+ * ctf_reader_meta.c), and stops a file at the first thing it cannot place. */
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ctl/ctf/ctf_reader.h"
+#include "shm/catalog.h"
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "traces are little-endian");
 
@@ -171,11 +172,6 @@ end:
 static const char *decode_field(const unsigned char *p, size_t *off, size_t end, uint8_t type,
 				struct ctfr_value *v)
 {
-	static const uint8_t sizes[RM_T_COUNT] = {
-		[RM_T_U8] = 1, [RM_T_S8] = 1, [RM_T_BOOL] = 1, [RM_T_U16] = 2, [RM_T_S16] = 2,
-		[RM_T_U32] = 4, [RM_T_S32] = 4, [RM_T_F32] = 4, [RM_T_U64] = 8, [RM_T_S64] = 8,
-		[RM_T_F64] = 8,
-	};
 	size_t o = *off, left = end - o;
 	v->type = type;
 	if (type == RM_T_STRING) {
@@ -198,7 +194,7 @@ static const char *decode_field(const unsigned char *p, size_t *off, size_t end,
 		*off = o + 4 + n;
 		return NULL;
 	}
-	size_t n = type < RM_T_COUNT ? sizes[type] : 0;
+	size_t n = rm_type_size(type); /* the arena's sizes: the writer copies payloads as is */
 	if (!n)
 		return "unknown field type";
 	if (left < n)
