@@ -4,7 +4,7 @@
  * every protocol testpoint through REMORA_TESTPOINT), stops and continues
  * them, and restarts itself (a new attach and rm_reader resuming from the
  * descriptors' `consumed`, gracefully or in the middle of a drain). Every
- * packet also goes to a CTF trace (ctl/ctf_writer.h) that babeltrace2 must
+ * packet also goes to a CTF trace (ctl/ctf/ctf_writer.h) that babeltrace2 must
  * read cleanly at the end (whole rounds, while the trace holds fewer than
  * CTF_EVENTS events, default 400,000: babeltrace2 reads ~100k events/s).
  *

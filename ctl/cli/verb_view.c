@@ -3,7 +3,7 @@
  * Prints every event of every trace under DIR (each directory holding a
  * `metadata` file, found recursively), merged in time order across all
  * streams of all traces: a heap of stream cursors keyed by wall-clock ns.
- * The reader (cli_ctf_reader.c) checks everything; this file walks
+ * The reader (ctl/ctf/ctf_reader.h) checks everything; this file walks
  * directories, feeds it file bytes, and prints lines nothing in a trace can
  * use to drive the terminal. */
 #define _GNU_SOURCE

@@ -1,4 +1,4 @@
-/* A strict reader for the CTF 1.8 traces remora writes (ctl/ctf_writer.h),
+/* A strict reader for the CTF 1.8 traces remora writes (ctl/ctf/ctf_writer.h),
  * used by `remora view`. It reads remora's own dialect only, and trusts
  * nothing in the files: every size, offset, id and string is checked
  * against the bytes actually there, and anything unexpected is refused
@@ -10,7 +10,7 @@
  * ctfr_meta_parse() on metadata text and ctfr_stream_* over a buffer
  * (ctfr_mem_source) for a stream file.
  *
- * The TSDL subset (exactly what ctl/ctf_metadata.c writes; tokens may be
+ * The TSDL subset (exactly what ctl/ctf/ctf_metadata.c writes; tokens may be
  * separated by any whitespace and C comments):
  *
  *   a comment "CTF 1.8"                          (the text must start with it)
@@ -41,7 +41,7 @@
  * Strings hold printable ASCII, with \" and \\ as the only escapes.
  * Numbers are decimal. Packetized (binary) metadata is refused.
  *
- * Stream files: packets of struct ctf_packet_hdr (ctl/ctf_packet.h) then
+ * Stream files: packets of struct ctf_packet_hdr (ctl/ctf/ctf_packet.h) then
  * records at 8-byte offsets from the packet start: uint32 rec_size
  * (= 16 + payload), uint32 id, uint64 timestamp, packed payload. */
 #ifndef REMORA_CTL_CTF_READER_H
