@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "ctl/ctf/ctf_reader.h"
+#include "ctl/cli/escape.h"
 #include "ctl/cli/verbs.h"
 
 #define WALK_DEPTH_MAX 32
@@ -72,80 +73,6 @@ static void usage(FILE *f)
 		"  --clock-date      [YYYY-MM-DD HH:MM:SS.nnnnnnnnn]\n"
 		"  -h, --help        this text\n"
 		"Exit status: 0, 1 when DIR holds no trace or a file is corrupt, 2 on usage.\n");
-}
-
-/* ------------------------------------------------------------ escaping */
-
-/* Code points that are valid UTF-8 but move the cursor or reorder text. */
-static bool cp_hidden(uint32_t cp)
-{
-	return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x200b && cp <= 0x200f) ||
-	       (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x2069) ||
-	       cp == 0xfeff;
-}
-
-/* Length of the valid UTF-8 sequence at p[0..n), 0 when invalid. */
-static size_t utf8_len(const unsigned char *p, size_t n, uint32_t *cp)
-{
-	unsigned char c = p[0];
-	size_t len;
-	uint32_t v, min;
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2; v = c & 0x1f; min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3; v = c & 0x0f; min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4; v = c & 0x07; min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		v = v << 6 | (p[i] & 0x3f);
-	}
-	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-		return 0;
-	*cp = v;
-	return len;
-}
-
-static void put_escaped(FILE *f, const unsigned char *p, size_t n)
-{
-	for (size_t i = 0; i < n;) {
-		unsigned char c = p[i];
-		uint32_t cp;
-		size_t len;
-		if (c == '"' || c == '\\') {
-			fputc('\\', f);
-			fputc(c, f);
-		} else if (c == '\n') {
-			fputs("\\n", f);
-		} else if (c == '\t') {
-			fputs("\\t", f);
-		} else if (c == '\r') {
-			fputs("\\r", f);
-		} else if (c >= 0x20 && c < 0x7f) {
-			fputc(c, f);
-		} else if (c >= 0x80 && (len = utf8_len(p + i, n - i, &cp))) {
-			if (cp_hidden(cp))
-				fprintf(f, "\\u%04x", (unsigned)cp);
-			else
-				fwrite(p + i, 1, len, f);
-			i += len;
-			continue;
-		} else {
-			fprintf(f, "\\x%02x", c);
-		}
-		i++;
-	}
-}
-
-static void put_str(FILE *f, const char *s)
-{
-	put_escaped(f, (const unsigned char *)s, strlen(s));
 }
 
 /* ----------------------------------------------------------- printing */
@@ -217,7 +144,7 @@ static void put_value(FILE *f, const struct ctfr_value *v)
 		break;
 	case RM_T_STRING:
 		fputc('"', f);
-		put_escaped(f, v->b.p, v->b.n);
+		rm_put_escaped(f, v->b.p, v->b.n);
 		fputc('"', f);
 		break;
 	case RM_T_BYTES:
@@ -242,10 +169,10 @@ static void put_item(struct view *w, const struct vstream *s)
 		w->lost += it->lost;
 		return;
 	}
-	put_str(f, it->ev->name);
+	rm_put_str(f, it->ev->name);
 	for (uint32_t i = 0; i < it->ev->nfields; i++) {
 		fputc(' ', f);
-		put_str(f, it->ev->fields[i].name);
+		rm_put_str(f, it->ev->fields[i].name);
 		fputc('=', f);
 		put_value(f, &it->v[i]);
 	}
@@ -259,7 +186,7 @@ static void stream_error(void *ctx, uint64_t off, const char *what)
 {
 	const struct vstream *s = ctx;
 	fputs("remora view: ", stderr);
-	put_str(stderr, s->path);
+	rm_put_str(stderr, s->path);
 	fprintf(stderr, " at byte %" PRIu64 ": %s\n", off, what);
 }
 
@@ -352,7 +279,7 @@ out:
 static void report(struct view *w, const char *path, const char *what)
 {
 	fputs("remora view: ", stderr);
-	put_str(stderr, path);
+	rm_put_str(stderr, path);
 	fprintf(stderr, ": %s\n", what);
 	w->errors++;
 }
@@ -609,7 +536,7 @@ int rm_cmd_view(int argc, char **argv)
 			  : !S_ISDIR(st.st_mode) ? "not a directory" : NULL;
 	if (bad) {
 		fputs("remora view: ", stderr);
-		put_str(stderr, dir);
+		rm_put_str(stderr, dir);
 		fprintf(stderr, ": %s\n", bad);
 		return 1;
 	}
@@ -618,7 +545,7 @@ int rm_cmd_view(int argc, char **argv)
 	if (!w.ntraces) {
 		if (!w.errors) {
 			fputs("remora view: no trace under ", stderr);
-			put_str(stderr, dir);
+			rm_put_str(stderr, dir);
 			fputs(" (no directory there holds a metadata file)\n", stderr);
 		}
 		view_free(&w);
