@@ -18,11 +18,11 @@ static const struct verb verbs[] = {
 	{ "create", rm_cmd_create, "create NAME [-o DIR] [--overwrite]" },
 	{ "enable-event", rm_cmd_enable_event, "enable-event [-s NAME] PATTERN... | -a" },
 	{ "disable-event", rm_cmd_disable_event, "disable-event [-s NAME] PATTERN... | -a" },
-	{ "start", rm_cmd_start, "start [NAME]" },
-	{ "stop", rm_cmd_stop, "stop [NAME]" },
-	{ "destroy", rm_cmd_destroy, "destroy [NAME]" },
+	{ "start", rm_cmd_session, "start [NAME]" },
+	{ "stop", rm_cmd_session, "stop [NAME]" },
+	{ "destroy", rm_cmd_session, "destroy [NAME]" },
 	{ "list", rm_cmd_list, "list" },
-	{ "status", rm_cmd_status, "status [NAME]" },
+	{ "status", rm_cmd_session, "status [NAME]" },
 };
 
 static void usage(FILE *f)

@@ -12,12 +12,12 @@ static void usage(FILE *f, bool on)
 	fprintf(f, "usage: remora %s-event [-s NAME] %s\n"
 		   "  -s, --session NAME  the session (default: the last one created)\n"
 		   "  -a, --all           %s\n"
-		   "PATTERN is a provider:name glob, e.g. 'myapp:*' or '*:request'.\n",
+		   "PATTERN is a provider:name glob (* any run, ? one character), e.g.\n"
+		   "'myapp:*' or '*:request'.\n",
 		on ? "enable" : "disable", on ? "PATTERN... | -a" : "PATTERN... | -a",
 		on ? "every event (same as '*')" : "remove every event rule");
 }
 
-int rm_event_verb(int argc, char **argv, bool on);
 int rm_event_verb(int argc, char **argv, bool on)
 {
 	static const struct option opts[] = {
