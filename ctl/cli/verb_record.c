@@ -170,36 +170,41 @@ static void live_status_clear(struct live_status *l)
 		fputs("\r\033[K", stderr);
 }
 
-int rm_cmd_record(int argc, char **argv)
+struct record_args {
+	const char *out, *bufsize;
+	const char *patterns[64];
+	int npat;
+	bool overwrite;
+	char **cmd;
+};
+
+/* Returns -1 to go on, or the exit status (0 after --help, 2 for bad use). */
+static int parse_args(int argc, char **argv, struct record_args *a)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, 0, 'o' }, { "event", required_argument, 0, 'e' },
 		{ "overwrite", no_argument, 0, 'O' }, { "buffer-size", required_argument, 0, 'b' },
 		{ "preload", required_argument, 0, 'P' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
-	const char *out = NULL, *bufsize = NULL;
-	const char *patterns[64];
-	int npat = 0;
-	bool overwrite = false;
 	int ch;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "+o:e:h", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'o': out = optarg; break;
+		case 'o': a->out = optarg; break;
 		case 'e':
-			if (npat == 64) {
+			if (a->npat == 64) {
 				fprintf(stderr, "remora record: at most 64 -e patterns\n");
 				return 2;
 			}
-			patterns[npat++] = optarg;
+			a->patterns[a->npat++] = optarg;
 			break;
-		case 'O': overwrite = true; break;
+		case 'O': a->overwrite = true; break;
 		case 'b':
 			if (!rm_parse_size(optarg)) {
 				fprintf(stderr, "remora record: bad --buffer-size '%s' (try 16M)\n", optarg);
 				return 2;
 			}
-			bufsize = optarg;
+			a->bufsize = optarg;
 			break;
 		case 'P':
 			if (!add_preload(optarg)) {
@@ -216,14 +221,79 @@ int rm_cmd_record(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	a->cmd = argv + optind;
+	return -1;
+}
+
+/* Runs CMD under the consumer until no child is left (or SIGINT/SIGTERM).
+ * Returns CMD's wait status, or -1 when it was never reaped. */
+static int record_run(struct rm_consumer *c, const struct record_args *a, const char *sock,
+		      pid_t *cmd)
+{
+	char joined[4096] = "";
+	for (int i = 0; i < a->npat; i++)
+		snprintf(joined + strlen(joined), sizeof(joined) - strlen(joined), "%s%s",
+			 i ? "," : "", a->patterns[i]);
+	if (a->npat == 0)
+		strcpy(joined, "*");
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	signal(SIGINT, on_sigint);
+	signal(SIGTERM, on_sigint);
+
+	*cmd = start_cmd(a->cmd, sock, joined, a->overwrite, a->bufsize);
+	int status = 0, cmd_status = -1;
+	bool children = *cmd > 0;
+	if (*cmd < 0)
+		fprintf(stderr, "remora record: fork: %s\n", strerror(errno));
+	struct live_status live = { .on = isatty(STDERR_FILENO) };
+	while (children && !interrupted) {
+		rm_consumer_poll(c, 50);
+		live_status_tick(&live, c);
+		pid_t p;
+		while ((p = waitpid(-1, &status, WNOHANG | __WALL)) > 0)
+			if (p == *cmd)
+				cmd_status = status;
+		if (p < 0 && errno == ECHILD)
+			children = false;
+	}
+	live_status_clear(&live);
+	return cmd_status;
+}
+
+static void print_summary(const struct rm_consumer_summary *s, const char *outdir)
+{
+	fprintf(stderr,
+		"remora: %llu events recorded, %llu lost, %u process%s traced%s\n"
+		"remora: trace written to %s\n"
+		"remora: view it with: remora view %s   (or: babeltrace2 %s)\n",
+		(unsigned long long)s->events, (unsigned long long)(s->lost + s->unwritten),
+		s->processes, s->processes == 1 ? "" : "es", interrupted ? " (interrupted)" : "",
+		outdir, outdir, outdir);
+	if (s->unwritten)
+		fprintf(stderr, "remora: %llu of the lost events could not be written to %s (%u "
+				"write errors, the first one above); the trace holds every packet "
+				"that could be written and is readable\n", (unsigned long long)s->unwritten,
+			outdir, s->write_errors);
+	if (s->corrupt || s->refused || (s->write_errors && !s->unwritten))
+		fprintf(stderr, "remora: %llu corrupt chunks, %llu records of refused events, %u "
+				"write errors\n", (unsigned long long)s->corrupt,
+			(unsigned long long)s->refused, s->write_errors);
+}
+
+int rm_cmd_record(int argc, char **argv)
+{
+	struct record_args a = { 0 };
+	int r = parse_args(argc, argv, &a);
+	if (r >= 0)
+		return r;
 
 	char defdir[64], outdir[PATH_MAX];
-	if (!out) {
+	if (!a.out) {
 		time_t t = time(NULL);
 		strftime(defdir, sizeof(defdir), "remora-%Y%m%d-%H%M%S", localtime(&t));
-		out = defdir;
+		a.out = defdir;
 	}
-	if (prepare_outdir(out, outdir, sizeof(outdir)) < 0)
+	if (prepare_outdir(a.out, outdir, sizeof(outdir)) < 0)
 		return 1;
 
 	char sockdir[] = "/tmp/remora-rec-XXXXXX", sock[sizeof(sockdir) + 16];
@@ -234,63 +304,22 @@ int rm_cmd_record(int argc, char **argv)
 	}
 	snprintf(sock, sizeof(sock), "%s/sock", sockdir);
 
-	char joined[4096] = "";
-	for (int i = 0; i < npat; i++)
-		snprintf(joined + strlen(joined), sizeof(joined) - strlen(joined), "%s%s",
-			 i ? "," : "", patterns[i]);
-	if (npat == 0)
-		strcpy(joined, "*");
-
 	char err[512];
-	struct rm_consumer_opts co = { .socket_path = sock, .out_dir = outdir, .patterns = patterns,
-				       .npatterns = npat, .flight_recorder = overwrite };
+	struct rm_consumer_opts co = { .socket_path = sock, .out_dir = outdir,
+				       .patterns = a.patterns, .npatterns = a.npat,
+				       .flight_recorder = a.overwrite };
 	struct rm_consumer *c = rm_consumer_new(&co, err, sizeof(err));
 	if (!c) {
 		fprintf(stderr, "remora record: %s\n", err);
 		rmdir(sockdir);
 		return 1;
 	}
-	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	signal(SIGINT, on_sigint);
-	signal(SIGTERM, on_sigint);
-
-	pid_t cmd = start_cmd(argv + optind, sock, joined, overwrite, bufsize);
-	int status = 0, cmd_status = -1;
-	bool children = cmd > 0;
-	if (cmd < 0)
-		fprintf(stderr, "remora record: fork: %s\n", strerror(errno));
-	struct live_status live = { .on = isatty(STDERR_FILENO) };
-	while (children && !interrupted) {
-		rm_consumer_poll(c, 50);
-		live_status_tick(&live, c);
-		pid_t p;
-		while ((p = waitpid(-1, &status, WNOHANG | __WALL)) > 0)
-			if (p == cmd)
-				cmd_status = status;
-		if (p < 0 && errno == ECHILD)
-			children = false;
-	}
-	live_status_clear(&live);
+	pid_t cmd;
+	int cmd_status = record_run(c, &a, sock, &cmd);
 	struct rm_consumer_summary s;
 	rm_consumer_finish(c, &s);
 	rmdir(sockdir);
-
-	fprintf(stderr,
-		"remora: %llu events recorded, %llu lost, %u process%s traced%s\n"
-		"remora: trace written to %s\n"
-		"remora: view it with: remora view %s   (or: babeltrace2 %s)\n",
-		(unsigned long long)s.events, (unsigned long long)(s.lost + s.unwritten), s.processes,
-		s.processes == 1 ? "" : "es", interrupted ? " (interrupted)" : "", outdir, outdir,
-		outdir);
-	if (s.unwritten)
-		fprintf(stderr, "remora: %llu of the lost events could not be written to %s (%u "
-				"write errors, the first one above); the trace holds every packet "
-				"that could be written and is readable\n", (unsigned long long)s.unwritten, outdir,
-			s.write_errors);
-	if (s.corrupt || s.refused || (s.write_errors && !s.unwritten))
-		fprintf(stderr, "remora: %llu corrupt chunks, %llu records of refused events, %u "
-				"write errors\n", (unsigned long long)s.corrupt,
-			(unsigned long long)s.refused, s.write_errors);
+	print_summary(&s, outdir);
 	if (cmd_status < 0)
 		return cmd < 0 ? 1 : 128 + SIGINT;
 	if (WIFSIGNALED(cmd_status))
