@@ -125,19 +125,20 @@ static void serve_one(struct remorad *d, int lfd)
 	close(fd);
 }
 
-int main(int argc, char **argv)
+/* Options and the paths they lead to: the helper socket, the control
+ * socket next to it, the state file. Returns -1 to go on, or the exit
+ * status. */
+static int parse_args(int argc, char **argv, struct remorad *d, bool *verbose)
 {
 	static const struct option opts[] = {
 		{ "socket", required_argument, 0, 's' }, { "verbose", no_argument, 0, 'v' },
 		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
-	static struct remorad d;
-	bool verbose = false;
 	int ch;
 	while ((ch = getopt_long(argc, argv, "s:vh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 's': setenv("REMORA_SOCKET", optarg, 1); break;
-		case 'v': verbose = true; break;
+		case 'v': *verbose = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -147,14 +148,60 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	rm_socket_path(d.sock, sizeof(d.sock));
-	if (strlen(d.sock) >= sizeof(d.sock) - 1 || rmd_ctl_path(d.sock, d.ctl, sizeof(d.ctl)) < 0) {
+	rm_socket_path(d->sock, sizeof(d->sock));
+	if (strlen(d->sock) >= sizeof(d->sock) - 1 ||
+	    rmd_ctl_path(d->sock, d->ctl, sizeof(d->ctl)) < 0) {
 		fprintf(stderr, "remorad: socket path %s is too long (at most 100 bytes); choose "
-				"another with --socket PATH\n", d.sock);
+				"another with --socket PATH\n", d->sock);
 		return 1;
 	}
-	snprintf(d.state_file, sizeof(d.state_file), "%.*s.sessions",
-		 (int)(strlen(d.ctl) - 4), d.ctl);
+	snprintf(d->state_file, sizeof(d->state_file), "%.*s.sessions",
+		 (int)(strlen(d->ctl) - 4), d->ctl);
+	return -1;
+}
+
+/* Both sockets bound, sessions restored, then the lockdown: nothing after
+ * it may need a capability or a syscall outside the filter. Returns the
+ * control socket, or -1 after saying why (and undoing what was done). */
+static int start(struct remorad *d, bool verbose)
+{
+	char err[512];
+	struct rm_consumer_opts co = { .socket_path = d->sock, .verbose = verbose,
+				       .log_prefix = "remorad", .reap = true };
+	d->c = rm_consumer_new(&co, err, sizeof(err));
+	if (!d->c) {
+		fprintf(stderr, "remorad: %s\n", err);
+		return -1;
+	}
+	int lfd = listen_ctl(d->ctl);
+	if (lfd < 0) {
+		rm_consumer_finish(d->c, NULL);
+		return -1;
+	}
+	sessions_init(d);
+	if (!d->sessions) {
+		fprintf(stderr, "remorad: out of memory\n");
+		return -1;
+	}
+	sessions_restore(d);
+	if (remorad_lockdown(err, sizeof(err)) < 0) {
+		fprintf(stderr, "remorad: %s; not running without it\n", err);
+		sessions_shutdown(d);
+		rm_consumer_finish(d->c, NULL);
+		close(lfd);
+		unlink(d->ctl);
+		return -1;
+	}
+	return lfd;
+}
+
+int main(int argc, char **argv)
+{
+	static struct remorad d;
+	bool verbose = false;
+	int r = parse_args(argc, argv, &d, &verbose);
+	if (r >= 0)
+		return r;
 	d.uid = getuid();
 	umask(077);
 	if (check_dir(d.sock) < 0)
@@ -165,33 +212,9 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 
-	char err[512];
-	struct rm_consumer_opts co = { .socket_path = d.sock, .verbose = verbose,
-				       .log_prefix = "remorad", .reap = true };
-	d.c = rm_consumer_new(&co, err, sizeof(err));
-	if (!d.c) {
-		fprintf(stderr, "remorad: %s\n", err);
+	int lfd = start(&d, verbose);
+	if (lfd < 0)
 		return 1;
-	}
-	int lfd = listen_ctl(d.ctl);
-	if (lfd < 0) {
-		rm_consumer_finish(d.c, NULL);
-		return 1;
-	}
-	sessions_init(&d);
-	if (!d.sessions) {
-		fprintf(stderr, "remorad: out of memory\n");
-		return 1;
-	}
-	sessions_restore(&d);
-	if (remorad_lockdown(err, sizeof(err)) < 0) {
-		fprintf(stderr, "remorad: %s; not running without it\n", err);
-		sessions_shutdown(&d);
-		rm_consumer_finish(d.c, NULL);
-		close(lfd);
-		unlink(d.ctl);
-		return 1;
-	}
 	fprintf(stderr, "remorad: pid %d ready: helpers connect to %s, the CLI to %s\n",
 		(int)getpid(), d.sock, d.ctl);
 
