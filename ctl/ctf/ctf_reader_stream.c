@@ -78,50 +78,66 @@ static uint32_t rd32(const unsigned char *p)
 	return v;
 }
 
-/* Checks the packet header at s->pkt_off and enters the packet. Errors
- * that leave packet_size trustworthy skip just this packet; the others
- * end the stream, since nothing says where the next packet starts. */
-static void open_packet(struct ctfr_stream *s)
+/* The part of the packet header at s->pkt_off that says where the next
+ * packet starts: an error here ends the stream. Returns the header and
+ * the packet's size in bytes, or NULL at the end of the stream (after an
+ * error, or at the end of the file). */
+static const unsigned char *packet_header(struct ctfr_stream *s, uint64_t *psize)
 {
 	char why[160] = "";
 	uint64_t size, off = s->pkt_off;
 	if (s->src.size(s->src.ctx, &size, why, sizeof(why))) {
 		serr(s, off, "%s", why);
-		goto end;
+		return NULL;
 	}
-	if (off == size) {
-		s->done = true;
-		return;
-	}
+	if (off == size)
+		return NULL;
 	if (off > size || size - off < CTFR_PACKET_HDR) {
 		serr(s, off, "truncated packet header: %" PRIu64 " bytes left, a header takes %u",
 		     off > size ? 0 : size - off, CTFR_PACKET_HDR);
-		goto end;
+		return NULL;
 	}
 	const unsigned char *h = s->src.fetch(s->src.ctx, off, CTFR_PACKET_HDR, why, sizeof(why));
 	if (!h) {
 		serr(s, off, "%s", why);
-		goto end;
+		return NULL;
 	}
 	if (rd32(h) != CTF_MAGIC_LE) {
 		serr(s, off, "bad packet magic 0x%08x (expected 0x%08x)", rd32(h), CTF_MAGIC_LE);
-		goto end;
+		return NULL;
 	}
-	uint64_t csize = rd64(h + 48), psize = rd64(h + 56);
-	if (psize % 8 || psize / 8 < CTFR_PACKET_HDR || psize / 8 > CTFR_PACKET_MAX) {
+	uint64_t bits = rd64(h + 56);
+	if (bits % 8 || bits / 8 < CTFR_PACKET_HDR || bits / 8 > CTFR_PACKET_MAX) {
 		serr(s, off, "packet_size %" PRIu64 " bits is not a byte count from %u to %u",
-		     psize, CTFR_PACKET_HDR, CTFR_PACKET_MAX);
-		goto end;
+		     bits, CTFR_PACKET_HDR, CTFR_PACKET_MAX);
+		return NULL;
 	}
-	psize /= 8;
-	if (psize > size - off) {
+	if (bits / 8 > size - off) {
 		serr(s, off, "packet_size %" PRIu64 " bytes runs past the end of the file (%" PRIu64
-			     " bytes left)", psize, size - off);
-		goto end;
+			     " bytes left)", bits / 8, size - off);
+		return NULL;
+	}
+	*psize = bits / 8;
+	return h;
+}
+
+/* Checks the packet header at s->pkt_off and enters the packet. Errors
+ * that leave packet_size trustworthy skip just this packet; the others
+ * (packet_header) end the stream, since nothing says where the next
+ * packet starts. */
+static void open_packet(struct ctfr_stream *s)
+{
+	char why[160] = "";
+	uint64_t psize, off = s->pkt_off;
+	const unsigned char *h = packet_header(s, &psize);
+	if (!h) {
+		s->done = true;
+		return;
 	}
 	s->pkt_size = psize;
 	s->in_packet = true; /* from here on, an error skips to the next packet */
 	s->pos = s->content = 0;
+	uint64_t csize = rd64(h + 48);
 	uint64_t begin = rd64(h + 32), end = rd64(h + 40), discarded = rd64(h + 64);
 	if (memcmp(h + 4, s->meta->uuid, 16)) {
 		serr(s, off, "packet uuid differs from the trace's (a stream of another trace?)");
@@ -163,9 +179,6 @@ static void open_packet(struct ctfr_stream *s)
 	s->discarded = discarded;
 	s->content = (size_t)(csize / 8);
 	s->pos = CONTEXT_END;
-	return;
-end:
-	s->done = true;
 }
 
 /* Decodes one field at p[*off], p[0..end) being the packet's content. */
