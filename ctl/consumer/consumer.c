@@ -221,6 +221,59 @@ static void on_hello(struct rm_consumer *c, struct conn *k, const struct rm_msg_
 
 static bool tree_alive(struct conn *k);
 
+/* Every fd received is ours: keep the one of a single-fd SCM_RIGHTS,
+ * close any other (two fds fit in the control buffer; a hostile helper
+ * could otherwise leak fds into us until accept() fails). */
+static int take_fd(struct msghdr *mh)
+{
+	int fd = -1;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
+		    cm->cmsg_len < CMSG_LEN(0))
+			continue;
+		size_t nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < nfd; i++) {
+			int x;
+			memcpy(&x, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			if (nfd == 1 && fd < 0)
+				fd = x;
+			else
+				close(x);
+		}
+	}
+	return fd;
+}
+
+/* A helper says GONE before it leaves; one that did not was killed (a
+ * forbidden syscall is SIGSYS) or its consumer link broke. The arena
+ * stays mapped: nothing committed is lost. */
+static void on_hangup(struct rm_consumer *c, struct conn *k)
+{
+	if (k->attached && !k->gone && !k->helper_left)
+		fprintf(stderr, "%s: the helper of pid %u (%s) went away without saying goodbye "
+				"(killed?); still reading its arena\n", c->who, k->hello.pid,
+			k->hello.comm);
+	close(k->sock);
+	k->sock = -1;
+}
+
+/* The helper may not see every process of its tree: a root helper without
+ * capabilities cannot read a root grandchild's /proc maps. A final drain
+ * would free chunks a live producer still writes, so check for ourselves;
+ * if anything still maps the arena, keep reading it as for a helper that
+ * went away. */
+static void on_gone(struct rm_consumer *c, struct conn *k)
+{
+	if (tree_alive(k)) {
+		drain_conn(c, k, false);
+		k->helper_left = true;
+	} else {
+		drain_conn(c, k, true);
+		k->gone = true;
+	}
+	send_ack(k);
+}
+
 static void on_message(struct rm_consumer *c, struct conn *k)
 {
 	union {
@@ -240,36 +293,11 @@ static void on_message(struct rm_consumer *c, struct conn *k)
 		return;
 	if (n < 0)
 		mh.msg_controllen = 0; /* u.buf holds stack garbage, not fds to close */
-	/* Every fd received is ours: keep the one of a single-fd SCM_RIGHTS,
-	 * close any other (two fds fit in u.buf; a hostile helper could
-	 * otherwise leak fds into us until accept() fails). */
-	int fd = -1;
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
-		    cm->cmsg_len < CMSG_LEN(0))
-			continue;
-		size_t nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < nfd; i++) {
-			int x;
-			memcpy(&x, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-			if (nfd == 1 && fd < 0)
-				fd = x;
-			else
-				close(x);
-		}
-	}
+	int fd = take_fd(&mh);
 	if (n <= 0) {
 		if (fd >= 0)
 			close(fd); /* a zero-length packet can carry one too */
-		/* A helper says GONE before it leaves; one that did not was
-		 * killed (a forbidden syscall is SIGSYS) or its consumer link
-		 * broke. The arena stays mapped: nothing committed is lost. */
-		if (k->attached && !k->gone && !k->helper_left)
-			fprintf(stderr, "%s: the helper of pid %u (%s) went away without saying goodbye "
-					"(killed?); still reading its arena\n", c->who, k->hello.pid,
-				k->hello.comm);
-		close(k->sock);
-		k->sock = -1;
+		on_hangup(c, k);
 		return;
 	}
 	bool ok = n >= (ssize_t)sizeof(m.h) && m.h.magic == RM_PROTO_MAGIC &&
@@ -284,19 +312,7 @@ static void on_message(struct rm_consumer *c, struct conn *k)
 		k->npids = m.pids.n;
 		memcpy(k->pids, m.pids.pids, m.pids.n * sizeof(uint32_t));
 	} else if (ok && m.h.type == RM_MSG_GONE) {
-		/* The helper may not see every process of its tree: a root
-		 * helper without capabilities cannot read a root grandchild's
-		 * /proc maps. A final drain would free chunks a live producer
-		 * still writes, so check for ourselves; if anything still maps
-		 * the arena, keep reading it as for a helper that went away. */
-		if (tree_alive(k)) {
-			drain_conn(c, k, false);
-			k->helper_left = true;
-		} else {
-			drain_conn(c, k, true);
-			k->gone = true;
-		}
-		send_ack(k);
+		on_gone(c, k);
 	} else {
 		fprintf(stderr, "%s: malformed message (%zd bytes) from helper of pid %u: "
 				"disconnecting it\n", c->who, n, k->hello.pid);
