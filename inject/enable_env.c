@@ -5,7 +5,7 @@
 #include "inject/stub.h"
 #include "shm/glob.h"
 
-bool rm_enabled_by_env(const char *provider, const char *name)
+bool rm_enabled_by_env(const char *patterns, const char *provider, const char *name)
 {
 	char full[RM_NAME_MAX + RM_EVENT_NAME_MAX + 1];
 	size_t pl = strnlen(provider, RM_NAME_MAX - 1), nl = strnlen(name, RM_EVENT_NAME_MAX - 1);
@@ -13,7 +13,7 @@ bool rm_enabled_by_env(const char *provider, const char *name)
 	full[pl] = ':';
 	memcpy(full + pl + 1, name, nl);
 	full[pl + 1 + nl] = 0;
-	const char *p = rm_stub.enable_patterns;
+	const char *p = patterns;
 	while (*p) {
 		const char *e = strchr(p, ',');
 		size_t len = e ? (size_t)(e - p) : strlen(p);

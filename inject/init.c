@@ -85,7 +85,7 @@ void rm_stub_init(void)
 		rm_debug("remora: cannot create the arena, tracing off; errno", -err);
 		return;
 	}
-	long helper = rm_helper_spawn();
+	long helper = rm_helper_spawn(&rm_stub.arena, rm_stub.socket_path);
 	/* The helper has its own copy of the fd table: the app keeps none. */
 	rsys(SYS_close, rm_stub.arena.fd);
 	rm_stub.arena.fd = -1;

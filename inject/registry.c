@@ -149,7 +149,7 @@ static void attach_event(struct remora_event *ev)
 		rm_debug("remora: event catalog full, event stays disabled; catalog size", a->event_max);
 		return;
 	}
-	if (rm_enabled_by_env(ev->provider, ev->name))
+	if (rm_enabled_by_env(rm_stub.enable_patterns, ev->provider, ev->name))
 		__atomic_store_n(&a->enable[id], 1, __ATOMIC_RELAXED);
 	ev->id = (uint32_t)id;
 	__atomic_store_n(&ev->enabled, (const volatile uint8_t *)&a->enable[id], __ATOMIC_RELEASE);
