@@ -1,5 +1,6 @@
-/* Private to consumer.c and consumer_sink.c: connections, sinks, traces.
- * consumer.c calls consumer_sink.c, not the other way round. */
+/* Private to the consumer's files: connections, sinks, traces.
+ * consumer.c calls consumer_sink.c, not the other way round;
+ * consumer_query.c only reads. */
 #ifndef REMORA_CTL_CONSUMER_INT_H
 #define REMORA_CTL_CONSUMER_INT_H
 
@@ -118,6 +119,10 @@ bool sink_stop_begin(struct rm_sink *s);
 void sink_stop_end(struct rm_sink *s);
 /* rm_sink_destroy after the stop: closes s's traces, unlinks and frees it. */
 void sink_free(struct rm_sink *s, struct rm_sink_stats *out);
+
+/* Walks of the two tables; the caller holds the RCU read lock. */
+#define EACH_CONN(c, it, k) cds_lfht_for_each_entry((c)->procs, &(it), k, node)
+#define EACH_TRACE(c, it, t) cds_lfht_for_each_entry((c)->streams, &(it), t, node)
 
 static inline unsigned long hash_u64(uint64_t v)
 {

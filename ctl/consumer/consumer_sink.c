@@ -13,9 +13,6 @@
 #include "ctl/consumer/consumer_int.h"
 #include "shm/glob.h"
 
-#define EACH_CONN(c, it, k) cds_lfht_for_each_entry((c)->procs, &(it), k, node)
-#define EACH_TRACE(c, it, t) cds_lfht_for_each_entry((c)->streams, &(it), t, node)
-
 struct trace_key {
 	const struct rm_sink *s;
 	const struct conn *k;
