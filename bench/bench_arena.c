@@ -22,11 +22,11 @@
 #include <sys/mman.h>
 #include <time.h>
 
-#include "arena.h"
-#include "catalog_write.h"
-#include "clock.h"
-#include "producer.h"
-#include "reader.h"
+#include "shm/arena.h"
+#include "shm/catalog_write.h"
+#include "shm/clock.h"
+#include "shm/producer.h"
+#include "shm/reader.h"
 
 #define REC_BYTES 32u /* 16 header + 12 payload, 8-aligned */
 

@@ -28,7 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ctl/consumer.h"
+#include "ctl/consumer/consumer.h"
 #include "helper/proto.h"
 #include "shm/arena.h"
 #include "shm/catalog_write.h"

@@ -1,11 +1,11 @@
-/* Harness (d), metadata: ctfr_meta_parse (ctl/cli_ctf_reader.c, the reader
+/* Harness (d), metadata: ctfr_meta_parse (ctl/ctf/ctf_reader_meta.c, the reader
  * of `remora view`) on arbitrary text. Checks what a caller relies on: on
  * success the events are sorted by unique id, fit their bounds and are
  * found by ctfr_meta_event; on failure there is a message and nothing to
  * free. */
 #include <string.h>
 
-#include "ctl/ctf_reader.h"
+#include "ctl/ctf/ctf_reader.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -2,13 +2,13 @@
  * reader of `remora view` (ctfr_meta_parse, then ctfr_stream_next over
  * memory until the end). Input: u32 metadata length (little-endian), the
  * metadata text, the stream bytes (the seeds are real traces written by
- * ctl/ctf_writer.c). Checks: the stream ends, having yielded at most one
+ * ctl/ctf/ctf_writer.c). Checks: the stream ends, having yielded at most one
  * item per 16 bytes (so it never loops without consuming input); every
  * event names a declared class and its values of that class's types; every
  * string or byte sequence points inside the stream; offsets move forward. */
 #include <string.h>
 
-#include "ctl/ctf_reader.h"
+#include "ctl/ctf/ctf_reader.h"
 #include "fuzz.h"
 
 static void on_error(void *ctx, uint64_t offset, const char *what)

@@ -1,17 +1,20 @@
 /* Harness (b), consumer -> helper: a hostile consumer. The helper's own
- * reader (read_consumer in helper/helper_main.c, a static function) is
- * compiled in here unchanged and fed the input's messages (fuzz_msgs.h) on
- * a socketpair, fds attached. Checks: no crash or sanitizer report; it
+ * reader (helper_read_consumer in helper/helper_link.c, from the
+ * remora_helper library) is fed the input's messages (fuzz_msgs.h) on a
+ * socketpair, fds attached. Checks: no crash or sanitizer report; it
  * says ACK exactly for a whole, well-formed ACK; fds a consumer pushes at
  * the helper never stay open in it (it passes no control buffer). */
-#include "../helper/helper_main.c"
-
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include "helper/helper_int.h"
+#include "helper/proto.h"
 
 #include "fuzz.h"
 #include "fuzz_msgs.h"
-
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -40,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		bool want = m.n >= sizeof(ref) && ref.h.magic == RM_PROTO_MAGIC &&
 			    ref.h.type == RM_MSG_ACK;
 		/* a zero-length packet reads as end of stream: the helper hangs up */
-		int got = read_consumer(&h);
+		int got = helper_read_consumer(&h);
 		FUZZ_CHECK(got == 0 || got == 1);
 		FUZZ_CHECK(got == want);
 		if (m.n == 0) {

@@ -1,5 +1,5 @@
 /* Harness (b), helper -> consumer: a hostile helper. The consumer core of
- * `remora record` and remorad (ctl/consumer.c) runs unmodified on a real
+ * `remora record` and remorad (ctl/consumer/consumer.c) runs unmodified on a real
  * socket; the harness connects to it like a helper and sends the input's
  * messages (fuzz_msgs.h), each with the fds its kind names, polling the
  * consumer after each, then hangs up. Checks: no crash or sanitizer report,
@@ -16,7 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "ctl/consumer.h"
+#include "ctl/consumer/consumer.h"
 #include "fuzz.h"
 #include "fuzz_msgs.h"
 #include "helper/proto.h"

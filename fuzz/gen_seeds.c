@@ -21,7 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "ctl/ctf_writer.h"
+#include "ctl/ctf/ctf_writer.h"
 #include "fuzz_msgs.h"
 #include "helper/proto.h"
 #include "shm/catalog_write.h"

@@ -4,7 +4,7 @@
  * every protocol testpoint through REMORA_TESTPOINT), stops and continues
  * them, and restarts itself (a new attach and rm_reader resuming from the
  * descriptors' `consumed`, gracefully or in the middle of a drain). Every
- * packet also goes to a CTF trace (ctl/ctf_writer.h) that babeltrace2 must
+ * packet also goes to a CTF trace (ctl/ctf/ctf_writer.h) that babeltrace2 must
  * read cleanly at the end (whole rounds, while the trace holds fewer than
  * CTF_EVENTS events, default 400,000: babeltrace2 reads ~100k events/s).
  *
@@ -42,7 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ctl/ctf_writer.h"
+#include "ctl/ctf/ctf_writer.h"
 #include "shm/reader.h"
 #include "shm/testpoint.h"
 #include "torture_common.h"
@@ -509,34 +509,6 @@ static void run_round(unsigned kills_goal)
 	close(a.fd);
 }
 
-static int run_babeltrace(const char *bt, const char *dir)
-{
-	char cmd[16384];
-	if (snprintf(cmd, sizeof(cmd), "'%s' '%s' 2>'%s.bt-err' | wc -l", bt, dir, dir) >=
-	    (int)sizeof(cmd))
-		FAILF("path too long");
-	FILE *f = popen(cmd, "r");
-	unsigned long long lines = 0;
-	if (!f || fscanf(f, "%llu", &lines) != 1)
-		FAILF("cannot run %s", bt);
-	int st = pclose(f);
-	if (snprintf(cmd, sizeof(cmd), "grep -v 'Tracer discarded' '%s.bt-err' | grep -c . ",
-		     dir) >= (int)sizeof(cmd))
-		FAILF("path too long");
-	f = popen(cmd, "r");
-	unsigned long long errs = 0;
-	if (!f || fscanf(f, "%llu", &errs) != 1)
-		errs = 1;
-	pclose(f);
-	if (st != 0 || errs)
-		FAILF("babeltrace2 failed on %s (status %d, %llu lines of errors in %s.bt-err)", dir,
-		      st, errs, dir);
-	if (lines != ctf_events)
-		FAILF("babeltrace2 printed %llu events, the trace holds %llu", lines,
-		      (unsigned long long)ctf_events);
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "--worker"))
@@ -593,8 +565,9 @@ int main(int argc, char **argv)
 	struct ctf_writer_stats cs;
 	if (ctf_writer_close(ctf, &cs, ctf_err, sizeof(ctf_err)))
 		FAILF("ctf: %s", ctf_err);
-	if (bt && *bt)
-		run_babeltrace(bt, dir);
+	char bt_err[512];
+	if (bt && *bt && torture_babeltrace(bt, dir, ctf_events, bt_err, sizeof(bt_err)) < 0)
+		FAILF("%s", bt_err);
 	printf("torture: seed %llu: %u rounds, %lu kills (%lu by us, %lu at testpoints), %lu stops, "
 	       "%llu consumer restarts (%llu mid-drain), %llu records checked, %llu lost and "
 	       "accounted for, %llu events in the CTF "

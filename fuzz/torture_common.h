@@ -62,4 +62,9 @@ static inline int64_t t_declare(struct rm_arena *a)
 	return rm_catalog_add(a, &d);
 }
 
+/* torture_bt.c: babeltrace2 at bt reads the trace in dir and prints
+ * exactly `events` events, without an error (0); -1 with err otherwise. */
+int torture_babeltrace(const char *bt, const char *dir, uint64_t events, char *err,
+		       size_t errlen);
+
 #endif

@@ -1,7 +1,7 @@
 /* The helper process: a raw clone() of the app that holds every socket the
  * tracer needs, so the app holds none. It locks itself down first, then
- * loops: connect to the consumer (retrying without spinning), hand over the
- * arena fd, watch the process tree through pidfds, and leave once every
+ * loops: connect to the consumer (helper_link.c), hand over the arena fd,
+ * watch the process tree through pidfds, and leave once every
  * process of the tree has exited or exec'd. Raw syscalls and the stub
  * allocator only: another app thread may have held a libc lock at clone
  * time. */
@@ -17,50 +17,14 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "alloc.h"
-#include "helper_main.h"
-#include "lockdown.h"
-#include "proc_scan.h"
-#include "proto.h"
-#include "rsys.h"
+#include "helper/helper_int.h"
+#include "helper/lockdown.h"
+#include "shm/alloc.h"
+#include "shm/proc_maps.h"
 
 #define TICK_MS 250
-#define RETRY_MS 500
 #define WATCH_MAX 4096
 #define EXEC_CHECKS_PER_TICK 32
-
-struct watch {
-	uint32_t pid;
-	int pidfd;
-};
-
-/* proc_scan.c: re-reads a maps fd held since before the lockdown. */
-int rm_maps_fd_has(int fd, const struct rm_arena_id *id);
-
-struct helper {
-	struct rm_helper_ctx *c;
-	int app_maps;  /* /proc/<app>/maps, opened before the lockdown, or -1 */
-	struct rm_arena *a;
-	struct watch *w;
-	uint32_t nw;
-	int sock;
-	uint32_t consumer_pid;
-	uint32_t exec_cursor;
-	bool changed;
-	uint64_t next_connect_ms;
-};
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	rsys(SYS_clock_gettime, CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void set_state(struct helper *h, uint32_t st)
-{
-	__atomic_store_n(&h->a->hdr->helper_state, st, __ATOMIC_RELEASE);
-}
 
 static bool watching(const struct helper *h, uint32_t pid)
 {
@@ -135,93 +99,6 @@ static void check_execs(struct helper *h)
 	}
 }
 
-static int send_msg(struct helper *h, const void *msg, size_t len, int fd)
-{
-	struct iovec iov = { (void *)msg, len };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
-	if (fd >= 0) {
-		memset(&u, 0, sizeof(u));
-		m.msg_control = u.buf;
-		m.msg_controllen = sizeof(u.buf);
-		struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	}
-	long r = rsys(SYS_sendmsg, h->sock, &m, MSG_NOSIGNAL);
-	return r == (long)len ? 0 : -1;
-}
-
-static void disconnect(struct helper *h)
-{
-	if (h->sock >= 0)
-		rsys(SYS_close, h->sock);
-	h->sock = -1;
-	h->next_connect_ms = now_ms() + RETRY_MS;
-	set_state(h, RM_HELPER_WAITING);
-}
-
-static void send_pids(struct helper *h)
-{
-	struct rm_msg_pids *m = rm_alloc(sizeof(*m));
-	if (!m)
-		return;
-	m->h = (struct rm_msg_hdr){ RM_PROTO_MAGIC, RM_PROTO_VERSION, RM_MSG_PIDS,
-				    sizeof(*m), 0 };
-	for (uint32_t i = 0; i < h->nw && m->n < RM_PIDS_MAX; i++)
-		m->pids[m->n++] = h->w[i].pid;
-	if (send_msg(h, m, sizeof(*m), -1) < 0)
-		disconnect(h);
-	rm_free(m, sizeof(*m));
-	h->changed = false;
-}
-
-static void try_connect(struct helper *h)
-{
-	if (now_ms() < h->next_connect_ms)
-		return;
-	h->next_connect_ms = now_ms() + RETRY_MS;
-	long s = rsys(SYS_socket, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		return;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	memcpy(sa.sun_path, h->c->socket_path, sizeof(sa.sun_path) - 1);
-	if (rsys(SYS_connect, s, &sa, sizeof(sa)) < 0) {
-		rsys(SYS_close, s);
-		return;
-	}
-	struct ucred cred;
-	socklen_t clen = sizeof(cred);
-	if (rsys(SYS_getsockopt, s, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0)
-		h->consumer_pid = (uint32_t)cred.pid;
-	h->sock = (int)s;
-	if (send_msg(h, &h->c->hello, sizeof(h->c->hello), h->c->memfd) < 0) {
-		disconnect(h);
-		return;
-	}
-	set_state(h, RM_HELPER_CONNECTED);
-	h->changed = true;
-}
-
-/* Reads whatever the consumer sent; returns 1 for an ACK. */
-static int read_consumer(struct helper *h)
-{
-	struct rm_msg_ack m;
-	struct iovec iov = { &m, sizeof(m) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	long n = rsys(SYS_recvmsg, h->sock, &mh, MSG_DONTWAIT);
-	if (n == 0 || (n < 0 && n != -EAGAIN)) {
-		disconnect(h);
-		return 0;
-	}
-	return n == (long)sizeof(m) && m.h.magic == RM_PROTO_MAGIC && m.h.type == RM_MSG_ACK;
-}
-
 /* Every process we knew is gone: look once more for any process that
  * still maps the arena (a grandchild that has not recorded yet). */
 static bool tree_gone(struct helper *h)
@@ -232,22 +109,6 @@ static bool tree_gone(struct helper *h)
 	for (int i = 0; i < n; i++)
 		watch_add(h, found[i]);
 	return h->nw == 0;
-}
-
-/* Tell the consumer, wait up to a second for its ACK (it drains first). */
-static void say_goodbye(struct helper *h)
-{
-	static const struct rm_msg_hdr gone = { RM_PROTO_MAGIC, RM_PROTO_VERSION, RM_MSG_GONE,
-						sizeof(struct rm_msg_hdr), 0 };
-	if (h->sock < 0 || send_msg(h, &gone, sizeof(gone), -1) < 0)
-		return;
-	uint64_t deadline = now_ms() + 1000;
-	while (h->sock >= 0 && now_ms() < deadline) {
-		struct pollfd p = { h->sock, POLLIN, 0 };
-		struct timespec ts = { 0, 100 * 1000000 };
-		if (rsys(SYS_ppoll, &p, 1, &ts, 0, 0) > 0 && read_consumer(h))
-			return;
-	}
 }
 
 static void wait_tick(struct helper *h)
@@ -266,7 +127,7 @@ static void wait_tick(struct helper *h)
 	struct timespec ts = { 0, TICK_MS * 1000000 };
 	if (rsys(SYS_ppoll, p, n, &ts, 0, 0) > 0) {
 		if (h->sock >= 0 && p[n - 1].revents)
-			read_consumer(h);
+			helper_read_consumer(h);
 		for (uint32_t i = h->nw; i-- > 0;)
 			if (p[i].revents)
 				watch_drop(h, i);
@@ -315,17 +176,17 @@ void rm_helper_main(struct rm_helper_ctx *c)
 			 * consumer that is there now (one attempt, no waiting). */
 			if (h.sock < 0) {
 				h.next_connect_ms = 0;
-				try_connect(&h);
+				helper_try_connect(&h);
 			}
 			break;
 		}
 		if (h.sock < 0)
-			try_connect(&h);
+			helper_try_connect(&h);
 		if (h.sock >= 0 && h.changed)
-			send_pids(&h);
+			helper_send_pids(&h);
 		wait_tick(&h);
 	}
-	say_goodbye(&h);
+	helper_say_goodbye(&h);
 	rsys(SYS_exit_group, 0);
 	__builtin_unreachable();
 }

@@ -3,9 +3,9 @@
 #ifndef REMORA_HELPER_MAIN_H
 #define REMORA_HELPER_MAIN_H
 
-#include "arena.h"
-#include "proc_scan.h"
-#include "proto.h"
+#include "shm/arena.h"
+#include "shm/proc_maps.h"
+#include "helper/proto.h"
 
 struct rm_helper_ctx {
 	struct rm_arena arena;

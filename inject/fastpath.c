@@ -3,8 +3,8 @@
  * only supplies the thread's writer and the process's arena. */
 #include <remora/remora.h>
 
-#include "producer.h"
-#include "stub.h"
+#include "shm/producer.h"
+#include "inject/stub.h"
 
 static __thread struct rm_writer writer __attribute__((tls_model("initial-exec")));
 

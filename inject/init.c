@@ -5,9 +5,11 @@
 #include <string.h>
 #include <sys/prctl.h>
 
-#include "clock.h"
-#include "stub.h"
-#include "rsys.h"
+#include "shm/clock.h"
+#include "inject/stub.h"
+#include "shm/rsys.h"
+#include "shm/size.h"
+#include "shm/socket_path.h"
 
 struct rm_stub rm_stub;
 
@@ -36,50 +38,10 @@ static void copy_env(char *dst, size_t size, const char *v)
 	dst[n] = 0;
 }
 
-/* "16M", "1G", "65536" -> bytes; 0 when malformed. */
-static uint64_t parse_size(const char *s)
-{
-	uint64_t v = 0;
-	if (!s || !*s)
-		return 0;
-	for (; *s >= '0' && *s <= '9'; s++)
-		v = v * 10 + (uint64_t)(*s - '0');
-	switch (*s) {
-	case 'k': case 'K': v <<= 10; s++; break;
-	case 'm': case 'M': v <<= 20; s++; break;
-	case 'g': case 'G': v <<= 30; s++; break;
-	}
-	return *s ? 0 : v;
-}
-
-static void default_socket(char *dst, size_t size)
-{
-	const char *rt = getenv("XDG_RUNTIME_DIR");
-	char uid[12], *p = uid + sizeof(uid);
-	unsigned long u = (unsigned long)rsys(SYS_getuid);
-	*--p = 0;
-	do
-		*--p = (char)('0' + u % 10);
-	while ((u /= 10));
-	const char *parts[4] = { "/tmp/remora-", p, "/remorad.sock", NULL };
-	if (rt && *rt && strlen(rt) + 20 < size) {
-		parts[0] = rt;
-		parts[1] = "/remora/remorad.sock";
-		parts[2] = NULL;
-	}
-	size_t n = 0;
-	for (int i = 0; parts[i]; i++) {
-		size_t l = strnlen(parts[i], size - 1 - n);
-		memcpy(dst + n, parts[i], l);
-		n += l;
-	}
-	dst[n] = 0;
-}
-
 static void read_params(struct rm_params *p)
 {
 	rm_params_default(p);
-	uint64_t size = parse_size(getenv("REMORA_BUFFER_SIZE"));
+	uint64_t size = rm_parse_size(getenv("REMORA_BUFFER_SIZE"));
 	if (size)
 		rm_params_set_size(p, size);
 	const char *ow = getenv("REMORA_OVERWRITE");
@@ -110,11 +72,7 @@ void rm_stub_init(void)
 	if (off && *off == '1')
 		return;
 	copy_env(rm_stub.enable_patterns, sizeof(rm_stub.enable_patterns), getenv("REMORA_ENABLE"));
-	const char *sock = getenv("REMORA_SOCKET");
-	if (sock && *sock)
-		copy_env(rm_stub.socket_path, sizeof(rm_stub.socket_path), sock);
-	else
-		default_socket(rm_stub.socket_path, sizeof(rm_stub.socket_path));
+	rm_socket_path(rm_stub.socket_path, sizeof(rm_stub.socket_path));
 
 	struct rm_params p;
 	read_params(&p);
@@ -127,10 +85,10 @@ void rm_stub_init(void)
 	}
 	/* blocking mode from the first event (remora record --blocking); a
 	 * session's consumer sets it when it attaches */
-	uint64_t block_ms = parse_size(getenv("REMORA_BLOCKING_MS"));
+	uint64_t block_ms = rm_parse_size(getenv("REMORA_BLOCKING_MS"));
 	if (block_ms && block_ms <= 60000)
 		rm_stub.arena.hdr->block_ns = block_ms * 1000000;
-	long helper = rm_helper_spawn();
+	long helper = rm_helper_spawn(&rm_stub.arena, rm_stub.socket_path);
 	/* The helper has its own copy of the fd table: the app keeps none. */
 	rsys(SYS_close, rm_stub.arena.fd);
 	rm_stub.arena.fd = -1;

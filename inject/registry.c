@@ -11,11 +11,36 @@
 
 #include <remora/remora.h>
 
-#include "alloc.h"
-#include "catalog_write.h"
-#include "stub.h"
+#include "shm/alloc.h"
+#include "shm/catalog_write.h"
+#include "inject/stub.h"
 
 __attribute__((visibility("default"))) const volatile uint8_t remora_off = 0;
+
+/* The compiler writes enum remora_type (include/remora/abi.h) into each
+ * field and attach_event() copies it as is into the catalog, which speaks
+ * enum rm_type (shm/layout.h): the two enums are one list, and the name
+ * limits one set of limits. */
+#define RM_SAME_TYPE(t) _Static_assert((int)REMORA_T_##t == (int)RM_T_##t, "type " #t)
+RM_SAME_TYPE(NONE);
+RM_SAME_TYPE(U8);
+RM_SAME_TYPE(U16);
+RM_SAME_TYPE(U32);
+RM_SAME_TYPE(U64);
+RM_SAME_TYPE(S8);
+RM_SAME_TYPE(S16);
+RM_SAME_TYPE(S32);
+RM_SAME_TYPE(S64);
+RM_SAME_TYPE(BOOL);
+RM_SAME_TYPE(F32);
+RM_SAME_TYPE(F64);
+RM_SAME_TYPE(STRING);
+RM_SAME_TYPE(BYTES);
+_Static_assert(RM_T_COUNT == RM_T_BYTES + 1, "a type added to rm_type needs its remora_type");
+_Static_assert(REMORA_PROVIDER_NAME_MAX == RM_NAME_MAX, "provider name limit");
+_Static_assert(REMORA_FIELD_NAME_MAX == RM_NAME_MAX, "field name limit");
+_Static_assert(REMORA_EVENT_NAME_MAX == RM_EVENT_NAME_MAX, "event name limit");
+_Static_assert(REMORA_FIELDS_MAX == RM_FIELDS_MAX, "fields per event");
 
 struct section {
 	struct remora_event *const *begin, *const *end;
@@ -124,7 +149,7 @@ static void attach_event(struct remora_event *ev)
 		rm_debug("remora: event catalog full, event stays disabled; catalog size", a->event_max);
 		return;
 	}
-	if (rm_enabled_by_env(ev->provider, ev->name))
+	if (rm_enabled_by_env(rm_stub.enable_patterns, ev->provider, ev->name))
 		__atomic_store_n(&a->enable[id], 1, __ATOMIC_RELAXED);
 	ev->id = (uint32_t)id;
 	__atomic_store_n(&ev->enabled, (const volatile uint8_t *)&a->enable[id], __ATOMIC_RELEASE);

@@ -8,34 +8,36 @@
 #include <string.h>
 #include <sys/prctl.h>
 
-#include "helper_main.h"
-#include "rsys.h"
-#include "stub.h"
+#include "helper/helper_main.h"
+#include "shm/rsys.h"
+#include "inject/stub.h"
 
 static struct rm_helper_ctx ctx;
 
-static void prepare_hello(struct rm_msg_hello *m)
+static void prepare_hello(struct rm_msg_hello *m, uint64_t arena_size)
 {
 	m->h = (struct rm_msg_hdr){ RM_PROTO_MAGIC, RM_PROTO_VERSION, RM_MSG_HELLO, sizeof(*m), 0 };
 	m->pid = (uint32_t)rsys(SYS_getpid);
 	m->ppid = (uint32_t)rsys(SYS_getppid);
 	m->uid = (uint32_t)rsys(SYS_getuid);
 	m->gid = (uint32_t)rsys(SYS_getgid);
-	m->arena_size = rm_stub.arena.size;
+	m->arena_size = arena_size;
 	rsys(SYS_prctl, PR_GET_NAME, m->comm, 0, 0, 0);
 	long n = rsys(SYS_readlink, "/proc/self/exe", m->exe, sizeof(m->exe) - 1);
 	m->exe[n > 0 ? n : 0] = 0;
 }
 
-long rm_helper_spawn(void)
+long rm_helper_spawn(const struct rm_arena *a, const char *socket_path)
 {
-	ctx.arena = rm_stub.arena;
-	ctx.memfd = rm_stub.arena.fd;
-	memcpy(ctx.socket_path, rm_stub.socket_path, sizeof(ctx.socket_path));
+	ctx.arena = *a;
+	ctx.memfd = a->fd;
+	size_t n = strnlen(socket_path, sizeof(ctx.socket_path) - 1);
+	memcpy(ctx.socket_path, socket_path, n);
+	ctx.socket_path[n] = 0;
 	long r = rm_arena_id_of(ctx.memfd, &ctx.arena_id);
 	if (r < 0)
 		return r;
-	prepare_hello(&ctx.hello);
+	prepare_hello(&ctx.hello, a->size);
 	/* The child starts with every signal blocked: until its lockdown has
 	 * left the app's process group, a kill(0, ...) or a terminal signal
 	 * aimed at the app's group would otherwise reach it with the app's

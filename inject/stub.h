@@ -1,13 +1,20 @@
 /* State shared by the stub's files: the process's arena handle and what
  * the environment asked for. Everything here is set by the constructor
- * (or lazily by the first registration) and read-only afterwards. */
+ * (or lazily by the first registration) and read-only afterwards.
+ *
+ * Who calls whom: init.c (the constructor) calls registry.c, spawn.c;
+ * registry.c calls enable_env.c and, for a shared object registering
+ * before our constructor ran, rm_stub_init() (the one call back, by
+ * design: the first registration may come first). spawn.c and
+ * enable_env.c get what they need as arguments; fastpath.c only reads
+ * rm_stub.arena. */
 #ifndef REMORA_INJECT_STUB_H
 #define REMORA_INJECT_STUB_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "arena.h"
+#include "shm/arena.h"
 
 enum rm_stub_state { RM_STUB_UNINIT = 0, RM_STUB_ACTIVE, RM_STUB_DISABLED };
 
@@ -28,16 +35,16 @@ void rm_stub_init(void);
  * points their events at the enable table. */
 void rm_registry_attach_all(void);
 
-/* Glob match of "provider:name" against one pattern (* and ?). */
-bool rm_glob_match(const char *pat, size_t patlen, const char *str);
-
-/* True when REMORA_ENABLE selects provider:name. */
-bool rm_enabled_by_env(const char *provider, const char *name);
+/* True when one of patterns (REMORA_ENABLE: comma-separated globs)
+ * selects provider:name. Reads no stub state (enable_env.c). */
+bool rm_enabled_by_env(const char *patterns, const char *provider, const char *name);
 
 /* Writes a message on stderr with raw write(2), only under REMORA_DEBUG. */
 void rm_debug(const char *msg, long value);
 
-/* Spawns the helper process; returns its pid or -errno. */
-long rm_helper_spawn(void);
+/* Spawns the helper process for arena a (its fd still open), which
+ * connects to socket_path; returns its pid or -errno. Reads no stub state
+ * (spawn.c). */
+long rm_helper_spawn(const struct rm_arena *a, const char *socket_path);
 
 #endif

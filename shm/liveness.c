@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "liveness.h"
+#include "shm/proc_maps.h"
 
 /* Field 22 of /proc/<pid>/task/<tid>/stat, counted after the ")" that ends
  * the command name (which may itself hold spaces and parentheses). */
@@ -35,27 +36,11 @@ static int read_start_time(uint32_t pid, uint32_t tid, uint64_t *out)
 	return 0;
 }
 
+/* The one maps matcher (proc_maps.c), shared with the helper. */
 int rm_proc_maps_inode(uint32_t pid, dev_t dev, ino_t ino)
 {
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%u/maps", pid);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return -1;
-	char line[512];
-	int found = 0;
-	while (!found && fgets(line, sizeof(line), f)) {
-		unsigned maj, min;
-		unsigned long long inode;
-		if (sscanf(line, "%*s %*s %*s %x:%x %llu", &maj, &min, &inode) == 3 &&
-		    inode == (unsigned long long)ino && makedev(maj, min) == dev)
-			found = 1;
-		/* a line longer than the buffer: skip its tail */
-		while (!strchr(line, '\n') && fgets(line, sizeof(line), f))
-			;
-	}
-	fclose(f);
-	return found;
+	struct rm_arena_id id = { major(dev), minor(dev), ino };
+	return rm_maps_has(pid, &id);
 }
 
 int rm_thread_alive(uint32_t pid, uint32_t tid, uint64_t *start_time, dev_t arena_dev,

@@ -15,7 +15,8 @@ extern "C" {
 #define REMORA_ABI_VERSION 1
 
 /* Field types: the same numbers as enum rm_type in shm/layout.h, which
- * defines the payload encoding (this header must not include it). */
+ * defines the payload encoding (this header must not include it);
+ * inject/registry.c asserts that they agree. */
 enum remora_type {
 	REMORA_T_NONE = 0,
 	REMORA_T_U8 = 1, REMORA_T_U16 = 2, REMORA_T_U32 = 3, REMORA_T_U64 = 4,

@@ -18,7 +18,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "ctl/consumer.h"
+#include "ctl/consumer/consumer.h"
 #include "helper/proto.h"
 
 #define SENTINELS 8
@@ -30,15 +30,18 @@ static int sentinel[SENTINELS];
 __attribute__((noinline)) static void spray(unsigned phase)
 {
 	volatile unsigned char area[32768];
-	struct {
+	/* a buffer, not a struct ending in cmsghdr: its flexible array
+	 * member must come last (clang: -Wgnu-variable-sized-type-not-at-end) */
+	union {
+		unsigned char buf[CMSG_SPACE(2 * sizeof(int))];
 		struct cmsghdr h;
-		int fd[2];
 	} fake;
+	memset(&fake, 0, sizeof(fake));
 	fake.h.cmsg_len = CMSG_LEN(2 * sizeof(int));
 	fake.h.cmsg_level = SOL_SOCKET;
 	fake.h.cmsg_type = SCM_RIGHTS;
-	fake.fd[0] = sentinel[phase % SENTINELS];
-	fake.fd[1] = sentinel[(phase + 1) % SENTINELS];
+	int fds[2] = { sentinel[phase % SENTINELS], sentinel[(phase + 1) % SENTINELS] };
+	memcpy(CMSG_DATA(&fake.h), fds, sizeof(fds));
 	for (size_t off = phase * 8; off + sizeof(fake) <= sizeof(area); off += sizeof(fake))
 		memcpy((unsigned char *)area + off, &fake, sizeof(fake));
 	__asm__ volatile("" : : "r"(area) : "memory");

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ctl/ctf_writer.h"
+#include "ctl/ctf/ctf_writer.h"
 
 /* A payload under construction. */
 struct tpay {

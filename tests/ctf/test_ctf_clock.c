@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "ctf_test_util.h"
-#include "ctl/ctf_clock.h"
+#include "ctl/ctf/ctf_clock.h"
 
 #define S 1000000000LL
 

@@ -7,7 +7,7 @@ start_remorad
 status=/proc/$rd/status
 grep -q '^Seccomp:[[:space:]]*2$' "$status" || fail "remorad not in seccomp filter mode: $(grep Seccomp "$status")"
 grep -q '^NoNewPrivs:[[:space:]]*1$' "$status" || fail "no_new_privs not set"
-# documented in ctl/remorad_lockdown.c: a root remorad keeps CAP_SYS_PTRACE only
+# documented in ctl/remorad/remorad_lockdown.c: a root remorad keeps CAP_SYS_PTRACE only
 want=0000000000000000
 [ "$(id -u)" = 0 ] && want=0000000000080000
 for set in CapEff CapPrm CapBnd; do

@@ -7,10 +7,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "arena.h"
-#include "catalog_write.h"
-#include "producer.h"
-#include "reader.h"
+#include "shm/arena.h"
+#include "shm/catalog_write.h"
+#include "shm/producer.h"
+#include "shm/reader.h"
 
 struct test_payload {
 	uint64_t seq;

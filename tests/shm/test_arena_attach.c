@@ -14,7 +14,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "arena.h"
+#include "shm/arena.h"
 
 /* A valid arena image copied into a new memfd with the given seals, after
  * `tamper` had its way with the header copy. */

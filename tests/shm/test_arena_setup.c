@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "shm_test_util.h"
-#include "testpoint.h"
+#include "shm/testpoint.h"
 
 static struct rm_arena arena;
 static uint32_t ev;

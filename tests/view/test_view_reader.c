@@ -1,4 +1,4 @@
-/* The strict CTF reader of `remora view` (ctl/cli_ctf_reader.c), on traces
+/* The strict CTF reader of `remora view` (ctl/ctf/ctf_reader.h), on traces
  * the real writer made: every value back, losses, and each kind of
  * corruption reported at its exact byte offset while the rest still reads;
  * metadata outside the subset refused with a message; every truncation and
@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "ctl/ctf_reader.h"
+#include "ctl/ctf/ctf_reader.h"
 #include "view_gen.h"
 
 struct blob {

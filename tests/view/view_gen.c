@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "ctl/ctf_writer.h"
+#include "ctl/ctf/ctf_writer.h"
 #include "view_gen.h"
 
 struct pkt {

@@ -1,0 +1,52 @@
+/* The remora command line: one verb per file (ctl/cli/verb_*.c),
+ * dispatched here. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl/cli/verbs.h"
+
+struct verb {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *usage;
+};
+
+static const struct verb verbs[] = {
+	{ "record", rm_cmd_record,
+	  "record [-o DIR] [-e PATTERN]... [--overwrite] [--buffer-size SIZE] -- CMD [ARG...]" },
+	{ "view", rm_cmd_view, "view DIR" },
+	{ "create", rm_cmd_create, "create NAME [-o DIR] [--overwrite]" },
+	{ "enable-event", rm_cmd_enable_event, "enable-event [-s NAME] PATTERN... | -a" },
+	{ "disable-event", rm_cmd_disable_event, "disable-event [-s NAME] PATTERN... | -a" },
+	{ "start", rm_cmd_session, "start [NAME]" },
+	{ "stop", rm_cmd_session, "stop [NAME]" },
+	{ "destroy", rm_cmd_session, "destroy [NAME]" },
+	{ "list", rm_cmd_list, "list" },
+	{ "status", rm_cmd_session, "status [NAME]" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: remora <command> [options]   (remora <command> --help for details)\n");
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		fprintf(f, "  %s\n", verbs[i].usage);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	const char *name = argv[1];
+	if (!strcmp(name, "help") || !strcmp(name, "--help") || !strcmp(name, "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (!strcmp(name, verbs[i].name))
+			return verbs[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "remora: unknown command '%s'\n", name);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,88 @@
+/* `remora create NAME [-o DIR] [--overwrite]`: a tracing session in
+ * remorad (started if missing). Default DIR: $HOME/remora-traces/NAME-YYYYmmdd-HHMMSS. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl/cli/cli_daemon.h"
+#include "ctl/cli/verbs.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: remora create NAME [-o DIR] [--overwrite]\n"
+		   "  -o, --output DIR  where the traces go (default "
+		   "$HOME/remora-traces/NAME-YYYYmmdd-HHMMSS)\n"
+		   "      --overwrite   flight recorder: keep the newest data, written at stop\n"
+		   "Starts remorad when it is not running.\n");
+}
+
+int rm_cmd_create(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, 0, 'o' }, { "overwrite", no_argument, 0, 'O' },
+		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+	};
+	const char *out = NULL;
+	bool overwrite = false;
+	int ch;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'o': out = optarg; break;
+		case 'O': overwrite = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (argc - optind != 1) {
+		fprintf(stderr, "remora create: %s\n",
+			optind >= argc ? "no session name given" : "one session name only");
+		usage(stderr);
+		return 2;
+	}
+	const char *name = argv[optind];
+	if (!rmd_name_ok(name)) {
+		fprintf(stderr, "remora create: invalid session name '%s': use 1 to 63 letters, "
+				"digits, '_', '.' or '-', not starting with '.' or '-'\n", name);
+		return 2;
+	}
+	struct rmd_req q;
+	rmd_req_init(&q, RMD_CREATE);
+	snprintf(q.session, sizeof(q.session), "%s", name);
+	q.flags = overwrite ? RMD_F_OVERWRITE : 0;
+	char cwd[PATH_MAX];
+	int n;
+	if (!out) {
+		const char *home = getenv("HOME");
+		struct passwd *pw = home && *home ? NULL : getpwuid(getuid());
+		if (pw)
+			home = pw->pw_dir;
+		if (!home || !*home) {
+			fprintf(stderr, "remora create: no HOME to put traces in; give one with -o DIR\n");
+			return 1;
+		}
+		char stamp[32];
+		time_t t = time(NULL);
+		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", localtime(&t));
+		n = snprintf(q.arg, sizeof(q.arg), "%s/remora-traces/%s-%s", home, name, stamp);
+	} else if (out[0] == '/') {
+		n = snprintf(q.arg, sizeof(q.arg), "%s", out);
+	} else if (getcwd(cwd, sizeof(cwd))) {
+		n = snprintf(q.arg, sizeof(q.arg), "%s/%s", cwd, out);
+	} else {
+		fprintf(stderr, "remora create: cannot resolve %s (no current directory); give an "
+				"absolute path\n", out);
+		return 1;
+	}
+	if (n < 0 || (size_t)n >= sizeof(q.arg) - 128) {
+		fprintf(stderr, "remora create: output directory path too long; give a shorter one "
+				"with -o DIR\n");
+		return 1;
+	}
+	return rmd_call(&q, true);
+}

@@ -1,0 +1,77 @@
+/* `remora enable-event [-s NAME] PATTERN...` and `disable-event`: add or
+ * remove "provider:name" globs of a session (the current one by default). */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <string.h>
+
+#include "ctl/cli/cli_daemon.h"
+#include "ctl/cli/verbs.h"
+
+static void usage(FILE *f, bool on)
+{
+	fprintf(f, "usage: remora %s-event [-s NAME] %s\n"
+		   "  -s, --session NAME  the session (default: the last one created)\n"
+		   "  -a, --all           %s\n"
+		   "PATTERN is a provider:name glob (* any run, ? one character), e.g.\n"
+		   "'myapp:*' or '*:request'.\n",
+		on ? "enable" : "disable", on ? "PATTERN... | -a" : "PATTERN... | -a",
+		on ? "every event (same as '*')" : "remove every event rule");
+}
+
+int rm_event_verb(int argc, char **argv, bool on)
+{
+	static const struct option opts[] = {
+		{ "session", required_argument, 0, 's' }, { "all", no_argument, 0, 'a' },
+		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+	};
+	const char *session = "";
+	bool all = false;
+	int ch;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "s:ah", opts, NULL)) != -1) {
+		switch (ch) {
+		case 's': session = optarg; break;
+		case 'a': all = true; break;
+		case 'h': usage(stdout, on); return 0;
+		default: usage(stderr, on); return 2;
+		}
+	}
+	const char *verb = on ? "enable-event" : "disable-event";
+	if (*session && !rmd_name_ok(session)) {
+		fprintf(stderr, "remora %s: invalid session name '%s'\n", verb, session);
+		return 2;
+	}
+	if (all == (optind < argc)) {
+		fprintf(stderr, "remora %s: %s\n", verb,
+			all ? "give either -a or patterns, not both" : "no event pattern given");
+		usage(stderr, on);
+		return 2;
+	}
+	struct rmd_req q;
+	rmd_req_init(&q, on ? RMD_ENABLE : RMD_DISABLE);
+	snprintf(q.session, sizeof(q.session), "%s", session);
+	if (all) {
+		if (on)
+			strcpy(q.arg, "*");
+		else
+			q.flags = RMD_F_ALL;
+		return rmd_call(&q, false);
+	}
+	int st = 0;
+	for (int i = optind; i < argc; i++) {
+		if (strlen(argv[i]) >= 256) {
+			fprintf(stderr, "remora %s: pattern too long (at most 255 characters)\n", verb);
+			return 2;
+		}
+		snprintf(q.arg, sizeof(q.arg), "%s", argv[i]);
+		int r = rmd_call(&q, false);
+		if (r)
+			st = r;
+	}
+	return st;
+}
+
+int rm_cmd_enable_event(int argc, char **argv)
+{
+	return rm_event_verb(argc, argv, true);
+}

@@ -1,0 +1,142 @@
+/* The consumer core shared by `remora record` and remorad.
+ *
+ * Two halves:
+ *  - connections (consumer.c): accepts helpers on a Unix socket, admits
+ *    same-uid or root peers only (SO_PEERCRED), maps each process tree's
+ *    arena and drains it with rm_reader_drain. Connections live in an RCU
+ *    hash table keyed by the traced app's pid (the process registry).
+ *  - sinks (consumer_sink.c): a sink is a set of "provider:name" globs and
+ *    an output directory, i.e. a `remora record` run or a remorad session.
+ *    A started sink gets one CTF trace per arena it selects events of
+ *    (sub-directory COMM-PID), opened when the first selected record
+ *    arrives. Traces live in a second RCU hash table keyed by (sink, arena)
+ *    (the stream registry). Every drained packet goes to every started sink
+ *    whose globs select its records; the arena's enable table is the union
+ *    of the started sinks' selections.
+ *
+ * Single-threaded: every function must be called from the thread that
+ * called rm_consumer_new (it registers that thread with liburcu). */
+#ifndef REMORA_CTL_CONSUMER_H
+#define REMORA_CTL_CONSUMER_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct rm_consumer_opts {
+	const char *socket_path;
+	/* `remora record`: a sink started at once with these. NULL for none. */
+	const char *out_dir;
+	const char *const *patterns; /* "provider:name" globs; none = every event */
+	int npatterns;
+	bool flight_recorder;        /* overwrite mode: read only at the end */
+	/* Blocking mode: a producer with no free chunk waits this long for
+	 * one before it drops the record (0: drops at once, the default). */
+	uint64_t block_ns;
+	bool verbose;
+	const char *log_prefix;      /* "remora" when NULL */
+	/* Close the trace and unmap the arena of a process tree that is over
+	 * (remorad); `remora record` keeps them to the end. */
+	bool reap;
+};
+
+struct rm_consumer_summary {
+	uint64_t events;         /* records written to the trace */
+	uint64_t lost;           /* records producers dropped or overwrote */
+	uint64_t corrupt;        /* chunks cut short by malformed data */
+	uint64_t refused;        /* records of refused (conflicting) events */
+	uint32_t arenas;         /* process trees (one trace directory each) */
+	uint32_t processes;      /* distinct pids seen */
+	uint64_t unwritten;      /* records the output refused (disk full, ...) */
+	uint32_t write_errors;
+};
+
+struct rm_consumer;
+struct rm_sink;
+
+/* Binds the socket (replacing a stale one). NULL on failure, with err. */
+struct rm_consumer *rm_consumer_new(const struct rm_consumer_opts *o, char *err, size_t errlen);
+
+/* Waits up to timeout_ms for connections and messages, then drains every
+ * arena once. Returns 0, or -1 after a fatal error (reported on stderr). */
+int rm_consumer_poll(struct rm_consumer *c, int timeout_ms);
+
+/* Same, also polling the caller's fds (their revents are filled in). */
+int rm_consumer_poll_with(struct rm_consumer *c, int timeout_ms, struct pollfd *extra,
+			  int nextra);
+
+/* Arenas whose process tree may still produce: connected and not GONE, or
+ * disconnected with a live process. */
+int rm_consumer_active(struct rm_consumer *c);
+
+/* `remora record`'s running totals: records written and lost so far. */
+void rm_consumer_progress(struct rm_consumer *c, uint64_t *events, uint64_t *lost);
+
+/* Final drain of every arena, closes all traces and the socket. */
+void rm_consumer_finish(struct rm_consumer *c, struct rm_consumer_summary *out);
+
+/* --- sinks --- */
+
+struct rm_sink_stats {
+	uint64_t events;         /* records written */
+	uint64_t discarded;      /* records lost before they reached this sink's traces
+				    (producers' losses, flight-recorder evictions) */
+	uint64_t refused;        /* records of events refused (conflicting layout) */
+	uint64_t buffered;       /* flight recorder: records held, written at stop */
+	uint64_t unwritten;      /* records the output refused (disk full, ...) */
+	uint32_t traces;         /* trace directories opened */
+	uint32_t write_errors;
+};
+
+/* A sink writing under out_dir (created later, by the first trace).
+ * overwrite: a flight recorder; each trace keeps only its newest packets
+ * (as much as the arena holds) in memory and writes them when the sink
+ * stops or the process tree ends. */
+struct rm_sink *rm_sink_new(struct rm_consumer *c, const char *out_dir, bool overwrite);
+
+/* Adds a glob (0), or -1 when it is already there or too many. */
+int rm_sink_enable(struct rm_sink *s, const char *pattern);
+/* Removes a glob added with exactly this text (0), or -1 when absent.
+ * NULL removes every glob. */
+int rm_sink_disable(struct rm_sink *s, const char *pattern);
+int rm_sink_npatterns(const struct rm_sink *s);
+const char *rm_sink_pattern(const struct rm_sink *s, int i);
+
+/* Starts writing what the globs select (and sets the enable bytes). */
+void rm_sink_start(struct rm_sink *s);
+/* Clears its enable bytes, drains every arena into it, writes a flight
+ * recorder's packets, and stops writing. The traces stay readable. */
+void rm_sink_stop(struct rm_sink *s);
+
+void rm_sink_stats(struct rm_sink *s, struct rm_sink_stats *out);
+
+/* Stops the sink if needed, closes its traces and frees it. */
+void rm_sink_destroy(struct rm_sink *s, struct rm_sink_stats *out);
+
+/* --- the process registry, for `remora list` --- */
+
+struct rm_proc_info {
+	uint32_t pid, ppid, uid, helper_pid;
+	char comm[16];
+	char exe[256];
+	bool connected;          /* the helper is connected */
+	bool attached;           /* the arena is mapped */
+	uint32_t npids;          /* live processes of the tree */
+	uint64_t lost;
+};
+
+/* Calls fn for every process tree; fn may call rm_consumer_event() for its
+ * events. */
+typedef void (*rm_proc_fn)(void *ctx, const struct rm_proc_info *p, uint32_t serial);
+void rm_consumer_each_proc(struct rm_consumer *c, rm_proc_fn fn, void *ctx);
+
+/* The event `id` of process tree `serial`: "provider:name" into buf, and
+ * whether it is enabled. Returns -1 past the last event. */
+int rm_consumer_event(struct rm_consumer *c, uint32_t serial, uint32_t id, char *buf,
+		      size_t size, bool *enabled);
+
+/* Whether an arena with this memfd inode (from /proc/PID/maps) is mapped. */
+bool rm_consumer_knows_inode(struct rm_consumer *c, uint64_t ino);
+
+#endif

@@ -1,0 +1,144 @@
+/* Private to the consumer's files: connections, sinks, traces.
+ * consumer.c calls consumer_sink.c, not the other way round;
+ * consumer_query.c only reads. */
+#ifndef REMORA_CTL_CONSUMER_INT_H
+#define REMORA_CTL_CONSUMER_INT_H
+
+#include <limits.h>
+#include <urcu.h>
+#include <urcu/rculfhash.h>
+
+#include "ctl/consumer/consumer.h"
+#include "ctl/ctf/ctf_writer.h"
+#include "shm/proc_maps.h"
+#include "helper/proto.h"
+#include "shm/arena.h"
+#include "shm/clock.h"
+#include "shm/reader.h"
+
+/* A helper connection and its arena (one process tree). */
+struct conn {
+	struct cds_lfht_node node; /* c->procs, keyed by the app's pid (the helper's before HELLO) */
+	uint32_t key;
+	uint32_t serial;
+	int sock;                  /* -1 once the helper hung up */
+	bool attached, gone, done;
+	bool helper_left;          /* said GONE while a process still maps the arena */
+	struct rm_arena a;
+	struct rm_arena_id id;
+	struct rm_reader *r;
+	struct rm_msg_hello hello;
+	uint8_t *enabled;          /* per event id: the byte we last wrote */
+	unsigned char *filtered;   /* packet copy without unselected records */
+	uint64_t synced_gen;
+	uint32_t synced_count;
+	uint32_t pids[RM_PIDS_MAX];
+	uint32_t npids;
+	uint64_t global_reported;  /* losses outside any slot already put in a packet */
+	struct conn *next_dead;
+};
+
+enum sink_state { SINK_CREATED, SINK_STARTED, SINK_STOPPING, SINK_STOPPED };
+
+#define SINK_PATTERNS_MAX 256
+
+struct rm_sink {
+	struct rm_consumer *c;
+	char out_dir[PATH_MAX];
+	char *patterns[SINK_PATTERNS_MAX];
+	int npatterns;
+	enum sink_state state;
+	bool overwrite;
+	bool open_on_attach;       /* `remora record`: a trace per arena, even an empty one */
+	uint64_t pgen;             /* bumped when the globs change */
+	struct rm_sink_stats acc;  /* of traces already closed */
+	struct rm_sink *next;
+};
+
+/* Per-trace event state. */
+enum { EV_UNDECIDED = 0, EV_SELECTED, EV_DECLARED, EV_REFUSED, EV_IGNORED };
+
+struct ring_pkt {
+	struct ring_pkt *next;
+	struct rm_packet p;
+	size_t size;
+	unsigned char data[];
+};
+
+/* One CTF trace: what a sink writes of one arena. */
+struct trace {
+	struct cds_lfht_node node; /* c->streams, keyed by (sink, conn) */
+	struct rm_sink *s;
+	struct conn *k;
+	struct ctf_writer *w;      /* NULL until the first selected record */
+	uint8_t *st;               /* per event id: EV_* */
+	uint64_t pgen;
+	uint64_t refused;
+	struct ring_pkt *head, *tail; /* flight recorder: oldest first */
+	size_t ring_bytes, ring_max;
+	uint64_t ring_records;
+	uint64_t evicted;          /* records dropped from the ring, not yet reported */
+	uint64_t events, discarded;/* written so far */
+	uint64_t unwritten;        /* records of packets the disk refused */
+	uint32_t write_errors;
+	bool any;                  /* some event is selected */
+	bool opened, failed;       /* the writer was opened / could not be */
+};
+
+struct rm_consumer {
+	struct rm_consumer_opts o;
+	const char *who;
+	int listen_fd;
+	struct cds_lfht *procs;    /* struct conn */
+	struct cds_lfht *streams;  /* struct trace */
+	struct rm_sink *sinks;
+	struct rm_sink *rec;       /* `remora record`'s sink */
+	uint64_t gen;              /* bumped on sink start/stop/glob change */
+	uint32_t next_serial;
+	struct rm_consumer_summary sum;
+	uint32_t seen_pids[4096];
+	uint32_t nseen;
+	char hostname[256];
+	int wait_ms;               /* the next poll's wait, see rm_consumer_poll_with */
+	uint64_t progress;         /* progress() after the last poll */
+	uint64_t reaped_ms;        /* CLOCK_MONOTONIC of the last reap */
+	struct rm_clock_pair tsc_start; /* (TSC, monotonic) when the consumer started */
+	bool tsc_calibrated;       /* tsc_start is at least TSC_CALIB_MIN_NS old */
+};
+
+/* consumer.c */
+/* Cycles per second of the TSC, against CLOCK_MONOTONIC since the consumer
+ * started: no wait once it has run TSC_CALIB_MIN_NS (the first TSC trace
+ * of a consumer younger than that waits out the rest, once). */
+double consumer_tsc_hz(struct rm_consumer *c, struct rm_clock_pair now);
+
+/* consumer_sink.c, called by consumer.c only (never the other way). */
+
+/* Brings k's enable table and the sinks' per-event decisions up to date. */
+void sink_sync_conn(struct rm_consumer *c, struct conn *k);
+/* A drained packet of k, for every started or stopping sink. */
+void sink_packet(struct rm_consumer *c, struct conn *k, const struct rm_packet *p);
+void sink_conn_attached(struct rm_consumer *c, struct conn *k);
+/* The tree is over: flush and close every trace of k. */
+void sink_conn_closed(struct rm_consumer *c, struct conn *k);
+/* rm_sink_stop in two halves around consumer.c's last drain into s:
+ * begin (false when s was not started) clears the enable bytes only s
+ * wanted; end writes a flight recorder's packets and stops writing. */
+bool sink_stop_begin(struct rm_sink *s);
+void sink_stop_end(struct rm_sink *s);
+/* rm_sink_destroy after the stop: closes s's traces, unlinks and frees it. */
+void sink_free(struct rm_sink *s, struct rm_sink_stats *out);
+
+/* Walks of the two tables; the caller holds the RCU read lock. */
+#define EACH_CONN(c, it, k) cds_lfht_for_each_entry((c)->procs, &(it), k, node)
+#define EACH_TRACE(c, it, t) cds_lfht_for_each_entry((c)->streams, &(it), t, node)
+
+static inline unsigned long hash_u64(uint64_t v)
+{
+	v ^= v >> 33;
+	v *= 0xff51afd7ed558ccdull;
+	v ^= v >> 33;
+	return (unsigned long)v;
+}
+
+#endif

@@ -1,0 +1,583 @@
+/* The consumer core, output side: sinks (a `remora record` run or a remorad
+ * session), their per-arena CTF traces, event selection by glob, the
+ * enable-table union, and the flight recorder's in-memory ring. A sink
+ * only receives packets (sink_packet); draining the arenas is consumer.c's,
+ * which calls in here and is never called back. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl/consumer/consumer_int.h"
+#include "shm/glob.h"
+
+struct trace_key {
+	const struct rm_sink *s;
+	const struct conn *k;
+};
+
+static unsigned long trace_hash(const struct rm_sink *s, const struct conn *k)
+{
+	return hash_u64((uint64_t)(uintptr_t)s * 31 + (uint64_t)(uintptr_t)k);
+}
+
+static int trace_match(struct cds_lfht_node *node, const void *key)
+{
+	const struct trace *t = caa_container_of(node, struct trace, node);
+	const struct trace_key *tk = key;
+	return t->s == tk->s && t->k == tk->k;
+}
+
+/* Caller holds the RCU read lock. */
+static struct trace *trace_get(struct rm_sink *s, struct conn *k, bool create)
+{
+	struct rm_consumer *c = s->c;
+	struct trace_key key = { s, k };
+	struct cds_lfht_iter it;
+	cds_lfht_lookup(c->streams, trace_hash(s, k), trace_match, &key, &it);
+	struct cds_lfht_node *n = cds_lfht_iter_get_node(&it);
+	if (n)
+		return caa_container_of(n, struct trace, node);
+	if (!create)
+		return NULL;
+	struct trace *t = calloc(1, sizeof(*t));
+	if (!t || !(t->st = calloc(k->a.event_max, 1))) {
+		free(t);
+		return NULL;
+	}
+	t->s = s;
+	t->k = k;
+	t->pgen = s->pgen;
+	t->ring_max = (size_t)k->a.chunk_bytes;
+	cds_lfht_node_init(&t->node);
+	cds_lfht_add(c->streams, trace_hash(s, k), &t->node);
+	return t;
+}
+
+/* The stub's glob (shm/glob.h), so `-e`, enable-event and REMORA_ENABLE
+ * read a pattern the same way. */
+static bool selected(const struct rm_sink *s, const struct rm_event_info *e)
+{
+	char full[RM_NAME_MAX + RM_EVENT_NAME_MAX + 1];
+	snprintf(full, sizeof(full), "%s:%s", e->provider, e->name);
+	for (int i = 0; i < s->npatterns; i++)
+		if (rm_glob_match(s->patterns[i], strlen(s->patterns[i]), full))
+			return true;
+	return false;
+}
+
+static void declare(struct trace *t, uint32_t id, const struct rm_event_info *e)
+{
+	char err[256];
+	if (ctf_writer_event_class(t->w, e, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: event %s:%s of pid %u refused: %s\n", t->s->c->who, e->provider,
+			e->name, t->k->hello.pid, err);
+		t->st[id] = EV_REFUSED;
+	} else {
+		t->st[id] = EV_DECLARED;
+	}
+}
+
+static void decide(struct trace *t, uint32_t id)
+{
+	const struct rm_event_info *e = rm_reader_event(t->k->r, id);
+	if (!e)
+		return;
+	if (!selected(t->s, e))
+		t->st[id] = EV_IGNORED;
+	else if (t->w)
+		declare(t, id, e);
+	else
+		t->st[id] = EV_SELECTED;
+	if (t->st[id] == EV_SELECTED || t->st[id] == EV_DECLARED)
+		t->any = true;
+}
+
+static void sync_trace(struct trace *t, uint32_t count)
+{
+	if (t->pgen != t->s->pgen) {
+		for (uint32_t id = 0; id < t->k->a.event_max; id++)
+			if (t->st[id] != EV_REFUSED)
+				t->st[id] = EV_UNDECIDED;
+		t->pgen = t->s->pgen;
+		t->any = false;
+	}
+	for (uint32_t id = 0; id < count; id++)
+		if (t->st[id] == EV_UNDECIDED)
+			decide(t, id);
+}
+
+static void sanitize(char *s)
+{
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		      *s == '_' || *s == '-' || *s == '.'))
+			*s = '_';
+}
+
+/* COMM-PID under the sink's directory; declares the selected events. */
+static int open_writer(struct trace *t)
+{
+	struct rm_sink *s = t->s;
+	struct conn *k = t->k;
+	char comm[17], dir[PATH_MAX + 64], err[PATH_MAX + 128];
+	if (t->failed)
+		return -1;
+	memcpy(comm, k->hello.comm, 16);
+	comm[16] = 0;
+	sanitize(comm);
+	struct timespec mono, real;
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	struct ctf_trace_info info = {
+		.hostname = s->c->hostname, .procname = comm, .clock = k->a.clock,
+		.real_minus_mono_ns = (real.tv_sec - mono.tv_sec) * 1000000000ll +
+				      (real.tv_nsec - mono.tv_nsec),
+	};
+	if (k->a.clock == RM_CLOCK_TSC) {
+		/* calibrated once per consumer, not per trace: no 20 ms sleep in
+		 * the drain loop for every new process tree */
+		info.calib = rm_clock_pair_now();
+		info.tsc_hz = consumer_tsc_hz(s->c, info.calib);
+	}
+	snprintf(err, sizeof(err), "no free trace directory name under %s", s->out_dir);
+	for (int n = 0; n < 1000 && !t->w; n++) {
+		if (n == 0)
+			snprintf(dir, sizeof(dir), "%s/%s-%u", s->out_dir, comm, k->hello.pid);
+		else
+			snprintf(dir, sizeof(dir), "%s/%s-%u.%d", s->out_dir, comm, k->hello.pid, n);
+		if (access(dir, F_OK) == 0)
+			continue;
+		t->w = ctf_writer_open(dir, &info, err, sizeof(err));
+		break;
+	}
+	if (!t->w) {
+		fprintf(stderr, "%s: pid %u (%s): cannot record: %s\n", s->c->who, k->hello.pid,
+			k->hello.comm, err);
+		t->failed = true;
+		t->write_errors++;
+		return -1;
+	}
+	t->opened = true;
+	for (uint32_t id = 0; id < k->a.event_max; id++)
+		if (t->st[id] == EV_SELECTED)
+			declare(t, id, rm_reader_event(k->r, id));
+	return 0;
+}
+
+static bool takes(const struct trace *t, uint32_t id, bool take_selected)
+{
+	uint8_t st = id < t->k->a.event_max ? t->st[id] : EV_IGNORED;
+	return st == EV_DECLARED || (take_selected && st == EV_SELECTED);
+}
+
+/* The records this trace takes: the packet itself when it takes every one
+ * (known from the packet's distinct ids, no walk), else a copy of those it
+ * takes in k->filtered. */
+static struct rm_packet filter(struct trace *t, const struct rm_packet *p, bool take_selected)
+{
+	bool all = p->nids > 0;
+	for (uint32_t i = 0; all && i < p->nids && i < RM_PACKET_IDS; i++)
+		all = takes(t, p->ids[i], take_selected);
+	if (all)
+		return *p;
+	struct rm_packet q = *p;
+	q.nids = 0;
+	size_t out = 0;
+	q.nrecords = 0;
+	for (size_t off = 0; off < p->len;) {
+		const struct rm_record *rec = (const void *)(p->data + off);
+		uint32_t id = RM_REC_ID(rec->word), asz = RM_ALIGN8(RM_REC_SIZE(rec->word));
+		uint8_t st = id < t->k->a.event_max ? t->st[id] : EV_IGNORED;
+		if (st == EV_DECLARED || (take_selected && st == EV_SELECTED)) {
+			if (q.nrecords++ == 0)
+				q.ts_begin = rec->ts;
+			q.ts_end = rec->ts;
+			memmove(t->k->filtered + out, rec, asz);
+			out += asz;
+		} else if (st == EV_REFUSED) {
+			t->refused++;
+		}
+		off += asz;
+	}
+	q.data = t->k->filtered;
+	q.len = out;
+	return q;
+}
+
+static void write_packet(struct trace *t, const struct rm_packet *q)
+{
+	char err[512];
+	if (q->len == 0 && q->lost == 0)
+		return;
+	if (ctf_writer_packet(t->w, q, err, sizeof(err)) < 0) {
+		/* the first failure says why; the rest are counted, not repeated
+		 * (a full disk refuses every packet after it) */
+		if (t->write_errors++ == 0)
+			fprintf(stderr, "%s: %s (further write errors on this trace are counted, "
+					"not shown)\n", t->s->c->who, err);
+		t->unwritten += q->nrecords;
+		t->discarded += q->lost;
+		return;
+	}
+	t->events += q->nrecords;
+	t->discarded += q->lost;
+}
+
+static void ring_push(struct trace *t, const struct rm_packet *q)
+{
+	struct ring_pkt *r = malloc(sizeof(*r) + q->len);
+	if (!r) {
+		t->evicted += q->nrecords + q->lost;
+		return;
+	}
+	r->next = NULL;
+	r->p = *q;
+	r->size = sizeof(*r) + q->len;
+	memcpy(r->data, q->data, q->len);
+	r->p.data = r->data;
+	if (t->tail)
+		t->tail->next = r;
+	else
+		t->head = r;
+	t->tail = r;
+	t->ring_bytes += r->size;
+	t->ring_records += q->nrecords;
+	while (t->ring_bytes > t->ring_max && t->head != t->tail) {
+		struct ring_pkt *old = t->head;
+		t->head = old->next;
+		t->ring_bytes -= old->size;
+		t->ring_records -= old->p.nrecords;
+		t->evicted += old->p.nrecords + old->p.lost;
+		free(old);
+	}
+}
+
+/* Writes the flight recorder's packets, oldest first; the first one
+ * carries the count of what was evicted before it. */
+static void ring_flush(struct trace *t)
+{
+	if (!t->head && !t->evicted)
+		return;
+	if (!t->w && open_writer(t) < 0) {
+		while (t->head) {
+			struct ring_pkt *r = t->head;
+			t->head = r->next;
+			free(r);
+		}
+		t->tail = NULL;
+		t->ring_bytes = t->ring_records = 0;
+		return;
+	}
+	uint64_t evicted = t->evicted;
+	t->evicted = 0;
+	if (!t->head) {
+		struct rm_packet q = { .lost = evicted };
+		write_packet(t, &q);
+	}
+	while (t->head) {
+		struct ring_pkt *r = t->head;
+		t->head = r->next;
+		struct rm_packet q = filter(t, &r->p, false);
+		q.lost += evicted;
+		evicted = 0;
+		write_packet(t, &q);
+		free(r);
+	}
+	t->tail = NULL;
+	t->ring_bytes = t->ring_records = 0;
+}
+
+/* Decides the events of a packet's records; true when this trace wants
+ * any of them. From the packet's distinct ids when it has them. */
+static bool wants(struct trace *t, const struct rm_packet *p)
+{
+	bool want = false;
+	for (uint32_t i = 0; i < p->nids && i < RM_PACKET_IDS; i++) {
+		uint32_t id = p->ids[i];
+		if (id >= t->k->a.event_max)
+			continue;
+		if (t->st[id] == EV_UNDECIDED)
+			decide(t, id);
+		want = want || t->st[id] == EV_SELECTED || t->st[id] == EV_DECLARED;
+	}
+	if (p->nids)
+		return want;
+	for (size_t off = 0; off < p->len;) {
+		const struct rm_record *rec = (const void *)(p->data + off);
+		uint32_t id = RM_REC_ID(rec->word);
+		if (id < t->k->a.event_max) {
+			if (t->st[id] == EV_UNDECIDED)
+				decide(t, id);
+			want = want || t->st[id] == EV_SELECTED || t->st[id] == EV_DECLARED;
+		}
+		off += RM_ALIGN8(RM_REC_SIZE(rec->word));
+	}
+	return want;
+}
+
+static void trace_packet(struct trace *t, const struct rm_packet *p)
+{
+	if (!wants(t, p) && !(p->lost && t->any))
+		return;
+	if (t->s->overwrite) {
+		struct rm_packet q = filter(t, p, true);
+		ring_push(t, &q);
+		return;
+	}
+	if (!t->w && open_writer(t) < 0)
+		return;
+	struct rm_packet q = filter(t, p, false);
+	write_packet(t, &q);
+}
+
+void sink_packet(struct rm_consumer *c, struct conn *k, const struct rm_packet *p)
+{
+	for (struct rm_sink *s = c->sinks; s; s = s->next) {
+		if (s->state != SINK_STARTED && s->state != SINK_STOPPING)
+			continue;
+		struct trace *t = trace_get(s, k, false);
+		if (t)
+			trace_packet(t, p);
+	}
+}
+
+void sink_sync_conn(struct rm_consumer *c, struct conn *k)
+{
+	if (!k->attached || k->done)
+		return;
+	uint32_t count = rm_reader_event_count(k->r);
+	if (count > k->a.event_max)
+		count = k->a.event_max;
+	if (k->synced_gen == c->gen && k->synced_count == count)
+		return;
+	k->synced_gen = c->gen;
+	k->synced_count = count;
+	struct trace *ts[64];
+	int nt = 0;
+	for (struct rm_sink *s = c->sinks; s && nt < 64; s = s->next) {
+		if (s->state != SINK_STARTED && s->state != SINK_STOPPING)
+			continue;
+		struct trace *t = trace_get(s, k, s->state == SINK_STARTED);
+		if (!t)
+			continue;
+		sync_trace(t, count);
+		if (s->state == SINK_STARTED)
+			ts[nt++] = t;
+	}
+	for (uint32_t id = 0; id < count; id++) {
+		uint8_t on = 0;
+		for (int i = 0; i < nt && !on; i++)
+			on = ts[i]->st[id] == EV_SELECTED || ts[i]->st[id] == EV_DECLARED;
+		if (k->enabled[id] != on) {
+			k->enabled[id] = on;
+			__atomic_store_n(&k->a.enable[id], on, __ATOMIC_RELAXED);
+		}
+	}
+}
+
+void sink_conn_attached(struct rm_consumer *c, struct conn *k)
+{
+	for (struct rm_sink *s = c->sinks; s; s = s->next) {
+		if (s->state != SINK_STARTED || !s->open_on_attach)
+			continue;
+		struct trace *t = trace_get(s, k, true);
+		if (t && !t->w) {
+			sync_trace(t, rm_reader_event_count(k->r));
+			open_writer(t);
+		}
+	}
+}
+
+static void trace_close(struct rm_consumer *c, struct trace *t)
+{
+	struct rm_sink *s = t->s;
+	ring_flush(t);
+	char err[512];
+	struct ctf_writer_stats ws;
+	if (t->w && ctf_writer_close(t->w, &ws, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s\n", c->who, err);
+		t->write_errors++;
+	}
+	s->acc.events += t->events;
+	s->acc.discarded += t->discarded;
+	s->acc.refused += t->refused;
+	s->acc.traces += t->opened;
+	s->acc.write_errors += t->write_errors;
+	s->acc.unwritten += t->unwritten;
+	rcu_read_lock();
+	cds_lfht_del(c->streams, &t->node);
+	rcu_read_unlock();
+	synchronize_rcu();
+	free(t->st);
+	free(t);
+}
+
+/* Closes the traces of conn k (k == NULL: any) of sink s (s == NULL: any). */
+static void close_traces(struct rm_consumer *c, struct rm_sink *s, struct conn *k)
+{
+	for (;;) {
+		struct trace *t, *found = NULL;
+		struct cds_lfht_iter it;
+		rcu_read_lock();
+		EACH_TRACE(c, it, t)
+			if ((!s || t->s == s) && (!k || t->k == k)) {
+				found = t;
+				break;
+			}
+		rcu_read_unlock();
+		if (!found)
+			return;
+		trace_close(c, found);
+	}
+}
+
+void sink_conn_closed(struct rm_consumer *c, struct conn *k)
+{
+	close_traces(c, NULL, k);
+}
+
+struct rm_sink *rm_sink_new(struct rm_consumer *c, const char *out_dir, bool overwrite)
+{
+	struct rm_sink *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->c = c;
+	snprintf(s->out_dir, sizeof(s->out_dir), "%s", out_dir);
+	s->overwrite = overwrite;
+	s->state = SINK_CREATED;
+	s->next = c->sinks;
+	c->sinks = s;
+	return s;
+}
+
+int rm_sink_enable(struct rm_sink *s, const char *pattern)
+{
+	for (int i = 0; i < s->npatterns; i++)
+		if (!strcmp(s->patterns[i], pattern))
+			return -1;
+	if (s->npatterns == SINK_PATTERNS_MAX || !(s->patterns[s->npatterns] = strdup(pattern)))
+		return -1;
+	s->npatterns++;
+	s->pgen++;
+	s->c->gen++;
+	return 0;
+}
+
+int rm_sink_disable(struct rm_sink *s, const char *pattern)
+{
+	int removed = 0;
+	for (int i = 0; i < s->npatterns;) {
+		if (!pattern || !strcmp(s->patterns[i], pattern)) {
+			free(s->patterns[i]);
+			s->patterns[i] = s->patterns[--s->npatterns];
+			removed++;
+		} else {
+			i++;
+		}
+	}
+	if (!removed)
+		return -1;
+	s->pgen++;
+	s->c->gen++;
+	return 0;
+}
+
+int rm_sink_npatterns(const struct rm_sink *s)
+{
+	return s->npatterns;
+}
+
+const char *rm_sink_pattern(const struct rm_sink *s, int i)
+{
+	return i >= 0 && i < s->npatterns ? s->patterns[i] : NULL;
+}
+
+static void sync_all(struct rm_consumer *c)
+{
+	struct conn *k;
+	struct cds_lfht_iter it;
+	rcu_read_lock();
+	EACH_CONN(c, it, k)
+		sink_sync_conn(c, k);
+	rcu_read_unlock();
+}
+
+void rm_sink_start(struct rm_sink *s)
+{
+	if (s->state == SINK_STARTED)
+		return;
+	s->state = SINK_STARTED;
+	s->c->gen++;
+	sync_all(s->c);
+	struct conn *k;
+	struct cds_lfht_iter it;
+	rcu_read_lock();
+	EACH_CONN(s->c, it, k)
+		if (k->attached && !k->done)
+			sink_conn_attached(s->c, k);
+	rcu_read_unlock();
+}
+
+bool sink_stop_begin(struct rm_sink *s)
+{
+	if (s->state != SINK_STARTED)
+		return false;
+	s->state = SINK_STOPPING;
+	s->c->gen++;
+	sync_all(s->c); /* clears the enable bytes only this sink wanted */
+	return true;
+}
+
+void sink_stop_end(struct rm_sink *s)
+{
+	struct rm_consumer *c = s->c;
+	s->state = SINK_STOPPED;
+	c->gen++;
+	struct trace *t;
+	struct cds_lfht_iter it;
+	rcu_read_lock();
+	EACH_TRACE(c, it, t)
+		if (t->s == s)
+			ring_flush(t);
+	rcu_read_unlock();
+}
+
+void rm_sink_stats(struct rm_sink *s, struct rm_sink_stats *out)
+{
+	*out = s->acc;
+	struct trace *t;
+	struct cds_lfht_iter it;
+	rcu_read_lock();
+	EACH_TRACE(s->c, it, t)
+		if (t->s == s) {
+			out->events += t->events;
+			out->discarded += t->discarded + t->evicted;
+			out->refused += t->refused;
+			out->traces += t->opened;
+			out->write_errors += t->write_errors;
+			out->unwritten += t->unwritten;
+			out->buffered += t->ring_records;
+		}
+	rcu_read_unlock();
+}
+
+void sink_free(struct rm_sink *s, struct rm_sink_stats *out)
+{
+	struct rm_consumer *c = s->c;
+	close_traces(c, s, NULL);
+	for (struct rm_sink **pp = &c->sinks; *pp; pp = &(*pp)->next)
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	if (c->rec == s)
+		c->rec = NULL;
+	c->gen++;
+	if (out)
+		*out = s->acc;
+	rm_sink_disable(s, NULL);
+	free(s);
+}

@@ -1,0 +1,339 @@
+/* The writer: event classes in, packets out. A packet is written with one
+ * pwritev() at the end of its lane's last complete packet; if anything
+ * fails the file is cut back there, so a reader never meets a packet whose
+ * context promises bytes that are not on disk. */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "ctl/ctf/ctf_classes.h"
+#include "ctl/ctf/ctf_clock.h"
+#include "ctl/ctf/ctf_files.h"
+#include "ctl/ctf/ctf_lanes.h"
+#include "ctl/ctf/ctf_metadata.h"
+#include "ctl/ctf/ctf_packet.h"
+#include "ctl/ctf/ctf_writer.h"
+
+struct ctf_writer {
+	int dirfd;
+	char *dir;
+	char *hostname, *procname;
+	struct ctf_trace_info info;
+	struct ctf_clock_class clock;
+	uint8_t uuid[16];
+	struct ctf_classes classes;
+	struct ctf_lanes lanes;
+	struct ctf_writer_stats stats;
+};
+
+/* Lets every internal function snprintf into err without a NULL check. */
+#define ERR_SINK(err, errlen)                                                                \
+	char err_sink_[1];                                                                   \
+	if (!(err) || !(errlen)) {                                                           \
+		(err) = err_sink_;                                                           \
+		(errlen) = sizeof(err_sink_);                                                \
+	}
+
+static int write_metadata(struct ctf_writer *w, char *err, size_t errlen)
+{
+	struct ctf_metadata m = {
+		.info = &w->info, .clock = &w->clock, .uuid = w->uuid, .classes = &w->classes,
+	};
+	size_t len;
+	char *text = ctf_metadata_text(&m, &len);
+	if (!text) {
+		snprintf(err, errlen, "out of memory for the metadata of %s", w->dir);
+		return -1;
+	}
+	int r = ctf_file_replace(w->dirfd, w->dir, "metadata", text, len, err, errlen);
+	free(text);
+	return r;
+}
+
+static int make_uuid(uint8_t u[16], char *err, size_t errlen)
+{
+	size_t got = 0;
+	while (got < 16) {
+		ssize_t n = getrandom(u + got, 16 - got, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			snprintf(err, errlen, "cannot get random bytes for the trace uuid: %s",
+				 strerror(n < 0 ? errno : EIO));
+			return -1;
+		}
+		got += (size_t)n;
+	}
+	u[6] = (uint8_t)((u[6] & 0x0f) | 0x40); /* RFC 4122 version 4 */
+	u[8] = (uint8_t)((u[8] & 0x3f) | 0x80);
+	return 0;
+}
+
+static void writer_free(struct ctf_writer *w)
+{
+	ctf_classes_free(&w->classes);
+	free(w->lanes.v);
+	if (w->dirfd >= 0)
+		close(w->dirfd);
+	free(w->dir);
+	free(w->hostname);
+	free(w->procname);
+	free(w);
+}
+
+struct ctf_writer *ctf_writer_open(const char *dir, const struct ctf_trace_info *info,
+				   char *err, size_t errlen)
+{
+	ERR_SINK(err, errlen);
+	struct ctf_writer *w = calloc(1, sizeof(*w));
+	if (!w) {
+		snprintf(err, errlen, "out of memory for a trace writer");
+		return NULL;
+	}
+	w->dirfd = -1;
+	w->info = *info;
+	w->dir = strdup(dir);
+	w->hostname = strdup(info->hostname ? info->hostname : "");
+	w->procname = strdup(info->procname ? info->procname : "");
+	if (!w->dir || !w->hostname || !w->procname) {
+		snprintf(err, errlen, "out of memory for a trace writer");
+		goto fail;
+	}
+	w->info.hostname = w->hostname;
+	w->info.procname = w->procname;
+	if (ctf_clock_class_compute(&w->info, &w->clock, err, errlen) ||
+	    make_uuid(w->uuid, err, errlen))
+		goto fail;
+	w->dirfd = ctf_dir_open(dir, err, errlen);
+	if (w->dirfd < 0 || write_metadata(w, err, errlen))
+		goto fail;
+	return w;
+fail:
+	writer_free(w);
+	return NULL;
+}
+
+int ctf_writer_event_class(struct ctf_writer *w, const struct rm_event_info *e, char *err,
+			   size_t errlen)
+{
+	ERR_SINK(err, errlen);
+	switch (ctf_classes_add(&w->classes, e, err, errlen)) {
+	case CTF_CLASS_KNOWN:
+		return 0;
+	case CTF_CLASS_REFUSED:
+		return -1;
+	case CTF_CLASS_ADDED:
+		break;
+	}
+	if (write_metadata(w, err, errlen)) {
+		ctf_classes_drop(&w->classes, e->id);
+		return -1;
+	}
+	return 0;
+}
+
+/* What a packet's records say about it, once they are all checked. */
+struct scan {
+	uint64_t first_ts, last_ts;
+	uint32_t records;
+	size_t end; /* end of the last record: the packet's content */
+};
+
+static int scan_records(const struct ctf_writer *w, const struct rm_packet *p, struct scan *s,
+			char *err, size_t errlen)
+{
+	const char *why = NULL;
+	const unsigned char *data = p->data;
+	size_t off = 0, len = p->len, end = 0;
+	const struct rm_event_info *e = NULL;
+	uint32_t cur = UINT32_MAX, fixed = 0; /* e and its fixed size are of id cur */
+	/* the last word found valid by its size alone; none yet: a word that
+	 * is never valid (its id is past CTF_EVENT_ID_LIMIT) */
+	uint64_t fixed_word = UINT64_MAX;
+	uint32_t records = 0;
+	uint64_t first_ts = 0, last_ts = 0;
+	/* locals, not *s: stores through s could alias the packet's bytes */
+	while (off < len) {
+		uint64_t word, ts;
+		if (len - off < RM_RECORD_HDR) {
+			why = "truncated record header";
+			break;
+		}
+		memcpy(&word, data + off, 8);
+		memcpy(&ts, data + off + 8, 8);
+		uint32_t size = RM_REC_SIZE(word), id = RM_REC_ID(word);
+		if (word == fixed_word) {
+			/* same declared id and size as a record checked before */
+			if (size > len - off)
+				why = "record size out of bounds";
+		} else {
+			if (id != cur) {
+				e = ctf_classes_get(&w->classes, id);
+				fixed = e ? rm_fixed_record_size(e) : 0;
+				cur = id;
+			}
+			if (size < RM_RECORD_HDR || size > len - off)
+				why = "record size out of bounds";
+			else if (!e)
+				why = "undeclared event id";
+			else if (fixed ? size != fixed
+				       : !ctf_payload_fits(e, data + off + RM_RECORD_HDR,
+							   size - RM_RECORD_HDR))
+				why = "payload does not match the event's fields";
+			else if (fixed)
+				fixed_word = word;
+		}
+		if (!why && records && ts < last_ts)
+			why = "timestamp before the previous record's";
+		if (why)
+			break;
+		if (!records++)
+			first_ts = ts;
+		last_ts = ts;
+		end = off + size;
+		off = RM_ALIGN8(end);
+	}
+	*s = (struct scan){ .first_ts = first_ts, .last_ts = last_ts, .records = records, .end = end };
+	if (!why)
+		return 0;
+	snprintf(err, errlen,
+		 "refusing packet %llu of pid %u tid %u level %u: %s at byte %zu (record %u)",
+		 (unsigned long long)p->seq, p->pid, p->tid, p->level, why, off, records);
+	return -1;
+}
+
+/* Picks (or opens) the lane and the packet's time range. */
+static int place(struct ctf_writer *w, const struct rm_packet *p, const struct scan *s,
+		 uint64_t *begin, uint64_t *end, bool *opened, char *err, size_t errlen)
+{
+	int lane;
+	*opened = false;
+	if (s->records) {
+		*begin = s->first_ts;
+		*end = s->last_ts;
+		lane = ctf_lanes_pick(&w->lanes, *begin);
+	} else {
+		/* Only a loss report: it takes the lane's last time, so it moves
+		 * no lane forward and fits wherever it goes. */
+		lane = ctf_lanes_latest(&w->lanes);
+		*begin = *end = lane >= 0 ? w->lanes.v[lane].last_ts : p->ts_begin;
+	}
+	if (lane < 0) {
+		lane = ctf_lanes_add(&w->lanes, w->dirfd, w->dir, *begin, err, errlen);
+		*opened = lane >= 0;
+	}
+	return lane;
+}
+
+/* Writes one packet of `len` record bytes (len == 0: an empty packet) at
+ * the end of lane li and advances the lane; on error cuts the file back. */
+static int emit(struct ctf_writer *w, int li, const struct rm_packet *p, size_t len,
+		uint32_t records, uint64_t begin, uint64_t end, uint64_t lost, char *err,
+		size_t errlen)
+{
+	static const uint8_t zeros[8];
+	struct ctf_lane *lane = &w->lanes.v[li];
+	/* An empty packet ends with its context: a content_size at the 8-byte
+	 * boundary would make a reader decode an event header there. */
+	size_t content = len ? sizeof(struct ctf_packet_hdr) + len
+			     : offsetof(struct ctf_packet_hdr, pad);
+	size_t total = RM_ALIGN8(content);
+	uint64_t discarded = lane->discarded + lost;
+	if (discarded < lane->discarded) /* saturate: a count, not an identity */
+		discarded = UINT64_MAX;
+	struct ctf_packet_hdr h = {
+		.magic = CTF_MAGIC,
+		.stream_id = 0,
+		.stream_instance_id = (uint64_t)li,
+		.timestamp_begin = begin,
+		.timestamp_end = end,
+		.content_size = (uint64_t)content * 8,
+		.packet_size = (uint64_t)total * 8,
+		.events_discarded = discarded,
+		.packet_seq_num = lane->seq,
+		.pid = p->pid,
+		.tid = p->tid,
+		.level = p->level,
+	};
+	memcpy(h.uuid, w->uuid, sizeof(h.uuid));
+	struct iovec iov[3] = {
+		{ .iov_base = &h, .iov_len = sizeof(h) },
+		{ .iov_base = (void *)p->data, .iov_len = len },
+		{ .iov_base = (void *)zeros, .iov_len = total - sizeof(h) - len },
+	};
+
+	size_t done;
+	int e = ctf_pwritev_all(lane->fd, iov, 3, (off_t)lane->size, &done);
+	if (e) {
+		bool cut = ftruncate(lane->fd, (off_t)lane->size) == 0;
+		snprintf(err, errlen,
+			 "cannot write a packet to %s/stream_%d: %s (%zu of %zu bytes written; %s)",
+			 w->dir, li, strerror(e), done, total,
+			 cut ? "file cut back to its last complete packet"
+			     : "could not cut the file back: the last packet is incomplete");
+		return -1;
+	}
+	lane->size += total;
+	lane->last_ts = end;
+	lane->discarded = discarded;
+	lane->seq++;
+	w->stats.events += records;
+	w->stats.packets++;
+	w->stats.discarded += lost;
+	w->stats.bytes += total;
+	return 0;
+}
+
+int ctf_writer_packet(struct ctf_writer *w, const struct rm_packet *p, char *err, size_t errlen)
+{
+	ERR_SINK(err, errlen);
+	struct scan s;
+	uint64_t begin, end;
+	bool opened;
+
+	if (p->len == 0 && p->lost == 0)
+		return 0;
+	if (scan_records(w, p, &s, err, errlen))
+		return -1;
+	int li = place(w, p, &s, &begin, &end, &opened, err, errlen);
+	if (li < 0)
+		return -1;
+	/* babeltrace2 counts discarded events as the difference from the
+	 * previous packet, and can only say "may have discarded" for a
+	 * stream's first packet: a new lane that starts with a loss gets an
+	 * empty packet before it, so the count is reported exactly. */
+	struct ctf_writer_stats before = w->stats;
+	int r = 0;
+	if (opened && p->lost)
+		r = emit(w, li, p, 0, 0, begin, begin, 0, err, errlen);
+	if (!r)
+		r = emit(w, li, p, s.end, s.records, begin, end, p->lost, err, errlen);
+	if (r && opened) { /* nothing of this call stays on disk */
+		ctf_lanes_drop_last(&w->lanes, w->dirfd);
+		w->stats = before;
+		size_t n = strlen(err);
+		snprintf(err + n, errlen - n, "; stream file removed");
+	}
+	return r;
+}
+
+int ctf_writer_close(struct ctf_writer *w, struct ctf_writer_stats *out, char *err, size_t errlen)
+{
+	ERR_SINK(err, errlen);
+	if (!w)
+		return 0;
+	w->stats.streams = w->lanes.n;
+	if (out)
+		*out = w->stats;
+	uint32_t bad = 0;
+	int e = ctf_lanes_close(&w->lanes, &bad);
+	if (e)
+		snprintf(err, errlen, "cannot flush %s/stream_%u: %s; its last packets may be lost",
+			 w->dir, bad, strerror(e));
+	writer_free(w);
+	return e ? -1 : 0;
+}

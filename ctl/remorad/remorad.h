@@ -1,0 +1,66 @@
+/* remorad's parts: the session registry and its requests
+ * (remorad_session.c), the reports of `list` and `status`
+ * (remorad_report.c), the reply stream (remorad_reply.c), and the
+ * capability and syscall lockdown (remorad_lockdown.c). */
+#ifndef REMORA_CTL_REMORAD_H
+#define REMORA_CTL_REMORAD_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <time.h>
+#include <urcu.h>
+#include <urcu/rculfhash.h>
+
+#include "ctl/consumer/consumer.h"
+#include "ctl/remorad/daemon_proto.h"
+
+/* A reply being written: text accumulates and goes out in packets. */
+struct reply {
+	int fd;
+	struct rmd_resp r;
+	size_t used;
+	bool failed;
+};
+void reply_init(struct reply *o, int fd);
+__attribute__((format(printf, 2, 3))) void reply_printf(struct reply *o, const char *fmt, ...);
+/* Sends the last packet with this status. */
+void reply_end(struct reply *o, enum rmd_status st);
+/* One line, then reply_end(RMD_ERR). */
+__attribute__((format(printf, 2, 3))) void reply_error(struct reply *o, const char *fmt, ...);
+
+enum session_state { SESSION_CREATED, SESSION_STARTED, SESSION_STOPPED };
+
+struct session {
+	struct cds_lfht_node node; /* keyed by name */
+	char name[RMD_NAME_MAX];
+	char out_dir[PATH_MAX];
+	bool overwrite;
+	enum session_state state;
+	time_t created;
+	struct rm_sink *sink;
+};
+
+struct remorad {
+	struct rm_consumer *c;
+	struct cds_lfht *sessions;
+	char current[RMD_NAME_MAX];
+	char sock[108], ctl[108];
+	char state_file[PATH_MAX];   /* sessions saved across restarts */
+	uid_t uid;
+};
+
+void sessions_init(struct remorad *d);
+void sessions_handle(struct remorad *d, const struct rmd_req *q, struct reply *o);
+/* Stops every session (writes what is buffered), frees them. */
+void sessions_shutdown(struct remorad *d);
+/* Re-creates the sessions saved by a previous remorad (state file). */
+void sessions_restore(struct remorad *d);
+
+void report_list(struct remorad *d, struct reply *o);
+void report_status(struct remorad *d, const char *name, struct reply *o);
+
+/* Drops every capability (bounding and ambient sets too), sets
+ * no_new_privs and loads the syscall allow-list. 0, or -1 with err. */
+int remorad_lockdown(char *err, size_t errlen);
+
+#endif
