@@ -19,6 +19,7 @@
 #include "shm/clock.h"
 
 #define BUSY_WAIT_MS 1 /* drain cadence while producers keep it busy */
+#define FLAT_OUT_RECORDS 8192 /* moved by one drain: drain again without a wait */
 #define REAP_EVERY_MS 100
 
 static void note_pid(struct rm_consumer *c, uint32_t pid)
@@ -439,9 +440,10 @@ int rm_consumer_active(struct rm_consumer *c)
 /* What the readers of every arena have done so far: records handed over,
  * chunks and slots given back. A reaped tree makes the sum drop, which
  * reads as progress once: one short wait more. */
-static uint64_t progress(struct rm_consumer *c)
+static uint64_t progress(struct rm_consumer *c, uint64_t *records)
 {
 	uint64_t n = 0;
+	*records = 0;
 	struct conn *k;
 	struct cds_lfht_iter it;
 	rcu_read_lock();
@@ -449,6 +451,7 @@ static uint64_t progress(struct rm_consumer *c)
 		if (k->r) {
 			const struct rm_reader_stats *st = rm_reader_stats(k->r);
 			n += st->records + st->chunks_freed + st->slots_freed;
+			*records += st->records;
 		}
 	rcu_read_unlock();
 	return n;
@@ -492,13 +495,18 @@ int rm_consumer_poll_with(struct rm_consumer *c, int timeout_ms, struct pollfd *
 		if (!c->o.flight_recorder && !k->gone)
 			drain_conn(c, k, false);
 	rcu_read_unlock();
-	uint64_t done = progress(c);
+	uint64_t records, done = progress(c, &records);
 	if (done != c->progress) {
+		/* A drain that moved a lot means a producer writes flat out: at
+		 * 30 M records/s, 16 MiB fill in 15 ms, so drain again at once
+		 * rather than sleep through a millisecond of it. */
+		c->wait_ms = records - c->records >= FLAT_OUT_RECORDS ? 0 : BUSY_WAIT_MS;
 		c->progress = done;
-		c->wait_ms = BUSY_WAIT_MS;
 	}
 	else if (c->wait_ms < timeout_ms)
-		c->wait_ms = c->wait_ms * 2 > timeout_ms ? timeout_ms : c->wait_ms * 2;
+		c->wait_ms = c->wait_ms == 0 ? BUSY_WAIT_MS
+			   : c->wait_ms * 2 > timeout_ms ? timeout_ms : c->wait_ms * 2;
+	c->records = records;
 	/* not at the busy drain cadence: a tree whose helper is gone is
 	 * checked in /proc (maps, or a scan of every process) */
 	uint64_t now = rm_clock_mono_ns() / 1000000;

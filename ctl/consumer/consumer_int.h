@@ -101,6 +101,7 @@ struct rm_consumer {
 	char hostname[256];
 	int wait_ms;               /* the next poll's wait, see rm_consumer_poll_with */
 	uint64_t progress;         /* progress() after the last poll */
+	uint64_t records;          /* records handed over, after the last poll */
 	uint64_t reaped_ms;        /* CLOCK_MONOTONIC of the last reap */
 	struct rm_clock_pair tsc_start; /* (TSC, monotonic) when the consumer started */
 	bool tsc_calibrated;       /* tsc_start is at least TSC_CALIB_MIN_NS old */
