@@ -558,9 +558,11 @@ static int drain_chunk(struct rm_reader *r, const struct cand *k, bool final, rm
 	return 0;
 }
 
-/* A dead thread's slot: report what it dropped after its last chunk, then
- * free the slot for another thread, (D) and (E). */
-static int retire_slot(struct rm_reader *r, uint32_t i, rm_packet_fn fn, void *ctx)
+/* What a slot's owner dropped since its last reported packet, as packets
+ * of their own. Asked of a dead thread's slot, and of a live one that
+ * holds no chunk: it dropped for want of one, and no next chunk may come
+ * to carry the count (a burst that ended while the arena was full). */
+static int report_lost(struct rm_reader *r, uint32_t i, rm_packet_fn fn, void *ctx)
 {
 	struct rm_slot *s = &r->a->slots[i];
 	uint64_t owner;
@@ -573,6 +575,17 @@ static int retire_slot(struct rm_reader *r, uint32_t i, rm_packet_fn fn, void *c
 				return ret;
 		}
 	}
+	return 0;
+}
+
+/* A dead thread's slot: report what it dropped after its last chunk, then
+ * free the slot for another thread, (D) and (E). */
+static int retire_slot(struct rm_reader *r, uint32_t i, rm_packet_fn fn, void *ctx)
+{
+	struct rm_slot *s = &r->a->slots[i];
+	int ret = report_lost(r, i, fn, ctx);
+	if (ret)
+		return ret;
 	/* relaxed atomics: the dead owner's last stores are ordered only by
 	 * its death, which /proc told us about */
 	for (uint32_t l = 0; l < RM_LEVELS; l++) {
@@ -709,12 +722,15 @@ int rm_reader_drain(struct rm_reader *r, bool final, rm_packet_fn fn, void *ctx)
 		in_use++;
 		if (r->slots[i].live && !final)
 			continue;
+		int ret = 0;
 		if (slot_dead(r, i, final) && !slot_has_chunks(r, i)) {
-			int ret = retire_slot(r, i, fn, ctx);
-			if (ret)
-				return ret;
-			in_use--;
+			ret = retire_slot(r, i, fn, ctx);
+			in_use -= ret == 0;
+		} else if (!r->slots[i].live) {
+			ret = report_lost(r, i, fn, ctx);
 		}
+		if (ret)
+			return ret;
 	}
 	r->short_of_slots = (uint64_t)(a->slot_max - in_use) * 4 < a->slot_max;
 	return 0;

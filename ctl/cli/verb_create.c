@@ -14,10 +14,12 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: remora create NAME [-o DIR] [--overwrite]\n"
+	fprintf(f, "usage: remora create NAME [-o DIR] [--overwrite | --blocking[=MS]]\n"
 		   "  -o, --output DIR  where the traces go (default "
 		   "$HOME/remora-traces/NAME-YYYYmmdd-HHMMSS)\n"
 		   "      --overwrite   flight recorder: keep the newest data, written at stop\n"
+		   "      --blocking[=MS]  while started, a thread with no free buffer waits up to\n"
+		   "                    MS ms (default 1000) for remorad instead of dropping the event\n"
 		   "Starts remorad when it is not running.\n");
 }
 
@@ -25,8 +27,10 @@ int rm_cmd_create(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, 0, 'o' }, { "overwrite", no_argument, 0, 'O' },
-		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "blocking", optional_argument, 0, 'B' }, { "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
 	};
+	unsigned long block_ms = 0;
 	const char *out = NULL;
 	bool overwrite = false;
 	int ch;
@@ -35,6 +39,16 @@ int rm_cmd_create(int argc, char **argv)
 		switch (ch) {
 		case 'o': out = optarg; break;
 		case 'O': overwrite = true; break;
+		case 'B': {
+			char *end;
+			block_ms = optarg ? strtoul(optarg, &end, 10) : 1000;
+			if (optarg && (!*optarg || *end || block_ms == 0 || block_ms > 60000)) {
+				fprintf(stderr, "remora create: bad --blocking '%s' (milliseconds, 1 to "
+						"60000)\n", optarg);
+				return 2;
+			}
+			break;
+		}
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -54,7 +68,13 @@ int rm_cmd_create(int argc, char **argv)
 	struct rmd_req q;
 	rmd_req_init(&q, RMD_CREATE);
 	snprintf(q.session, sizeof(q.session), "%s", name);
+	if (overwrite && block_ms) {
+		fprintf(stderr, "remora create: --overwrite and --blocking exclude each other (a "
+				"flight recorder never makes the app wait)\n");
+		return 2;
+	}
 	q.flags = overwrite ? RMD_F_OVERWRITE : 0;
+	q.block_ms = (uint32_t)block_ms;
 	char cwd[PATH_MAX];
 	int n;
 	if (!out) {

@@ -207,7 +207,6 @@ static void on_hello(struct rm_consumer *c, struct conn *k, const struct rm_msg_
 	/* The reader learns the memfd's identity (for its exec check) from
 	 * the fd; after that the mapping is enough. */
 	k->r = rm_reader_new(&k->a);
-	__atomic_store_n(&k->a.hdr->block_ns, c->o.block_ns, __ATOMIC_RELAXED);
 	close(fd);
 	k->a.fd = -1;
 	k->enabled = calloc(k->a.event_max, 1);

@@ -97,6 +97,10 @@ struct rm_sink *rm_sink_new(struct rm_consumer *c, const char *out_dir, bool ove
 
 /* Adds a glob (0), or -1 when it is already there or too many. */
 int rm_sink_enable(struct rm_sink *s, const char *pattern);
+/* Blocking mode while the sink is started: a producer with no free chunk
+ * waits up to `ns` for one (the longest of every started sink's wait, and
+ * of rm_consumer_opts.block_ns, applies to an arena). 0 turns it off. */
+void rm_sink_set_blocking(struct rm_sink *s, uint64_t ns);
 /* Removes a glob added with exactly this text (0), or -1 when absent.
  * NULL removes every glob. */
 int rm_sink_disable(struct rm_sink *s, const char *pattern);

@@ -50,6 +50,7 @@ struct rm_sink {
 	enum sink_state state;
 	bool overwrite;
 	bool open_on_attach;       /* `remora record`: a trace per arena, even an empty one */
+	uint64_t block_ns;         /* blocking mode while started (0: off) */
 	uint64_t pgen;             /* bumped when the globs change */
 	struct rm_sink_stats acc;  /* of traces already closed */
 	struct rm_sink *next;

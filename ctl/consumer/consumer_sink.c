@@ -357,6 +357,12 @@ void sink_sync_conn(struct rm_consumer *c, struct conn *k)
 	k->synced_count = count;
 	struct trace *ts[64];
 	int nt = 0;
+	/* blocking mode: the longest wait a started sink asked for */
+	uint64_t block_ns = c->o.block_ns;
+	for (struct rm_sink *s = c->sinks; s; s = s->next)
+		if (s->state == SINK_STARTED && s->block_ns > block_ns)
+			block_ns = s->block_ns;
+	__atomic_store_n(&k->a.hdr->block_ns, block_ns, __ATOMIC_RELAXED);
 	for (struct rm_sink *s = c->sinks; s && nt < 64; s = s->next) {
 		if (s->state != SINK_STARTED && s->state != SINK_STOPPING)
 			continue;
@@ -503,6 +509,12 @@ static void sync_all(struct rm_consumer *c)
 	EACH_CONN(c, it, k)
 		sink_sync_conn(c, k);
 	rcu_read_unlock();
+}
+
+void rm_sink_set_blocking(struct rm_sink *s, uint64_t ns)
+{
+	s->block_ns = ns;
+	s->c->gen++;
 }
 
 void rm_sink_start(struct rm_sink *s)

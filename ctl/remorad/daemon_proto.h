@@ -16,13 +16,14 @@
 #include <stdint.h>
 
 #define RMD_MAGIC 0x31444d52u /* "RMD1" */
-#define RMD_VERSION 1u
+#define RMD_VERSION 2u
 #define RMD_NAME_MAX 64       /* session names, NUL included */
 #define RMD_ARG_MAX 4096      /* an output directory or an event glob */
 #define RMD_TEXT_MAX 8192
 
 enum rmd_op {
-	RMD_CREATE = 1,  /* session, arg = absolute output dir, flags RMD_F_OVERWRITE */
+	RMD_CREATE = 1,  /* session, arg = absolute output dir, flags RMD_F_OVERWRITE,
+			  * block_ms (blocking mode, 0: off) */
 	RMD_ENABLE,      /* session ("" = current), arg = glob */
 	RMD_DISABLE,     /* session, arg = glob, or flags RMD_F_ALL */
 	RMD_START,       /* session */
@@ -41,6 +42,7 @@ struct rmd_req {
 	uint16_t op;
 	uint32_t len;    /* sizeof(struct rmd_req) */
 	uint32_t flags;
+	uint32_t block_ms;
 	char session[RMD_NAME_MAX];
 	char arg[RMD_ARG_MAX];
 };

@@ -35,6 +35,7 @@ struct session {
 	char name[RMD_NAME_MAX];
 	char out_dir[PATH_MAX];
 	bool overwrite;
+	uint32_t block_ms;         /* blocking mode, 0: off */
 	enum session_state state;
 	time_t created;
 	struct rm_sink *sink;

@@ -60,6 +60,8 @@ static void save(struct remorad *d)
 	cds_lfht_for_each_entry(d->sessions, &it, s, node) {
 		fprintf(f, "session %s %s %d %s\n", s->name, state_names[s->state], s->overwrite,
 			s->out_dir);
+		if (s->block_ms)
+			fprintf(f, "blocking %s %u\n", s->name, s->block_ms);
 		for (int i = 0; i < rm_sink_npatterns(s->sink); i++)
 			fprintf(f, "pattern %s %s\n", s->name, rm_sink_pattern(s->sink, i));
 	}
@@ -91,6 +93,12 @@ static struct session *session_add(struct remorad *d, const char *name, const ch
 	cds_lfht_add(d->sessions, hash_str(name), &s->node);
 	rcu_read_unlock();
 	return s;
+}
+
+static void session_set_blocking(struct session *s, uint32_t ms)
+{
+	s->block_ms = ms;
+	rm_sink_set_blocking(s->sink, (uint64_t)ms * 1000000);
 }
 
 static void session_free(struct remorad *d, struct session *s, struct rm_sink_stats *st)
@@ -162,15 +170,22 @@ static void do_create(struct remorad *d, const struct rmd_req *q, struct reply *
 			       "choose another with -o DIR\n", dir, (unsigned)d->uid, strerror(errno));
 		return;
 	}
+	if (q->block_ms > 60000 || (q->block_ms && (q->flags & RMD_F_OVERWRITE))) {
+		reply_error(o, "blocking mode waits 1 to 60000 ms, and not in overwrite mode (a "
+			       "flight recorder never waits)\n");
+		return;
+	}
 	struct session *s = session_add(d, q->session, dir, q->flags & RMD_F_OVERWRITE);
 	if (!s) {
 		reply_error(o, "out of memory\n");
 		return;
 	}
+	session_set_blocking(s, q->block_ms);
 	snprintf(d->current, sizeof(d->current), "%s", s->name);
 	save(d);
 	reply_printf(o, "Session %s created%s.\nTraces will be written in %s\n", s->name,
 		     s->overwrite ? " (overwrite mode: the newest data is kept, written at stop)"
+		     : s->block_ms ? " (blocking mode: a full buffer makes the app wait for us)"
 				  : "", s->out_dir);
 	reply_end(o, RMD_OK);
 }
@@ -336,6 +351,7 @@ void sessions_restore(struct remorad *d)
 		line[strcspn(line, "\n")] = 0;
 		char name[RMD_NAME_MAX], state[16];
 		int ow, off = 0;
+		unsigned ms;
 		if (!strncmp(line, "current ", 8)) {
 			if (rmd_name_ok(line + 8)) /* so shorter than RMD_NAME_MAX */
 				memcpy(d->current, line + 8, strlen(line + 8) + 1);
@@ -347,6 +363,10 @@ void sessions_restore(struct remorad *d)
 			else if (s && !strcmp(state, "stopped"))
 				s->state = SESSION_STOPPED;
 			n += s != NULL;
+		} else if (sscanf(line, "blocking %63s %u", name, &ms) == 2 && ms <= 60000) {
+			struct session *s = lookup(d, name);
+			if (s && !s->overwrite)
+				session_set_blocking(s, ms);
 		} else if (sscanf(line, "pattern %63s %n", name, &off) == 1 && off) {
 			struct session *s = lookup(d, name);
 			if (s)

@@ -1,7 +1,9 @@
 /* A long-running traced app for the session tests.
  *   sess_app run STOPFILE            sess:tick and sess:other every 10 ms until STOPFILE exists
  *   sess_app burst N GOFILE STOPFILE waits for GOFILE, records N burst:item (50 per ms), prints
- *                                    "burst done", waits for STOPFILE */
+ *                                    "burst done", waits for STOPFILE
+ *   sess_app flat N GOFILE STOPFILE  the same, flat out */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,14 +35,15 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	}
-	if (argc == 5 && !strcmp(argv[1], "burst")) {
+	bool flat = argc == 5 && !strcmp(argv[1], "flat");
+	if (argc == 5 && (flat || !strcmp(argv[1], "burst"))) {
 		uint64_t n = strtoull(argv[2], NULL, 10);
 		printf("pid %d\n", (int)getpid());
 		while (access(argv[3], F_OK) != 0)
 			nap();
 		for (uint64_t i = 0; i < n; i++) {
 			remora_trace(burst, item, i, "0123456789abcdef0123456789abcdef");
-			if (i % 50 == 49) /* paced: the arena never fills between drains */
+			if (!flat && i % 50 == 49) /* paced: the arena never fills between drains */
 				usleep(1000);
 		}
 		printf("burst done\n");
@@ -48,6 +51,6 @@ int main(int argc, char **argv)
 			nap();
 		return 0;
 	}
-	fprintf(stderr, "usage: sess_app run STOPFILE | burst N GOFILE STOPFILE\n");
+	fprintf(stderr, "usage: sess_app run STOPFILE | burst|flat N GOFILE STOPFILE\n");
 	return 2;
 }

@@ -118,9 +118,28 @@ uint64_t tracker_missing(const struct tracker *t, uint32_t w, uint64_t below)
 	return n;
 }
 
+void tracker_resolve(struct tracker *t)
+{
+	for (uint32_t k = 0; k < t->npending;) {
+		uint32_t i;
+		for (i = 0; i < t->nwriters && t->who[i] != t->pending_key[k]; i++)
+			;
+		if (i == t->nwriters) {
+			k++;
+			continue;
+		}
+		t->lost[i] += t->pending_lost[k];
+		t->lost_unknown -= t->pending_lost[k];
+		t->npending--;
+		t->pending_key[k] = t->pending_key[t->npending];
+		t->pending_lost[k] = t->pending_lost[t->npending];
+	}
+}
+
 int track(void *ctx, const struct rm_packet *p)
 {
 	struct tracker *t = ctx;
+	tracker_resolve(t);
 	t->packets++;
 	if (p->corrupt)
 		t->corrupt_packets++;
@@ -133,7 +152,10 @@ int track(void *ctx, const struct rm_packet *p)
 			t->lost[i] += p->lost;
 		else {
 			t->lost_unknown += p->lost;
-			if (getenv("TRACK_DEBUG")) fprintf(stderr, "unknown lost %lu pid %u tid %u slot %u level %u len %zu\n", (unsigned long)p->lost, p->pid, p->tid, p->slot, p->level, p->len);
+			if (key && t->npending < 64) {
+				t->pending_key[t->npending] = key;
+				t->pending_lost[t->npending++] = p->lost;
+			}
 		}
 		if (!p->len)
 			t->empty_lost_packets++;

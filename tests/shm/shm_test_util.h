@@ -60,7 +60,15 @@ struct tracker {
 	bool by_tid;           /* who[] holds tids instead of pids */
 	uint64_t records, bad, dup, order, lost_total, lost_unknown, corrupt_packets, packets;
 	uint64_t empty_lost_packets;
+	/* Losses of a writer whose pid or tid was not published yet when they
+	 * were reported (a writer that found the arena full at its very first
+	 * record): attributed once who[] names it, by tracker_resolve(). */
+	uint32_t pending_key[64];
+	uint64_t pending_lost[64];
+	uint32_t npending;
 };
+/* Attributes pending losses to writers who[] names now. */
+void tracker_resolve(struct tracker *t);
 void tracker_init(struct tracker *t, uint32_t nwriters, uint64_t max_seq);
 void tracker_free(struct tracker *t);
 int track(void *ctx, const struct rm_packet *p);
