@@ -35,10 +35,15 @@ int main(int argc, char **argv)
 		return 1;
 	fprintf(f, "%d\n", (int)getpid());
 	fclose(f);
-	/* long enough for every earlier helper to notice its exec (250 ms
-	 * ticks) and to say goodbye (up to 1 s) */
-	struct timespec ts = { 2, 500 * 1000 * 1000 };
-	nanosleep(&ts, NULL);
+	/* until the check has looked at the processes (PIDFILE.go), which it
+	 * does once every earlier helper had time to notice its exec (250 ms
+	 * ticks) and to say goodbye (up to 1 s); not a fixed sleep, which a
+	 * busy machine outran */
+	char go[4096];
+	snprintf(go, sizeof(go), "%s.go", argv[1]);
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+	for (int i = 0; i < 3000 && access(go, F_OK) != 0; i++)
+		nanosleep(&ts, NULL);
 	printf("generation %d done\n", gen);
 	return 0;
 }

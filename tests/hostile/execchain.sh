@@ -14,6 +14,7 @@ mine() {
 	return 0
 }
 [ -z "$(mine)" ] || fail "processes of $exe already running: $(mine)"
+touch "$out/pl.pid.go"
 plain pl "$out/pl.pid"
 traced tr "$out/tr.pid" &
 rec=$!
@@ -22,6 +23,7 @@ for _ in $(seq 1 300); do [ -s "$out/tr.pid" ] && break; sleep 0.02; done
 sleep 1.5
 app=$(cat "$out/tr.pid")
 procs=$(mine | sort -n | tr '\n' ' ')
+touch "$out/tr.pid.go"
 wait "$rec"
 left=$(mine | tr '\n' ' ')
 [ -z "$left" ] || fail "left behind after record: $left"
