@@ -76,10 +76,19 @@ void helper_try_connect(struct helper *h)
 		rsys(SYS_close, s);
 		return;
 	}
+	/* The arena holds whatever the app traced: hand it only to a consumer
+	 * of the app's own effective uid. Anyone can listen at a path the
+	 * environment named (a setuid program ignores it, but a program that
+	 * runs as root can still be pointed at another user's socket), and a
+	 * less privileged peer must not receive a more privileged memory. */
 	struct ucred cred;
 	socklen_t clen = sizeof(cred);
-	if (rsys(SYS_getsockopt, s, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0)
-		h->consumer_pid = (uint32_t)cred.pid;
+	if (rsys(SYS_getsockopt, s, SOL_SOCKET, SO_PEERCRED, &cred, &clen) != 0 ||
+	    cred.uid != h->c->euid) {
+		rsys(SYS_close, s);
+		return;
+	}
+	h->consumer_pid = (uint32_t)cred.pid;
 	h->sock = (int)s;
 	if (send_msg(h, &h->c->hello, sizeof(h->c->hello), h->c->memfd) < 0) {
 		disconnect(h);

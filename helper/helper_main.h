@@ -12,6 +12,8 @@ struct rm_helper_ctx {
 	int memfd;
 	struct rm_arena_id arena_id;
 	char socket_path[108];
+	uint32_t euid;  /* the app's effective uid: the only consumer uid trusted
+			 * with the arena (SECURITY.md, "Setuid programs") */
 	struct rm_msg_hello hello;
 };
 

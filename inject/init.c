@@ -6,6 +6,7 @@
 #include <sys/prctl.h>
 
 #include "shm/clock.h"
+#include "shm/env.h"
 #include "inject/stub.h"
 #include "shm/rsys.h"
 #include "shm/size.h"
@@ -41,13 +42,13 @@ static void copy_env(char *dst, size_t size, const char *v)
 static void read_params(struct rm_params *p)
 {
 	rm_params_default(p);
-	uint64_t size = rm_parse_size(getenv("REMORA_BUFFER_SIZE"));
+	uint64_t size = rm_parse_size(rm_getenv("REMORA_BUFFER_SIZE"));
 	if (size)
 		rm_params_set_size(p, size);
-	const char *ow = getenv("REMORA_OVERWRITE");
+	const char *ow = rm_getenv("REMORA_OVERWRITE");
 	if (ow && *ow == '1')
 		p->mode = RM_MODE_OVERWRITE;
-	const char *clock = getenv("REMORA_CLOCK");
+	const char *clock = rm_getenv("REMORA_CLOCK");
 	if (clock && !strcmp(clock, "coarse"))
 		p->clock = RM_CLOCK_MONOTONIC_COARSE;
 	if (clock && !strcmp(clock, "tsc")) {
@@ -66,12 +67,12 @@ void rm_stub_init(void)
 	if (rm_stub.state != RM_STUB_UNINIT)
 		return;
 	rm_stub.state = RM_STUB_DISABLED;
-	const char *dbg = getenv("REMORA_DEBUG");
+	const char *dbg = rm_getenv("REMORA_DEBUG");
 	rm_stub.debug = dbg && *dbg && *dbg != '0';
-	const char *off = getenv("REMORA_DISABLE");
+	const char *off = rm_getenv("REMORA_DISABLE");
 	if (off && *off == '1')
 		return;
-	copy_env(rm_stub.enable_patterns, sizeof(rm_stub.enable_patterns), getenv("REMORA_ENABLE"));
+	copy_env(rm_stub.enable_patterns, sizeof(rm_stub.enable_patterns), rm_getenv("REMORA_ENABLE"));
 	rm_socket_path(rm_stub.socket_path, sizeof(rm_stub.socket_path));
 
 	struct rm_params p;
@@ -85,7 +86,7 @@ void rm_stub_init(void)
 	}
 	/* blocking mode from the first event (remora record --blocking); a
 	 * session's consumer sets it when it attaches */
-	uint64_t block_ms = rm_parse_size(getenv("REMORA_BLOCKING_MS"));
+	uint64_t block_ms = rm_parse_size(rm_getenv("REMORA_BLOCKING_MS"));
 	if (block_ms && block_ms <= 60000)
 		rm_stub.arena.hdr->block_ns = block_ms * 1000000;
 	long helper = rm_helper_spawn(&rm_stub.arena, rm_stub.socket_path);

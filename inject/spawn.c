@@ -34,6 +34,7 @@ long rm_helper_spawn(const struct rm_arena *a, const char *socket_path)
 	size_t n = strnlen(socket_path, sizeof(ctx.socket_path) - 1);
 	memcpy(ctx.socket_path, socket_path, n);
 	ctx.socket_path[n] = 0;
+	ctx.euid = (uint32_t)rsys(SYS_geteuid);
 	long r = rm_arena_id_of(ctx.memfd, &ctx.arena_id);
 	if (r < 0)
 		return r;

@@ -5,7 +5,9 @@
  * socket (a 0700 directory), writes the trace to DIR, and exits with CMD's
  * status (128+signal when it was killed). Becomes a child subreaper, so
  * every process of CMD's tree (helpers included) ends up reaped here: the
- * recording ends when no child is left. */
+ * recording ends when no child is left, or when only helpers are left
+ * HELPER_GRACE_MS after CMD ended (a stopped or stuck one is killed: the
+ * consumer maps the arena itself and loses nothing committed). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
@@ -17,14 +19,21 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/xattr.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "ctl/consumer/consumer.h"
+#include "ctl/cli/outdir.h"
 #include "ctl/cli/self_path.h"
 #include "ctl/cli/verbs.h"
 #include "shm/size.h"
+
+/* Exit status when events were lost to write errors: EX_IOERR of
+ * sysexits.h, documented in usage() and the README. */
+#define RM_EXIT_WRITE_LOSS 74
 
 static volatile sig_atomic_t interrupted;
 
@@ -36,9 +45,12 @@ static void on_sigint(int sig)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: remora record [-o DIR] [-e PATTERN]... [--overwrite] "
+	fprintf(f, "usage: remora record [-o DIR [--force]] [-e PATTERN]... [--overwrite] "
 		   "[--buffer-size SIZE] [--blocking[=MS]] [--preload NAME]... -- CMD [ARG...]\n"
-		   "  -o, --output DIR      trace directory (default ./remora-YYYYmmdd-HHMMSS)\n"
+		   "  -o, --output DIR      trace directory (default ./remora-YYYYmmdd-HHMMSS), created\n"
+		   "                        0700; an existing one must be empty, and no symbolic\n"
+		   "                        link on the way to it may belong to another user\n"
+		   "      --force           write into an existing non-empty DIR anyway\n"
 		   "  -e, --event PATTERN   enable events matching provider:name glob (default: all)\n"
 		   "      --overwrite       flight recorder: keep the newest data, read at the end\n"
 		   "      --buffer-size SZ  arena size per process tree, e.g. 64M (default 16M)\n"
@@ -46,7 +58,11 @@ static void usage(FILE *f)
 		   "                        for the consumer instead of dropping the event\n"
 		   "      --preload NAME    also preload libremora-NAME.so to trace an unmodified\n"
 		   "                        program: libc (providers libc_malloc, libc_io) or\n"
-		   "                        cyg (cyg_profile, for -finstrument-functions)\n");
+		   "                        cyg (cyg_profile, for -finstrument-functions)\n"
+		   "exit status: CMD's (128+N when signal N killed it), except %d when the trace\n"
+		   "  could not be written whole (disk full, I/O error: events lost to write\n"
+		   "  errors; CMD's status is printed); 1 when remora could not run CMD or\n"
+		   "  record; 2 for bad usage\n", RM_EXIT_WRITE_LOSS);
 }
 
 /* --preload NAME: libremora-NAME.so, next to libremora. */
@@ -87,33 +103,43 @@ static int setenv_preload(void)
 	return setenv("LD_PRELOAD", buf, 1);
 }
 
-/* Creates DIR (0700) if missing and checks it is a writable directory;
- * stores its absolute path. Prints one line and returns -1 on failure. */
-static int prepare_outdir(const char *dir, char *abs, size_t size)
+/* A setuid, setgid or file-capability CMD runs with AT_SECURE: its stub
+ * ignores the environment (our socket included) and hands its arena only
+ * to a consumer of its effective uid, so it is not traced here. Checked
+ * on CMD's own mode bits before the exec, where it is certain, rather than
+ * guessed from a helper that never connected (an untraced program never
+ * connects either); a privileged program CMD runs later is not seen. */
+static void warn_if_secure(const char *cmd)
 {
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		fprintf(stderr, "remora: cannot create output directory %s: %s\n", dir, strerror(errno));
-		return -1;
-	}
+	char path[PATH_MAX];
+	const char *dirs = strchr(cmd, '/') ? "" : getenv("PATH");
 	struct stat st;
-	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "remora: output path %s is not a directory\n", dir);
-		return -1;
+	bool found = false;
+	if (!dirs || !*dirs)
+		found = snprintf(path, sizeof(path), "%s", cmd) < (int)sizeof(path) &&
+			stat(path, &st) == 0;
+	for (const char *d = dirs; d && *d && !found;) {
+		size_t n = strcspn(d, ":");
+		found = snprintf(path, sizeof(path), "%.*s/%s", (int)(n ? n : 1), n ? d : ".",
+				 cmd) < (int)sizeof(path) &&
+			stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+		d += n + (d[n] == ':');
 	}
-	if (access(dir, W_OK | X_OK) < 0) {
-		fprintf(stderr, "remora: output directory %s is not writable: %s\n", dir,
-			strerror(errno));
-		return -1;
-	}
-	char *real = realpath(dir, NULL);
-	if (!real || strlen(real) >= size) {
-		fprintf(stderr, "remora: cannot resolve output directory %s\n", dir);
-		free(real);
-		return -1;
-	}
-	strcpy(abs, real);
-	free(real);
-	return 0;
+	struct statvfs vfs;
+	if (!found || !S_ISREG(st.st_mode) || (statvfs(path, &vfs) == 0 && (vfs.f_flag & ST_NOSUID)))
+		return;
+	const char *why = NULL;
+	if ((st.st_mode & S_ISUID) && st.st_uid != geteuid())
+		why = "setuid";
+	else if ((st.st_mode & S_ISGID) && st.st_gid != getegid())
+		why = "setgid";
+	else if (getxattr(path, "security.capability", NULL, 0) > 0)
+		why = "given file capabilities";
+	if (why)
+		fprintf(stderr, "remora record: %s is %s: it runs with the privileges of its owner "
+				"(uid %u, gid %u), ignores remora's environment and will not be traced "
+				"here; to trace it, record as uid %u (SECURITY.md, \"Setuid programs\")\n",
+			path, why, (unsigned)st.st_uid, (unsigned)st.st_gid, (unsigned)st.st_uid);
 }
 
 static pid_t start_cmd(char **argv, const char *sock, const char *patterns, bool overwrite,
@@ -181,7 +207,7 @@ struct record_args {
 	const char *out, *bufsize;
 	const char *patterns[64];
 	int npat;
-	bool overwrite;
+	bool overwrite, force;
 	uint64_t block_ms;       /* --blocking: 0 for off */
 	char **cmd;
 };
@@ -193,7 +219,7 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 		{ "output", required_argument, 0, 'o' }, { "event", required_argument, 0, 'e' },
 		{ "overwrite", no_argument, 0, 'O' }, { "buffer-size", required_argument, 0, 'b' },
 		{ "preload", required_argument, 0, 'P' }, { "blocking", optional_argument, 0, 'B' },
-		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "force", no_argument, 0, 'f' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	int ch;
 	optind = 1;
@@ -208,6 +234,7 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 			a->patterns[a->npat++] = optarg;
 			break;
 		case 'O': a->overwrite = true; break;
+		case 'f': a->force = true; break;
 		case 'B': {
 			char *end;
 			unsigned long long ms = optarg ? strtoull(optarg, &end, 10) : 1000;
@@ -245,6 +272,93 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 	return -1;
 }
 
+/* A healthy helper leaves within a few hundred ms of its tree's end (it
+ * sees the pidfds, says GONE, gets the ACK); this bounds how long a stopped
+ * or wedged one can hold `record` (SECURITY.md: 2 s after the app exits). */
+#define HELPER_GRACE_MS 1200
+
+/* Field 38 of /proc/PID/stat (exit signal) and field 3 (state) into *state;
+ * -1 when unreadable. */
+static int exit_signal_of(pid_t pid, char *state)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -1;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	char *p = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
+	if (!p || sscanf(p + 1, " %c", state) != 1)
+		return -1;
+	for (int field = 2; field < 38 && p; field++)
+		p = strchr(p + 1, ' ');
+	return p ? atoi(p + 1) : -1;
+}
+
+struct helper_pids {
+	pid_t pid[256];
+	int n;
+};
+
+static void note_helper(void *ctx, const struct rm_proc_info *p, uint32_t serial)
+{
+	(void)serial;
+	struct helper_pids *h = ctx;
+	if (h->n < 256 && p->helper_pid)
+		h->pid[h->n++] = (pid_t)p->helper_pid;
+}
+
+/* A helper is a child the consumer knows as one (its HELLO), or a clone
+ * child with exit signal 0 (inject/spawn.c) whose app still holds it: once
+ * orphaned to us, the kernel gives it SIGCHLD like any other child. */
+static bool is_helper(const struct helper_pids *h, pid_t pid)
+{
+	char state;
+	for (int i = 0; i < h->n; i++)
+		if (h->pid[i] == pid)
+			return true;
+	return exit_signal_of(pid, &state) == 0;
+}
+
+/* When every child left is a helper, stores their pids and returns how
+ * many; 0 or -1 when none is left or another child is (CMD's tree still
+ * runs). */
+static int only_helpers_left(struct rm_consumer *c, pid_t *pids, int max)
+{
+	struct helper_pids h = { .n = 0 };
+	rm_consumer_each_proc(c, note_helper, &h);
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -1;
+	int n = 0, pid;
+	while (n >= 0 && fscanf(f, "%d", &pid) == 1)
+		if (n == max || !is_helper(&h, pid))
+			n = -1;
+		else
+			pids[n++] = pid;
+	fclose(f);
+	return n;
+}
+
+static void give_up_helpers(const pid_t *pids, int n)
+{
+	for (int i = 0; i < n; i++) {
+		char state = '?';
+		exit_signal_of(pids[i], &state);
+		fprintf(stderr, "remora record: the helper (pid %d, state %c%s) was still running %d "
+				"ms after the program ended: killed it; the trace keeps every event "
+				"the program committed (the consumer reads its buffer itself)\n",
+			(int)pids[i], state, state == 'T' || state == 't' ? ": stopped" : "",
+			HELPER_GRACE_MS);
+		kill(pids[i], SIGKILL);
+		waitpid(pids[i], NULL, __WALL);
+	}
+}
+
 /* Runs CMD under the consumer until no child is left (or SIGINT/SIGTERM).
  * Returns CMD's wait status, or -1 when it was never reaped. */
 static int record_run(struct rm_consumer *c, const struct record_args *a, const char *sock,
@@ -260,21 +374,30 @@ static int record_run(struct rm_consumer *c, const struct record_args *a, const 
 	signal(SIGINT, on_sigint);
 	signal(SIGTERM, on_sigint);
 
+	warn_if_secure(a->cmd[0]);
 	*cmd = start_cmd(a->cmd, sock, joined, a->overwrite, a->bufsize, a->block_ms);
 	int status = 0, cmd_status = -1;
 	bool children = *cmd > 0;
 	if (*cmd < 0)
 		fprintf(stderr, "remora record: fork: %s\n", strerror(errno));
 	struct live_status live = { .on = isatty(STDERR_FILENO) };
+	uint64_t helpers_only_since = 0;
 	while (children && !interrupted) {
 		rm_consumer_poll(c, 50);
 		live_status_tick(&live, c);
-		pid_t p;
+		pid_t p, helpers[64];
 		while ((p = waitpid(-1, &status, WNOHANG | __WALL)) > 0)
 			if (p == *cmd)
 				cmd_status = status;
 		if (p < 0 && errno == ECHILD)
 			children = false;
+		int nh = children && cmd_status != -1 ? only_helpers_left(c, helpers, 64) : -1;
+		if (nh <= 0)
+			helpers_only_since = 0;
+		else if (!helpers_only_since)
+			helpers_only_since = now_ms();
+		else if (now_ms() - helpers_only_since >= HELPER_GRACE_MS)
+			give_up_helpers(helpers, nh);
 	}
 	live_status_clear(&live);
 	return cmd_status;
@@ -313,7 +436,7 @@ int rm_cmd_record(int argc, char **argv)
 		strftime(defdir, sizeof(defdir), "remora-%Y%m%d-%H%M%S", localtime(&t));
 		a.out = defdir;
 	}
-	if (prepare_outdir(a.out, outdir, sizeof(outdir)) < 0)
+	if (rm_prepare_outdir(a.out, a.force, outdir, sizeof(outdir)) < 0)
 		return 1;
 
 	char sockdir[] = "/tmp/remora-rec-XXXXXX", sock[sizeof(sockdir) + 16];
@@ -341,9 +464,15 @@ int rm_cmd_record(int argc, char **argv)
 	rm_consumer_finish(c, &s);
 	rmdir(sockdir);
 	print_summary(&s, outdir);
-	if (cmd_status < 0)
-		return cmd < 0 ? 1 : 128 + SIGINT;
-	if (WIFSIGNALED(cmd_status))
-		return 128 + WTERMSIG(cmd_status);
-	return WEXITSTATUS(cmd_status);
+	int rc = cmd_status < 0 ? (cmd < 0 ? 1 : 128 + SIGINT)
+		 : WIFSIGNALED(cmd_status) ? 128 + WTERMSIG(cmd_status) : WEXITSTATUS(cmd_status);
+	/* a script must not take an incomplete trace for a whole one; the
+	 * command's own status is still said */
+	if (s.unwritten || s.write_errors) {
+		fprintf(stderr, "remora record: exit status %d: events were lost to write errors "
+				"in %s (the command's own status was %d); free space or choose "
+				"another -o DIR and record again\n", RM_EXIT_WRITE_LOSS, outdir, rc);
+		return RM_EXIT_WRITE_LOSS;
+	}
+	return rc;
 }

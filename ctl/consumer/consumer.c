@@ -348,10 +348,12 @@ static void accept_all(struct rm_consumer *c)
 		struct ucred cr = { 0, (uid_t)-1, (gid_t)-1 };
 		socklen_t len = sizeof(cr);
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 ||
-		    (cr.uid != getuid() && cr.uid != 0)) {
-			fprintf(stderr, "%s: refused a helper connection from pid %d uid %d (only uid "
-					"%d or root may register)\n", c->who, (int)cr.pid, (int)cr.uid,
-				(int)getuid());
+		    cr.uid != geteuid()) {
+			/* not root either: a root program's arena (a setuid one
+			 * started by this user) is not this user's to read */
+			fprintf(stderr, "%s: refused a helper connection from pid %d uid %d (only "
+					"uid %d may register; trace it with a consumer of its own "
+					"uid)\n", c->who, (int)cr.pid, (int)cr.uid, (int)geteuid());
 			close(fd);
 			continue;
 		}

@@ -2,7 +2,7 @@
  *
  * Two halves:
  *  - connections (consumer.c): accepts helpers on a Unix socket, admits
- *    same-uid or root peers only (SO_PEERCRED), maps each process tree's
+ *    peers of its own effective uid only (SO_PEERCRED), maps each process tree's
  *    arena and drains it with rm_reader_drain. Connections live in an RCU
  *    hash table keyed by the traced app's pid (the process registry).
  *  - sinks (consumer_sink.c): a sink is a set of "provider:name" globs and

@@ -8,7 +8,7 @@
  *
  * Both sides check magic, version, that `len` equals the bytes received,
  * and that every string is NUL-terminated inside its field before using
- * anything. remorad admits same-uid or root peers only (SO_PEERCRED). */
+ * anything. remorad admits same-uid or root CLI peers only (SO_PEERCRED). */
 #ifndef REMORA_CTL_DAEMON_PROTO_H
 #define REMORA_CTL_DAEMON_PROTO_H
 

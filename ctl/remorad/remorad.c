@@ -2,8 +2,8 @@
  *
  * One thread, one poll loop: helpers connect on the helper socket (the
  * consumer core, consumer.h), the CLI on the control socket next to it
- * (daemon_proto.h). Both admit only peers of remorad's uid, or root
- * (SO_PEERCRED); refusals are logged on stderr. After binding, remorad
+ * (daemon_proto.h). Helpers only of remorad's uid, the CLI of that uid
+ * or root (SO_PEERCRED); refusals are logged on stderr. After binding, remorad
  * drops every capability and installs its seccomp filter
  * (remorad_lockdown.c). Sessions are saved next to the sockets, so a
  * restarted remorad carries on with them, and running apps' helpers
