@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# A hostile arena (garbage.c scribbles over its committed records): the app
+# is unaffected, remora record finishes, babeltrace2 reads the trace with
+# no error (only "discarded" warnings), the damage is reported, and events
+# recorded after it into fresh chunks are kept. A scribbled string that is
+# still a string passes for a valid one (no reader can tell), so kept
+# events are not all intact, and are not checked for it.
+. "$(dirname "$0")/lib.sh"
+plain pl
+traced tr
+same tr pl
+grep -q "corrupt" "$out/tr.sum" || fail "no damage reported: $(cat "$out/tr.sum")"
+btread tr lossy
+kept=$(grep -a -c ' garbage:ev: ' "$out/tr.bt" || true)
+[ "$kept" -gt 0 ] && [ "$kept" -lt 4000 ] || fail "$kept events kept of 4000 with a scribbled arena"
+after=$(grep -a -c ' garbage:ev: .*{ phase = 1, k = ' "$out/tr.bt" || true)
+[ "$after" -gt 0 ] || fail "no event recorded after the damage was kept"
+echo "kept $kept of 4000 ($after after the damage); $(tr '\n' ' ' <"$out/tr.sum")"
+echo PASS
