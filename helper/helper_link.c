@@ -62,6 +62,21 @@ void helper_send_pids(struct helper *h)
 	h->changed = false;
 }
 
+/* Nobody listens: no session can want the events the stub enabled early
+ * (RM_ENABLE_EARLY), so an untraced program goes back to the disabled
+ * cost. A CAS, so a byte a consumer wrote meanwhile stays as it is. Asked
+ * again at every retry: the stub may register more events. */
+static void clear_early(struct rm_arena *a)
+{
+	uint32_t n = __atomic_load_n(&a->hdr->next_event_id, __ATOMIC_RELAXED);
+	for (uint32_t id = 0; id < n && id < a->event_max; id++) {
+		uint8_t early = RM_ENABLE_EARLY;
+		if (__atomic_load_n(&a->enable[id], __ATOMIC_RELAXED) == early)
+			__atomic_compare_exchange_n(&a->enable[id], &early, 0, false,
+						    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	}
+}
+
 void helper_try_connect(struct helper *h)
 {
 	if (now_ms() < h->next_connect_ms)
@@ -72,8 +87,11 @@ void helper_try_connect(struct helper *h)
 		return;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	memcpy(sa.sun_path, h->c->socket_path, sizeof(sa.sun_path) - 1);
-	if (rsys(SYS_connect, s, &sa, sizeof(sa)) < 0) {
+	long e = rsys(SYS_connect, s, &sa, sizeof(sa));
+	if (e < 0) {
 		rsys(SYS_close, s);
+		if (e == -ENOENT || e == -ECONNREFUSED)
+			clear_early(h->a);
 		return;
 	}
 	/* The arena holds whatever the app traced: hand it only to a consumer

@@ -150,7 +150,9 @@ static void attach_event(struct remora_event *ev)
 		return;
 	}
 	if (rm_enabled_by_env(rm_stub.enable_patterns, ev->provider, ev->name))
-		__atomic_store_n(&a->enable[id], 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&a->enable[id], RM_ENABLE_ON, __ATOMIC_RELAXED);
+	else if (!__atomic_load_n(&a->hdr->enable_written, __ATOMIC_ACQUIRE))
+		__atomic_store_n(&a->enable[id], RM_ENABLE_EARLY, __ATOMIC_RELAXED);
 	ev->id = (uint32_t)id;
 	__atomic_store_n(&ev->enabled, (const volatile uint8_t *)&a->enable[id], __ATOMIC_RELEASE);
 }

@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <fcntl.h>
@@ -102,7 +103,9 @@ static int scan_maps_fd(long fd, const struct rm_arena_id *id, int *any)
 	return found;
 }
 
-int rm_maps_has(uint32_t pid, const struct rm_arena_id *id)
+/* -2 when the open failed for a reason that says nothing about the process
+ * (out of fds or memory): it may well map the arena. */
+static int maps_has(uint32_t pid, const struct rm_arena_id *id)
 {
 	char path[32] = "/proc/";
 	char *p = put_u32(path + 6, pid);
@@ -110,12 +113,20 @@ int rm_maps_has(uint32_t pid, const struct rm_arena_id *id)
 	for (unsigned i = 0; i < sizeof(tail); i++)
 		p[i] = tail[i];
 	long fd = rsys(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	if (fd == -EMFILE || fd == -ENFILE || fd == -ENOMEM)
+		return -2;
 	if (fd < 0)
 		return -1;
 	int any;
 	int found = scan_maps_fd(fd, id, &any);
 	rsys(SYS_close, fd);
 	return any ? found : -1;
+}
+
+int rm_maps_has(uint32_t pid, const struct rm_arena_id *id)
+{
+	int r = maps_has(pid, id);
+	return r < 0 ? -1 : r;
 }
 
 /* A maps fd opened while the process still had its first image: it reads
@@ -134,9 +145,9 @@ int rm_scan_mappers(const struct rm_arena_id *id, const uint32_t *skip, int nski
 {
 	long fd = rsys(SYS_openat, AT_FDCWD, "/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
+		return -1;
 	char buf[4096];
-	int n = 0;
+	int n = 0, unsure = 0;
 	long got;
 	while (n < max && (got = rsys(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
 		for (long off = 0; off < got;) {
@@ -157,10 +168,12 @@ int rm_scan_mappers(const struct rm_arena_id *id, const uint32_t *skip, int nski
 			bool skipped = false;
 			for (int i = 0; i < nskip; i++)
 				skipped |= skip[i] == pid;
-			if (!skipped && n < max && rm_maps_has(pid, id) == 1)
+			int has = skipped || n >= max ? 0 : maps_has(pid, id);
+			if (has == 1)
 				out[n++] = pid;
+			unsure |= has == -2;
 		}
 	}
 	rsys(SYS_close, fd);
-	return n;
+	return n == 0 && unsure ? -1 : n;
 }

@@ -25,7 +25,9 @@ int rm_maps_has(uint32_t pid, const struct rm_arena_id *id);
 int rm_maps_fd_has(int fd, const struct rm_arena_id *id);
 
 /* Scans /proc for processes mapping the arena, skipping the pids in skip;
- * stores at most max of them. Returns how many it stored. */
+ * stores at most max of them. Returns how many it stored, or -1 when none
+ * was found but the scan could not look everywhere (out of fds): then a
+ * process may still map it. */
 int rm_scan_mappers(const struct rm_arena_id *id, const uint32_t *skip, int nskip,
 		    uint32_t *out, int max);
 

@@ -199,8 +199,10 @@ static bool slot_dead(struct rm_reader *r, uint32_t slot, bool final)
 								  : RM_ALIVE_RECHECK_MS;
 	if (v->alive < 0 || (v->alive == 1 && r->now_ms - v->checked_ms >= every)) {
 		v->checked_ms = r->now_ms;
-		v->alive = (int8_t)r->alive(r->alive_ctx, (uint32_t)(owner >> 32), (uint32_t)owner,
-					    &v->start_time);
+		int a = r->alive(r->alive_ctx, (uint32_t)(owner >> 32), (uint32_t)owner,
+				 &v->start_time);
+		/* unknown (-1) is not dead: kept as alive, asked again later */
+		v->alive = a == 0 ? 0 : 1;
 	}
 	return v->alive == 0;
 }

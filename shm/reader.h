@@ -41,7 +41,8 @@ struct rm_packet {
 typedef int (*rm_packet_fn)(void *ctx, const struct rm_packet *p);
 
 /* Returns 1 when (pid, tid) is the same live thread that `first_seen`
- * identified, 0 when it is certainly gone. The default looks at /proc. */
+ * identified, 0 when it is certainly gone, -1 when it cannot tell (kept as
+ * alive and asked again later). The default looks at /proc. */
 typedef int (*rm_alive_fn)(void *ctx, uint32_t pid, uint32_t tid, uint64_t *start_time);
 
 struct rm_reader_stats {

@@ -376,6 +376,7 @@ static int record_run(struct rm_consumer *c, const struct record_args *a, const 
 
 	warn_if_secure(a->cmd[0]);
 	*cmd = start_cmd(a->cmd, sock, joined, a->overwrite, a->bufsize, a->block_ms);
+	rm_consumer_raise_fd_limit(); /* ours only: the command keeps its limit */
 	int status = 0, cmd_status = -1;
 	bool children = *cmd > 0;
 	if (*cmd < 0)

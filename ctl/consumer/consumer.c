@@ -32,7 +32,7 @@ static void note_pid(struct rm_consumer *c, uint32_t pid)
 	c->sum.processes++;
 }
 
-static void proc_add(struct rm_consumer *c, struct conn *k, uint32_t key)
+void proc_add(struct rm_consumer *c, struct conn *k, uint32_t key)
 {
 	k->key = key;
 	cds_lfht_node_init(&k->node);
@@ -41,7 +41,7 @@ static void proc_add(struct rm_consumer *c, struct conn *k, uint32_t key)
 	rcu_read_unlock();
 }
 
-static void proc_del(struct rm_consumer *c, struct conn *k)
+void proc_del(struct rm_consumer *c, struct conn *k)
 {
 	rcu_read_lock();
 	cds_lfht_del(c->procs, &k->node);
@@ -230,6 +230,7 @@ static void on_hello(struct rm_consumer *c, struct conn *k, const struct rm_msg_
 	 * sink_sync_conn() writes only what changes: an event that stays on is
 	 * never switched off for an instant (its records would be skipped,
 	 * not even counted as lost). */
+	__atomic_store_n(&k->a.hdr->enable_written, 1, __ATOMIC_RELEASE); /* no more EARLY */
 	for (uint32_t id = 0; id < k->a.event_max; id++)
 		k->enabled[id] = __atomic_load_n(&k->a.enable[id], __ATOMIC_RELAXED) != 0;
 	sink_conn_attached(c, k);
@@ -292,7 +293,7 @@ static void on_gone(struct rm_consumer *c, struct conn *k)
 	send_ack(k);
 }
 
-static void on_message(struct rm_consumer *c, struct conn *k)
+void on_message(struct rm_consumer *c, struct conn *k)
 {
 	union {
 		struct rm_msg_hdr h;
@@ -339,47 +340,19 @@ static void on_message(struct rm_consumer *c, struct conn *k)
 	}
 }
 
-static void accept_all(struct rm_consumer *c)
-{
-	for (;;) {
-		int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-		if (fd < 0)
-			return;
-		struct ucred cr = { 0, (uid_t)-1, (gid_t)-1 };
-		socklen_t len = sizeof(cr);
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 ||
-		    cr.uid != geteuid()) {
-			/* not root either: a root program's arena (a setuid one
-			 * started by this user) is not this user's to read */
-			fprintf(stderr, "%s: refused a helper connection from pid %d uid %d (only "
-					"uid %d may register; trace it with a consumer of its own "
-					"uid)\n", c->who, (int)cr.pid, (int)cr.uid, (int)geteuid());
-			close(fd);
-			continue;
-		}
-		struct conn *k = calloc(1, sizeof(*k));
-		if (!k) {
-			close(fd);
-			return;
-		}
-		k->sock = fd;
-		k->serial = ++c->next_serial;
-		proc_add(c, k, (uint32_t)cr.pid);
-	}
-}
-
 /* A helper that vanished without GONE (killed): the tree is over when no
- * process it named and no process at all maps the arena any more. */
+ * process it named and no process at all maps the arena any more. A scan
+ * that could not look (out of fds) is not evidence: the tree lives on. */
 static bool tree_alive(struct conn *k)
 {
 	for (uint32_t i = 0; i < k->npids; i++)
 		if (rm_maps_has(k->pids[i], &k->id) == 1)
 			return true;
 	uint32_t self = (uint32_t)getpid(), found;
-	return rm_scan_mappers(&k->id, &self, 1, &found, 1) > 0;
+	return rm_scan_mappers(&k->id, &self, 1, &found, 1) != 0;
 }
 
-static void free_conn(struct rm_consumer *c, struct conn *k)
+void free_conn(struct rm_consumer *c, struct conn *k)
 {
 	if (k->attached) {
 		sink_conn_closed(c, k);
@@ -465,7 +438,16 @@ int rm_consumer_poll_with(struct rm_consumer *c, int timeout_ms, struct pollfd *
 	int n = 0;
 	struct conn *k;
 	struct cds_lfht_iter it;
-	p[n++] = (struct pollfd){ c->listen_fd, POLLIN, 0 };
+	uint64_t start_ms = rm_clock_mono_ns() / 1000000;
+	if (start_ms - c->idle_checked_ms >= HELLO_TIMEOUT_MS / 4) {
+		c->idle_checked_ms = start_ms;
+		drop_idle(c, start_ms, UNATTACHED_MAX);
+	}
+	/* a paused listening socket is polled as fd -1 (ignored) */
+	bool paused = start_ms < c->accept_paused_until_ms;
+	if (!paused)
+		c->warned_fds = false;
+	p[n++] = (struct pollfd){ paused ? -1 : c->listen_fd, POLLIN, 0 };
 	for (int i = 0; i < nextra && n < POLL_MAX; i++)
 		p[n++] = extra[i];
 	int first = n;
@@ -481,16 +463,20 @@ int rm_consumer_poll_with(struct rm_consumer *c, int timeout_ms, struct pollfd *
 	 * doubling up to the caller's timeout when idle. A fixed 50 ms let
 	 * 5,000 threads/s of churn exhaust the arena between two drains:
 	 * 92 % of the events lost instead of 3-4 %. */
-	int r = poll(p, (nfds_t)n, c->wait_ms < timeout_ms ? c->wait_ms : timeout_ms);
+	int wait = c->wait_ms < timeout_ms ? c->wait_ms : timeout_ms;
+	if (paused && (int)(c->accept_paused_until_ms - start_ms) < wait)
+		wait = (int)(c->accept_paused_until_ms - start_ms);
+	int r = poll(p, (nfds_t)n, wait);
 	if (r < 0 && errno != EINTR)
 		return -1;
 	for (int i = 0; i < nextra; i++)
 		extra[i].revents = r < 0 ? 0 : p[1 + i].revents;
-	if (r > 0 && p[0].revents)
-		accept_all(c);
 	for (int i = first; r > 0 && i < n; i++)
 		if (p[i].revents)
 			on_message(c, who[i]);
+	/* after who[] is done with: accepting may free idle connections */
+	if (r > 0 && p[0].revents && !paused)
+		accept_all(c);
 	rcu_read_lock();
 	EACH_CONN(c, it, k)
 		if (!c->o.flight_recorder && !k->gone)

@@ -58,6 +58,12 @@ struct rm_sink;
 /* Binds the socket (replacing a stale one). NULL on failure, with err. */
 struct rm_consumer *rm_consumer_new(const struct rm_consumer_opts *o, char *err, size_t errlen);
 
+/* Raises the soft RLIMIT_NOFILE to the hard one: a consumer holds an fd per
+ * helper and per stream file, and opens /proc to tell dead threads from
+ * live ones. `remora record` calls it after forking its command, which
+ * keeps the limit it was given. */
+void rm_consumer_raise_fd_limit(void);
+
 /* Waits up to timeout_ms for connections and messages, then drains every
  * arena once. Returns 0, or -1 after a fatal error (reported on stderr). */
 int rm_consumer_poll(struct rm_consumer *c, int timeout_ms);

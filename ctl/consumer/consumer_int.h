@@ -35,6 +35,7 @@ struct conn {
 	uint32_t pids[RM_PIDS_MAX];
 	uint32_t npids;
 	uint64_t global_reported;  /* losses outside any slot already put in a packet */
+	uint64_t accepted_ms;      /* CLOCK_MONOTONIC at accept: HELLO is due soon after */
 	struct conn *next_dead;
 };
 
@@ -104,6 +105,9 @@ struct rm_consumer {
 	uint64_t progress;         /* progress() after the last poll */
 	uint64_t records;          /* records handed over, after the last poll */
 	uint64_t reaped_ms;        /* CLOCK_MONOTONIC of the last reap */
+	uint64_t idle_checked_ms;  /* of the last look for connections without HELLO */
+	uint64_t accept_paused_until_ms; /* accept() ran out of fds: not before this */
+	bool warned_fds;           /* said so once per shortage */
 	struct rm_clock_pair tsc_start; /* (TSC, monotonic) when the consumer started */
 	bool tsc_calibrated;       /* tsc_start is at least TSC_CALIB_MIN_NS old */
 };
@@ -113,6 +117,23 @@ struct rm_consumer {
  * started: no wait once it has run TSC_CALIB_MIN_NS (the first TSC trace
  * of a consumer younger than that waits out the rest, once). */
 double consumer_tsc_hz(struct rm_consumer *c, struct rm_clock_pair now);
+
+/* Connections (consumer.c): the table of them, a message from one. */
+void proc_add(struct rm_consumer *c, struct conn *k, uint32_t key);
+void proc_del(struct rm_consumer *c, struct conn *k);
+void free_conn(struct rm_consumer *c, struct conn *k);
+void on_message(struct rm_consumer *c, struct conn *k);
+
+/* consumer_accept.c. A connection has HELLO_TIMEOUT_MS to say HELLO, and
+ * at most UNATTACHED_MAX are held without one; accept() out of fds pauses
+ * the listening socket for ACCEPT_PAUSE_MS. */
+#define HELLO_TIMEOUT_MS 3000
+#define UNATTACHED_MAX 256
+#define ACCEPT_PAUSE_MS 100
+void accept_all(struct rm_consumer *c);
+/* Closes connections without HELLO past their time, then the oldest
+ * beyond `keep`; returns how many it closed. */
+int drop_idle(struct rm_consumer *c, uint64_t now_ms, uint32_t keep);
 
 /* consumer_sink.c, called by consumer.c only (never the other way). */
 

@@ -377,7 +377,10 @@ void sink_sync_conn(struct rm_consumer *c, struct conn *k)
 		uint8_t on = 0;
 		for (int i = 0; i < nt && !on; i++)
 			on = ts[i]->st[id] == EV_SELECTED || ts[i]->st[id] == EV_DECLARED;
-		if (k->enabled[id] != on) {
+		/* the byte itself too: the stub may have set it EARLY after
+		 * we read the table */
+		if (k->enabled[id] != on ||
+		    __atomic_load_n(&k->a.enable[id], __ATOMIC_RELAXED) != on) {
 			k->enabled[id] = on;
 			__atomic_store_n(&k->a.enable[id], on, __ATOMIC_RELAXED);
 		}

@@ -168,6 +168,7 @@ static int start(struct remorad *d, bool verbose)
 	char err[512];
 	struct rm_consumer_opts co = { .socket_path = d->sock, .verbose = verbose,
 				       .log_prefix = "remorad", .reap = true };
+	rm_consumer_raise_fd_limit();
 	d->c = rm_consumer_new(&co, err, sizeof(err));
 	if (!d->c) {
 		fprintf(stderr, "remorad: %s\n", err);

@@ -110,11 +110,13 @@ trap '[ -n "$app" ] && { kill -9 "$app"; wait "$app"; } 2>/dev/null; [ -n "$rd" 
 start_remorad "$out/remorad.ctl"
 mkfifo "$out/go"
 exec 3<>"$out/go"
-REMORA_CLOCK=coarse "$traced" session <"$out/go" >"$out/ses.out" 2>"$out/ses.err" &
-app=$!
+# The session first: until a consumer writes the enable table the stub
+# enables every event (issue 19), so "enabled" means "wanted" only after.
 "$remora" create ses -o "$out/ses.t" >/dev/null || fail "create"
 "$remora" enable-event 'sbx:*' >/dev/null || fail "enable-event"
 "$remora" start >/dev/null || fail "start"
+REMORA_CLOCK=coarse "$traced" session <"$out/go" >"$out/ses.out" 2>"$out/ses.err" &
+app=$!
 for _ in $(seq 200); do
 	grep -q '^done$' "$out/ses.out" && break
 	sleep 0.05

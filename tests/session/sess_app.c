@@ -2,7 +2,9 @@
  *   sess_app run STOPFILE            sess:tick and sess:other every 10 ms until STOPFILE exists
  *   sess_app burst N GOFILE STOPFILE waits for GOFILE, records N burst:item (50 per ms), prints
  *                                    "burst done", waits for STOPFILE
- *   sess_app flat N GOFILE STOPFILE  the same, flat out */
+ *   sess_app flat N GOFILE STOPFILE  the same, flat out
+ *   sess_app emit N                  records N burst:item at once and exits (no wait for
+ *                                    its helper: the first events precede its connection) */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -51,6 +53,13 @@ int main(int argc, char **argv)
 			nap();
 		return 0;
 	}
-	fprintf(stderr, "usage: sess_app run STOPFILE | burst|flat N GOFILE STOPFILE\n");
+	if (argc == 3 && !strcmp(argv[1], "emit")) {
+		uint64_t n = strtoull(argv[2], NULL, 10);
+		for (uint64_t i = 0; i < n; i++)
+			remora_trace(burst, item, i, "0123456789abcdef0123456789abcdef");
+		printf("pid %d\n", (int)getpid());
+		return 0;
+	}
+	fprintf(stderr, "usage: sess_app run STOPFILE | burst|flat N GOFILE STOPFILE | emit N\n");
 	return 2;
 }
