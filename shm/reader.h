@@ -50,10 +50,13 @@ struct rm_reader_stats {
 	uint64_t lost;           /* records reported lost by producers, all contexts */
 	uint64_t overwritten;    /* records reclaimed by producers (overwrite mode) */
 	uint64_t corrupt;        /* chunks ended early by malformed data */
+	uint64_t refused_records; /* records of sane size whose id or payload was
+				   * refused: skipped one by one, counted in `lost` */
 	uint64_t bad_events;     /* catalog entries refused */
 	uint64_t chunks_freed;
 	uint64_t slots_freed;
 	const char *last_corrupt; /* why the last chunk was cut short (static text) */
+	const char *last_refused; /* why the last refused record was (static text) */
 };
 
 struct rm_reader;
