@@ -16,6 +16,7 @@
 #include "inject/stub.h"
 
 __attribute__((visibility("default"))) const volatile uint8_t remora_off = 0;
+const volatile uint8_t rm_unregistered_on = 1;
 
 /* The compiler writes enum remora_type (include/remora/abi.h) into each
  * field and attach_event() copies it as is into the catalog, which speaks
@@ -173,7 +174,10 @@ static void attach_event(struct remora_event *ev)
 	struct rm_event_decl d = { ev->provider, ev->name, ev->nfields, name_ptrs, types };
 	int64_t id = rm_catalog_add(a, &d);
 	if (id < 0) {
-		rm_debug("remora: event catalog full, event stays disabled; catalog size", a->event_max);
+		rm_debug("remora: event catalog full, its records are counted lost; catalog size",
+			 a->event_max);
+		ev->id = RM_ID_UNREGISTERED;
+		__atomic_store_n(&ev->enabled, &rm_unregistered_on, __ATOMIC_RELEASE);
 		return;
 	}
 	if (rm_enabled_by_env(rm_stub.enable_patterns, ev->provider, ev->name))

@@ -127,7 +127,13 @@ const struct rm_reader_stats *rm_reader_stats(const struct rm_reader *r)
 uint64_t rm_reader_lost_global(const struct rm_reader *r)
 {
 	return __atomic_load_n(&r->a->hdr->lost_noslot, __ATOMIC_RELAXED) +
-	       __atomic_load_n(&r->a->hdr->lost_nested, __ATOMIC_RELAXED);
+	       __atomic_load_n(&r->a->hdr->lost_nested, __ATOMIC_RELAXED) +
+	       rm_reader_lost_catalog(r);
+}
+
+uint64_t rm_reader_lost_catalog(const struct rm_reader *r)
+{
+	return __atomic_load_n(&r->a->hdr->lost_catalog, __ATOMIC_RELAXED);
 }
 
 uint32_t rm_reader_event_count(const struct rm_reader *r)

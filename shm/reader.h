@@ -79,7 +79,10 @@ uint32_t rm_reader_event_count(const struct rm_reader *r);
 
 const struct rm_reader_stats *rm_reader_stats(const struct rm_reader *r);
 
-/* Records dropped outside any context (no free slot, nesting too deep). */
+/* Records dropped outside any context (no free slot, nesting too deep,
+ * an event whose type found no room in the catalog). */
 uint64_t rm_reader_lost_global(const struct rm_reader *r);
+/* Of those, the records of events the catalog had no room for. */
+uint64_t rm_reader_lost_catalog(const struct rm_reader *r);
 
 #endif
