@@ -14,7 +14,12 @@ __attribute__((visibility("default"))) unsigned char *remora_reserve(struct remo
 {
 	/* pairs with the registry's release store of `enabled` after `id` */
 	(void)__atomic_load_n(&ev->enabled, __ATOMIC_ACQUIRE);
-	return rm_reserve(&rm_stub.arena, &writer, (struct rm_wr *)wr, ev->id, payload);
+	uint32_t id = ev->id;
+	if (__builtin_expect(id == RM_ID_UNREGISTERED, 0)) {
+		__atomic_fetch_add(&rm_stub.arena.hdr->lost_catalog, 1, __ATOMIC_RELAXED);
+		return NULL;
+	}
+	return rm_reserve(&rm_stub.arena, &writer, (struct rm_wr *)wr, id, payload);
 }
 
 __attribute__((visibility("default"))) void remora_commit(struct remora_wr *wr)

@@ -45,6 +45,10 @@ static void read_params(struct rm_params *p)
 	uint64_t size = rm_parse_size(rm_getenv("REMORA_BUFFER_SIZE"));
 	if (size)
 		rm_params_set_size(p, size);
+	/* catalog entries (tests shrink it to fill it) */
+	uint64_t events = rm_parse_size(rm_getenv("REMORA_EVENT_MAX"));
+	if (events && events <= 65536)
+		p->event_max = (uint32_t)events;
 	const char *ow = rm_getenv("REMORA_OVERWRITE");
 	if (ow && *ow == '1')
 		p->mode = RM_MODE_OVERWRITE;

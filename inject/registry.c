@@ -16,6 +16,7 @@
 #include "inject/stub.h"
 
 __attribute__((visibility("default"))) const volatile uint8_t remora_off = 0;
+const volatile uint8_t rm_unregistered_on = 1;
 
 /* The compiler writes enum remora_type (include/remora/abi.h) into each
  * field and attach_event() copies it as is into the catalog, which speaks
@@ -81,8 +82,47 @@ static bool word_char(char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
+static void gen_name(char *dst, uint32_t i)
+{
+	memcpy(dst, "arg", 3);
+	dst[3] = (char)('0' + i / 10);
+	dst[4] = (char)('0' + i % 10);
+	dst[5] = 0;
+}
+
+static bool name_taken(char names[][RM_NAME_MAX], uint32_t i)
+{
+	for (uint32_t j = 0; j < i; j++)
+		if (!strcmp(names[j], names[i]))
+			return true;
+	return false;
+}
+
+/* Makes names[i] differ from names[0..i): the consumer refuses an event
+ * whose field names repeat (TSDL cannot name two fields alike), and then
+ * every record of it. A taken name gets `_NN`, NN counting up from i until
+ * free (at most RM_FIELDS_MAX tries: there are fewer names than that), so
+ * a suffix that collides too ("a=%d a_02=%d a=%d") moves on. */
+static void make_unique(char names[][RM_NAME_MAX], uint32_t i)
+{
+	if (!name_taken(names, i))
+		return;
+	size_t n = strnlen(names[i], RM_NAME_MAX - 1);
+	if (n > RM_NAME_MAX - 4)
+		n = RM_NAME_MAX - 4; /* room for _NN and the NUL */
+	for (uint32_t k = i; k < i + RM_FIELDS_MAX + 1 && k < 100; k++) {
+		names[i][n] = '_';
+		names[i][n + 1] = (char)('0' + k / 10);
+		names[i][n + 2] = (char)('0' + k % 10);
+		names[i][n + 3] = 0;
+		if (!name_taken(names, i))
+			return;
+	}
+}
+
 /* remora_printf: field i is named by the word just before the i-th
- * conversion ("id=%lu path=%s" gives id and path); argN when there is none. */
+ * conversion ("id=%lu path=%s" gives id and path); argNN when there is
+ * none; names made unique (make_unique). */
 static void printf_names(const char *fmt, uint32_t nfields, char names[][RM_NAME_MAX])
 {
 	uint32_t i = 0;
@@ -103,28 +143,16 @@ static void printf_names(const char *fmt, uint32_t nfields, char names[][RM_NAME
 			b++; /* a name cannot start with a digit */
 		size_t n = (size_t)(e - b);
 		if (n == 0) {
-			memcpy(names[i], "arg", 3);
-			names[i][3] = (char)('0' + i / 10);
-			names[i][4] = (char)('0' + i % 10);
-			names[i][5] = 0;
+			gen_name(names[i], i);
 		} else {
 			memcpy(names[i], b, n);
 			names[i][n] = 0;
 		}
-		for (uint32_t j = 0; j < i; j++) /* keep names unique */
-			if (!strcmp(names[j], names[i]) && n + 3 < RM_NAME_MAX) {
-				names[i][n] = '_';
-				names[i][n + 1] = (char)('0' + i / 10);
-				names[i][n + 2] = (char)('0' + i % 10);
-				names[i][n + 3] = 0;
-			}
-		i++;
+		make_unique(names, i++);
 	}
 	for (; i < nfields; i++) {
-		memcpy(names[i], "arg", 3);
-		names[i][3] = (char)('0' + i / 10);
-		names[i][4] = (char)('0' + i % 10);
-		names[i][5] = 0;
+		gen_name(names[i], i);
+		make_unique(names, i);
 	}
 }
 
@@ -146,7 +174,10 @@ static void attach_event(struct remora_event *ev)
 	struct rm_event_decl d = { ev->provider, ev->name, ev->nfields, name_ptrs, types };
 	int64_t id = rm_catalog_add(a, &d);
 	if (id < 0) {
-		rm_debug("remora: event catalog full, event stays disabled; catalog size", a->event_max);
+		rm_debug("remora: event catalog full, its records are counted lost; catalog size",
+			 a->event_max);
+		ev->id = RM_ID_UNREGISTERED;
+		__atomic_store_n(&ev->enabled, &rm_unregistered_on, __ATOMIC_RELEASE);
 		return;
 	}
 	if (rm_enabled_by_env(rm_stub.enable_patterns, ev->provider, ev->name))

@@ -28,6 +28,14 @@ struct rm_stub {
 
 extern struct rm_stub rm_stub;
 
+/* The id of an event the catalog had no room for. Its `enabled` points at
+ * rm_unregistered_on, always 1, so its records reach remora_reserve(),
+ * which drops and counts them (lost_catalog): the consumer never knew the
+ * event, so it cannot tell whether a session selected it, and every
+ * record of it is counted lost rather than none. */
+#define RM_ID_UNREGISTERED UINT32_MAX
+extern const volatile uint8_t rm_unregistered_on;
+
 /* Idempotent; called by the constructor and by the first registration. */
 void rm_stub_init(void);
 

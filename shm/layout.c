@@ -12,7 +12,11 @@ void rm_params_default(struct rm_params *p)
 	p->chunk_size = 64 * 1024;
 	p->small_size = 4096;
 	rm_params_set_size(p, 16u << 20);
-	p->event_max = 1024;
+	/* 65,536 entries of 752 bytes: 48 MiB of address space, but a memfd
+	 * page costs memory only once touched, and the catalog is written
+	 * front to back, one entry per event type the app registers (10,000
+	 * types: 7.2 MiB). Events past it are counted (lost_catalog). */
+	p->event_max = 65536;
 	p->pid_max = 4096;
 	p->slot_max = 4096;
 	p->mode = RM_MODE_DISCARD;

@@ -48,7 +48,7 @@
 #include <stdint.h>
 
 #define RM_MAGIC 0x315f41524f4d4552ull /* "REMORA_1" little-endian */
-#define RM_VERSION 3u
+#define RM_VERSION 4u
 
 #define RM_LEVELS 4          /* nesting depth: thread + 3 signal levels */
 #define RM_NAME_MAX 32       /* provider and field names, NUL included */
@@ -105,6 +105,8 @@ struct rm_arena_hdr {
 	uint64_t claim_seq;                 /* producers: fetch_add per chunk claim */
 	alignas(64) uint64_t lost_noslot;   /* producers: fetch_add when no slot is free */
 	uint64_t lost_nested;               /* producers: deeper than RM_LEVELS */
+	uint64_t lost_catalog;              /* producers: records of an event that found
+					     * no catalog entry (catalog full, v4) */
 	alignas(64) uint32_t catalog_gen;   /* producers bump after a catalog commit */
 	uint32_t helper_futex;              /* stub writes + wakes the helper */
 	uint32_t helper_pid;                /* helper writes once it runs */

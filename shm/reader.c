@@ -127,7 +127,13 @@ const struct rm_reader_stats *rm_reader_stats(const struct rm_reader *r)
 uint64_t rm_reader_lost_global(const struct rm_reader *r)
 {
 	return __atomic_load_n(&r->a->hdr->lost_noslot, __ATOMIC_RELAXED) +
-	       __atomic_load_n(&r->a->hdr->lost_nested, __ATOMIC_RELAXED);
+	       __atomic_load_n(&r->a->hdr->lost_nested, __ATOMIC_RELAXED) +
+	       rm_reader_lost_catalog(r);
+}
+
+uint64_t rm_reader_lost_catalog(const struct rm_reader *r)
+{
+	return __atomic_load_n(&r->a->hdr->lost_catalog, __ATOMIC_RELAXED);
 }
 
 uint32_t rm_reader_event_count(const struct rm_reader *r)
@@ -243,6 +249,8 @@ struct walk {
 	bool many_ids;     /* more than RM_PACKET_IDS */
 	uint32_t ids[RM_PACKET_IDS];
 	const char *why;   /* set when malformed data ended the walk */
+	uint32_t skip;     /* with why: the bad record's aligned size, when its size
+			    * was sane, so the records after it can be found */
 };
 
 /* The payload check of a record whose size is not its event's one fixed
@@ -277,7 +285,8 @@ static inline const char *check_record(struct rm_reader *r, struct walk *w,
 				return why;
 		}
 	}
-	return w->nrec && ts < w->ts_end ? "timestamp went backwards" : NULL;
+	/* ts_end starts at the previous walk's end when a record was skipped */
+	return ts < w->ts_end ? "timestamp went backwards" : NULL;
 }
 
 /* Zeroes the padding after a record's `size` bytes in the copy (the trace
@@ -348,6 +357,7 @@ static bool walk_copy(struct rm_reader *r, struct walk *w, uint32_t have, uint32
 		}
 		memcpy(&ts, b + off + 8, 8);
 		if ((l.why = check_record(r, &l, b + off, word, ts))) {
+			l.skip = asz;
 			over = true;
 			break;
 		}
@@ -406,10 +416,14 @@ static void take_owned(struct rm_reader *r, const char *c, uint32_t clen, uint32
 		uint64_t copied, ts;
 		memcpy(&copied, b + off, 8);
 		memcpy(&ts, b + off + 8, 8);
-		w->why = copied != word ? "record header changed under the copy"
-					: check_record(r, w, b + off, word, ts);
-		if (w->why)
+		if (copied != word) {
+			w->why = "record header changed under the copy";
 			return;
+		}
+		if ((w->why = check_record(r, w, b + off, word, ts))) {
+			w->skip = asz;
+			return;
+		}
 		take_record(w, id, ts, asz);
 	}
 }
@@ -499,40 +513,54 @@ static int drain_chunk(struct rm_reader *r, const struct cand *k, bool final, rm
 		dead = final || (!moving && slot_dead(r, k->slot, final));
 	}
 
-	struct walk w = { 0 };
-	if (!v->broken && held)
-		take_held(r, c, clen, v->rpos, &w);
-	else if (!v->broken)
-		take_owned(r, c, clen, v->rpos, &w);
-	uint32_t pos = v->rpos + w.off, nrec = w.nrec;
-	size_t len = w.off;
-	bool bad = w.why != NULL;
-	if (bad)
-		r->st.last_corrupt = w.why;
+	/* A record whose size is sane but whose id or payload is refused is
+	 * skipped, counted lost, and the walk goes on after it; one whose size
+	 * is out of bounds ends the chunk (nothing after it can be found). */
+	uint64_t floor = 0;
+	for (;;) {
+		struct walk w = { .ts_end = floor };
+		if (!v->broken && held)
+			take_held(r, c, clen, v->rpos, &w);
+		else if (!v->broken)
+			take_owned(r, c, clen, v->rpos, &w);
+		uint32_t pos = v->rpos + w.off + w.skip, nrec = w.nrec;
+		size_t len = w.off;
+		bool bad = w.why && !w.skip;
+		if (bad)
+			r->st.last_corrupt = w.why;
+		else if (w.why)
+			r->st.last_refused = w.why;
+		floor = w.ts_end;
 
-	/* An OWNED chunk can be sealed and reclaimed (overwrite mode) while we
-	 * copy it. Publishing how far we read decides who counts the records,
-	 * (F): if our CAS lands first the reclaimer counts only what follows,
-	 * and it zeroes the chunk only after our copy; if its exchange lands
-	 * first, the records are counted as overwritten and the copy is
-	 * dropped. */
-	if (!held && (len || bad) &&
-	    !__atomic_compare_exchange_n(&d->consumed, &v->cvalue, pos, false, __ATOMIC_ACQ_REL,
-					 __ATOMIC_ACQUIRE)) {
-		v->seen = false;
-		return 0;
-	}
-	if (len || bad) {
+		/* An OWNED chunk can be sealed and reclaimed (overwrite mode)
+		 * while we copy it. Publishing how far we read decides who
+		 * counts the records, (F): if our CAS lands first the reclaimer
+		 * counts only what follows, and it zeroes the chunk only after
+		 * our copy; if its exchange lands first, the records are
+		 * counted as overwritten and the copy is dropped. */
+		if (!held && (len || w.why) &&
+		    !__atomic_compare_exchange_n(&d->consumed, &v->cvalue, pos, false,
+						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			v->seen = false;
+			return 0;
+		}
+		if (!len && !w.why)
+			break;
 		struct rm_packet p = {
 			.pid = (uint32_t)(owner >> 32), .tid = (uint32_t)owner, .slot = k->slot,
-			.level = k->level, .seq = k->seq, .nrecords = nrec, .ts_begin = w.ts_begin,
-			.ts_end = w.ts_end, .data = r->buf, .len = len, .corrupt = bad,
-			.nids = w.many_ids ? 0 : w.nids,
+			.level = k->level, .seq = k->seq, .nrecords = nrec,
+			.ts_begin = nrec ? w.ts_begin : 0, .ts_end = nrec ? w.ts_end : 0,
+			.data = r->buf, .len = len, .corrupt = bad, .nids = w.many_ids ? 0 : w.nids,
 		};
 		memcpy(p.ids, w.ids, sizeof(p.ids));
 		if (!v->first_done && nrec)
 			p.lost = lost_delta(r, k->slot, k->level,
 					    __atomic_load_n(&d->lost_before, __ATOMIC_RELAXED));
+		if (w.skip) { /* the refused record: in this packet's events_discarded */
+			p.lost++;
+			r->st.lost++;
+			r->st.refused_records++;
+		}
 		v->first_done = v->first_done || nrec;
 		v->rpos = v->cvalue = pos;
 		if (bad) {
@@ -552,6 +580,8 @@ static int drain_chunk(struct rm_reader *r, const struct cand *k, bool final, rm
 				release_chunk(r, k->chunk, RM_CS_GEN(s));
 			return ret;
 		}
+		if (!w.skip)
+			break;
 	}
 	if (held)
 		release_chunk(r, k->chunk, RM_CS_GEN(s));

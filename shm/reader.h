@@ -51,10 +51,13 @@ struct rm_reader_stats {
 	uint64_t lost;           /* records reported lost by producers, all contexts */
 	uint64_t overwritten;    /* records reclaimed by producers (overwrite mode) */
 	uint64_t corrupt;        /* chunks ended early by malformed data */
+	uint64_t refused_records; /* records of sane size whose id or payload was
+				   * refused: skipped one by one, counted in `lost` */
 	uint64_t bad_events;     /* catalog entries refused */
 	uint64_t chunks_freed;
 	uint64_t slots_freed;
 	const char *last_corrupt; /* why the last chunk was cut short (static text) */
+	const char *last_refused; /* why the last refused record was (static text) */
 };
 
 struct rm_reader;
@@ -77,7 +80,10 @@ uint32_t rm_reader_event_count(const struct rm_reader *r);
 
 const struct rm_reader_stats *rm_reader_stats(const struct rm_reader *r);
 
-/* Records dropped outside any context (no free slot, nesting too deep). */
+/* Records dropped outside any context (no free slot, nesting too deep,
+ * an event whose type found no room in the catalog). */
 uint64_t rm_reader_lost_global(const struct rm_reader *r);
+/* Of those, the records of events the catalog had no room for. */
+uint64_t rm_reader_lost_catalog(const struct rm_reader *r);
 
 #endif

@@ -59,7 +59,9 @@ struct ctf_writer *ctf_writer_open(const char *dir, const struct ctf_trace_info 
 /* Declares event `e->id` as "provider:name". Idempotent for the same id
  * and layout. Refuses an invalid entry, an id already declared with another
  * name or layout, and a provider:name already declared with another layout
- * (the consumer refuses such conflicting declarations). Returns 0 or -1. */
+ * (the consumer refuses such conflicting declarations). Returns 0 or -1.
+ * The metadata file is rewritten once before the next packet (or at close),
+ * not per declaration; a failure to write it fails that packet. */
 int ctf_writer_event_class(struct ctf_writer *w, const struct rm_event_info *e, char *err,
 			   size_t errlen);
 

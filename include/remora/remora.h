@@ -39,6 +39,13 @@
  * arguments against the format, as errors (unless -w). Avoid `*` widths:
  * they are arguments too, and become fields.
  *
+ * Limits: 16 fields per event; 65,536 event types per process tree (the
+ * arena's catalog: the records of a type registered past it are dropped
+ * and counted lost); a record of at most 64 KiB - 16 bytes (one large
+ * chunk), so a string or byte sequence of about 65,500 bytes at most: a
+ * larger record is dropped and counted lost (`remora record`'s summary,
+ * CTF events_discarded).
+ *
  * A disabled event costs one load of the `enabled` pointer, one load of
  * the byte it points to and a branch predicted not taken; no argument is
  * evaluated. An enabled event evaluates each argument once, in order. The

@@ -192,11 +192,14 @@ static void test_write_error_keeps_only_complete_packets(void **state)
 		r = ctf_writer_packet(w, &p, err, sizeof(err));
 		written += !r;
 	}
-	/* a new event class cannot be declared either, and the old metadata stays */
+	/* a new event class is written with the next packet: that packet
+	 * fails when the metadata cannot be, and the old metadata stays */
 	struct rm_event_info e2 = tev(2, "big", "other", 0);
 	set_fsize(100);
 	char err2[512] = "";
-	assert_int_not_equal(ctf_writer_event_class(w, &e2, err2, sizeof(err2)), 0);
+	assert_int_equal(ctf_writer_event_class(w, &e2, err2, sizeof(err2)), 0);
+	struct rm_packet lost_only = { .pid = 1, .tid = 1, .lost = 1 };
+	assert_int_not_equal(ctf_writer_packet(w, &lost_only, err2, sizeof(err2)), 0);
 	set_fsize(RLIM_INFINITY);
 	signal(SIGXFSZ, SIG_DFL);
 

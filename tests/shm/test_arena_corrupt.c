@@ -80,12 +80,13 @@ static void targeted(enum corruption k)
 	struct rm_record *rec = record_at(&a, c1, 50);
 	uint64_t expect0 = 300; /* writer 0 records that must come back */
 	bool reported = true;   /* the reader must count corruption */
+	uint64_t refused = 0;   /* a record of sane size refused alone, counted lost */
 	switch (k) {
 	case C_SIZE_SMALL: rec->word = (rec->word & ~0xffffffffull) | 3; expect0 = 128 + 50 + 44; break;
 	case C_SIZE_HUGE: rec->word = (rec->word & ~0xffffffffull) | 0x7ffffff0u; expect0 = 128 + 50 + 44; break;
-	case C_SIZE_ODD_PAYLOAD: rec->word -= 4; expect0 = 128 + 50 + 44; break;
-	case C_BAD_ID: rec->word = (rec->word & 0xffffffffull) | (uint64_t)999 << 32; expect0 = 128 + 50 + 44; break;
-	case C_TS_BACKWARDS: rec->ts = 0; expect0 = 128 + 50 + 44; break;
+	case C_SIZE_ODD_PAYLOAD: rec->word -= 4; expect0 = 299; refused = 1; break;
+	case C_BAD_ID: rec->word = (rec->word & 0xffffffffull) | (uint64_t)999 << 32; expect0 = 299; refused = 1; break;
+	case C_TS_BACKWARDS: rec->ts = 0; expect0 = 299; refused = 1; break;
 	case C_STATE_SLOT:
 		a.descs[c1].state = RM_CS_MAKE(RM_CHUNK_FULL, 0, 0xfffff0u, 7);
 		expect0 = 300 - 128;
@@ -101,6 +102,7 @@ static void targeted(enum corruption k)
 	case C_CATALOG:
 		memcpy(a.catalog[id].name, "bad name!", 10); /* not an identifier */
 		expect0 = 0;
+		refused = 600; /* every record of both writers, each counted lost */
 		break;
 	default: break;
 	}
@@ -120,7 +122,10 @@ static void targeted(enum corruption k)
 		assert_int_equal(t.count[1], 300); /* the other writer is untouched */
 		assert_int_equal(t.count[0], expect0);
 	}
-	if (reported)
+	assert_int_equal(st->refused_records, refused);
+	if (refused)
+		assert_int_equal(st->corrupt, 0);
+	else if (reported)
 		assert_true(st->corrupt > 0 || st->bad_events > 0);
 	else
 		assert_int_equal(st->corrupt, 0);

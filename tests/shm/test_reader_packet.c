@@ -17,7 +17,7 @@
 #define NFIXED 12
 
 struct seen {
-	uint64_t records, packets, with_ids, corrupt;
+	uint64_t records, packets, with_ids, corrupt, lost;
 	uint64_t by_id[64];
 };
 
@@ -57,6 +57,7 @@ static int check_packet(void *ctx, const struct rm_packet *p)
 	s->records += n;
 	s->packets++;
 	s->corrupt += p->corrupt;
+	s->lost += p->lost;
 	return 0;
 }
 
@@ -130,7 +131,8 @@ static void test_packet_ids_and_mixed_events(void **state)
 	assert_int_equal(s.by_id[flag], 133);
 	rm_reader_free(r);
 
-	/* a BOOL that is neither 0 nor 1 is still caught */
+	/* a BOOL that is neither 0 nor 1 is still caught: that record alone
+	 * is refused, counted lost, and the records after it are kept */
 	memset(&w, 0, sizeof(w));
 	unsigned char two_b = 2;
 	put(&a, &w, fixed[0], two, sizeof(two));
@@ -139,9 +141,12 @@ static void test_packet_ids_and_mixed_events(void **state)
 	r = rm_reader_new(&a);
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(rm_reader_drain(r, true, check_packet, &s), 0);
-	assert_int_equal(s.records, 1);
-	assert_int_equal(s.corrupt, 1);
-	assert_int_equal(rm_reader_stats(r)->corrupt, 1);
+	assert_int_equal(s.records, 2);
+	assert_int_equal(s.corrupt, 0);
+	assert_int_equal(s.lost, 1);
+	assert_int_equal(rm_reader_stats(r)->corrupt, 0);
+	assert_int_equal(rm_reader_stats(r)->refused_records, 1);
+	assert_int_equal(rm_reader_stats(r)->lost, 1);
 	rm_reader_free(r);
 	rm_arena_unmap(&a);
 }

@@ -1,0 +1,39 @@
+# Sourced by the noloss checks: lib.sh REMORA APP BABELTRACE2.
+# run NAME [ENV=V...] -- ARGS...: `remora record` of the app; then
+# $out/NAME.{out,err,bt,bterr}. check NAME: babeltrace2 read the trace with
+# no warning but "Tracer discarded", and the summary's events plus lost
+# equal what the app says it emitted, and so do the trace's events plus
+# the discarded counts. Sets $events $lost $emitted $bt_events $bt_lost.
+set -euo pipefail
+export ASAN_OPTIONS="verify_asan_link_order=0:detect_leaks=0:${ASAN_OPTIONS:-}"
+remora=$1 app=$2 bt=$3
+out=$(mktemp -d /tmp/remora-noloss-XXXXXX)
+trap 'rm -rf "$out"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+run() {
+	local n=$1
+	shift
+	local envs=()
+	while [ "$1" != -- ]; do envs+=("$1"); shift; done
+	shift
+	env "${envs[@]}" timeout -k 5 60 "$remora" record -o "$out/$n.t" -- "$app" "$@" \
+		>"$out/$n.out" 2>"$out/$n.err" || fail "$n: record failed ($?): $(head -c 2000 "$out/$n.err")"
+}
+
+check() {
+	local n=$1
+	"$bt" "$out/$n.t" >"$out/$n.bt" 2>"$out/$n.bterr" || fail "$n: babeltrace2 failed: $(head -c 2000 "$out/$n.bterr")"
+	! grep -v -e '^WARNING: Tracer discarded [0-9]* events\? ' -e '^$' "$out/$n.bterr" | grep -q . ||
+		fail "$n: babeltrace2 warned: $(head -c 2000 "$out/$n.bterr")"
+	emitted=$(sed -n 's/^emitted //p' "$out/$n.out")
+	read -r events lost < <(sed -n 's/^remora: \([0-9]*\) events recorded, \([0-9]*\) lost,.*/\1 \2/p' "$out/$n.err")
+	[ -n "$emitted" ] && [ -n "${events:-}" ] || fail "$n: no summary: $(cat "$out/$n.err")"
+	bt_events=$(grep -c . "$out/$n.bt" || true)
+	bt_lost=$(sed -n 's/^WARNING: Tracer discarded \([0-9]*\) events\? .*/\1/p' "$out/$n.bterr" | awk '{s+=$1} END {print s+0}')
+	[ $((events + lost)) = "$emitted" ] || fail "$n: summary $events + $lost lost != $emitted emitted"
+	[ "$bt_events" = "$events" ] || fail "$n: babeltrace2 read $bt_events events, summary says $events"
+	[ "$bt_lost" = "$lost" ] || fail "$n: babeltrace2 says $bt_lost discarded, summary $lost lost"
+}
+
+count() { grep -c -E "$2" "$out/$1.bt" || true; }
