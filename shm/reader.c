@@ -9,62 +9,7 @@
 #include "clock.h"
 #include "liveness.h"
 #include "reader.h"
-
-#define RM_ALIVE_RECHECK_MS 200
-#define RM_ALIVE_RECHECK_SHORT_MS 10 /* when chunks or slots run short */
-
-enum { CAT_UNKNOWN = 0, CAT_VALID = 1, CAT_REFUSED = 2 };
-
-struct chunk_view {
-	uint32_t gen;      /* incarnation rpos refers to */
-	uint32_t rpos;     /* bytes of that incarnation already handed over */
-	bool seen;         /* gen/rpos are meaningful */
-	bool broken;       /* malformed data: skip the rest of this incarnation */
-	bool first_done;   /* the first packet of this incarnation went out */
-	uint64_t scanned;  /* state word seen by the current drain's scan */
-	uint32_t cvalue;   /* desc->consumed as we last saw or set it, (F) */
-};
-
-struct slot_view {
-	uint64_t owner;    /* owner word the fields below belong to */
-	uint64_t start_time;
-	uint32_t live;     /* chunks OWNED/FULL in this drain */
-	int8_t alive;      /* -1 unknown, 0 dead (for good), 1 alive when checked */
-	uint64_t checked_ms; /* when `alive` was last asked of /proc */
-	uint64_t lost_seen[RM_LEVELS];
-	uint64_t over_seen[RM_LEVELS];
-};
-
-/* A chunk to drain, as the scan saw it. seq and slot_gen are written by
- * the owner after its claim and ordered only by its first commit (A): they
- * are trusted for a FULL chunk, or an OWNED one whose first record was
- * committed when we looked (`empty` otherwise). */
-struct cand {
-	uint32_t chunk, slot, level, slot_gen;
-	uint32_t gen;      /* incarnation seen by the scan */
-	bool empty;        /* OWNED without a committed record at scan time */
-	bool skip;         /* its context's order is unknown in this drain */
-	uint64_t seq;
-};
-
-struct rm_reader {
-	struct rm_arena *a;
-	struct rm_event_info *events;
-	uint8_t *cat;
-	uint32_t *rec_size;       /* per valid id: rm_fixed_record_size, or 0 */
-	struct chunk_view *chunks;
-	struct slot_view *slots;
-	struct cand *cands;
-	unsigned char *buf;
-	rm_alive_fn alive;
-	void *alive_ctx;
-	uint64_t now_ms;          /* CLOCK_MONOTONIC at the start of the drain */
-	bool short_of_chunks;     /* under a quarter free at the last scan */
-	bool short_of_slots;      /* under a quarter free at the last drain */
-	dev_t dev;
-	ino_t ino;
-	struct rm_reader_stats st;
-};
+#include "reader_int.h"
 
 static int default_alive(void *ctx, uint32_t pid, uint32_t tid, uint64_t *start_time)
 {
@@ -166,56 +111,9 @@ const struct rm_event_info *rm_reader_event(struct rm_reader *r, uint32_t id)
 	return r->cat[id] == CAT_VALID ? &r->events[id] : NULL;
 }
 
-/* The private view of a slot, reset whenever the slot changed hands. */
-static struct slot_view *slot_view(struct rm_reader *r, uint32_t slot, uint64_t *owner)
-{
-	struct slot_view *v = &r->slots[slot];
-	*owner = __atomic_load_n(&r->a->slots[slot].owner, __ATOMIC_ACQUIRE); /* (D) */
-	if (*owner != v->owner) {
-		uint32_t live = v->live;
-		memset(v, 0, sizeof(*v));
-		v->owner = *owner;
-		v->live = live;
-		v->alive = -1;
-		/* resume where an earlier consumer stopped reporting losses */
-		for (uint32_t l = 0; l < RM_LEVELS; l++) {
-			v->lost_seen[l] = __atomic_load_n(&r->a->slots[slot].lost_reported[l],
-							  __ATOMIC_RELAXED);
-			v->over_seen[l] = __atomic_load_n(&r->a->slots[slot].over_reported[l],
-							  __ATOMIC_RELAXED);
-		}
-	}
-	return v;
-}
-
-/* The owner is gone for sure (or the caller said every producer is). */
-static bool slot_dead(struct rm_reader *r, uint32_t slot, bool final)
-{
-	uint64_t owner;
-	struct slot_view *v = slot_view(r, slot, &owner);
-	if (final || owner == 0)
-		return true; /* owner 0: a chunk names a slot nobody holds */
-	/* /proc costs tens of microseconds (and a maps read takes the app's
-	 * mmap lock): an idle thread is asked about at most every
-	 * RM_ALIVE_RECHECK_MS, or every RM_ALIVE_RECHECK_SHORT_MS when chunks
-	 * run short (many short-lived producers: their chunks are wanted back
-	 * soon, but the consumer may drain every millisecond); a dead one
-	 * stays dead. */
-	uint64_t every = r->short_of_chunks || r->short_of_slots ? RM_ALIVE_RECHECK_SHORT_MS
-								  : RM_ALIVE_RECHECK_MS;
-	if (v->alive < 0 || (v->alive == 1 && r->now_ms - v->checked_ms >= every)) {
-		v->checked_ms = r->now_ms;
-		int a = r->alive(r->alive_ctx, (uint32_t)(owner >> 32), (uint32_t)owner,
-				 &v->start_time);
-		/* unknown (-1) is not dead: kept as alive, asked again later */
-		v->alive = a == 0 ? 0 : 1;
-	}
-	return v->alive == 0;
-}
-
 /* Zeroes a chunk the consumer holds in CONSUMING and returns it to FREE,
  * (B) and (E). */
-static void release_chunk(struct rm_reader *r, uint32_t idx, uint32_t gen)
+void rd_release_chunk(struct rm_reader *r, uint32_t idx, uint32_t gen)
 {
 	struct rm_chunk_desc *d = &r->a->descs[idx];
 	memset(rm_chunk_addr(r->a, idx), 0, rm_chunk_len(r->a, idx));
@@ -228,426 +126,160 @@ static void release_chunk(struct rm_reader *r, uint32_t idx, uint32_t gen)
 
 /* The CAS fails when a producer reclaimed the chunk first (overwrite
  * mode): then it is theirs. */
-static void free_chunk(struct rm_reader *r, uint32_t idx, uint64_t s)
+void rd_free_chunk(struct rm_reader *r, uint32_t idx, uint64_t s)
 {
 	struct rm_chunk_desc *d = &r->a->descs[idx];
 	uint64_t consuming = RM_CS_MAKE(RM_CHUNK_CONSUMING, RM_CS_LEVEL(s), RM_CS_SLOT(s), RM_CS_GEN(s));
 	if (__atomic_compare_exchange_n(&d->state, &s, consuming, false, __ATOMIC_ACQ_REL,
 					__ATOMIC_RELAXED))
-		release_chunk(r, idx, RM_CS_GEN(s));
+		rd_release_chunk(r, idx, RM_CS_GEN(s));
 }
 
-/* What a walk over a chunk's records found: the valid records are
- * r->buf[0, off), copied from the chunk at the position the walk began. */
-struct walk {
-	uint32_t off;
-	uint32_t nrec;
-	uint64_t ts_begin, ts_end;
-	uint32_t last_id;
-	uint64_t fixed_word; /* last record word valid by its size alone, or 0 */
-	uint32_t nids;     /* distinct ids so far, see rm_packet.ids */
-	bool many_ids;     /* more than RM_PACKET_IDS */
-	uint32_t ids[RM_PACKET_IDS];
-	const char *why;   /* set when malformed data ended the walk */
-	uint32_t skip;     /* with why: the bad record's aligned size, when its size
-			    * was sane, so the records after it can be found */
-};
-
-/* The payload check of a record whose size is not its event's one fixed
- * size: an id not seen yet, a refused one, or an event with strings, byte
- * sequences or booleans, decoded field by field. */
-static const char *check_payload_slow(struct rm_reader *r, const unsigned char *rec,
-				      uint32_t size, uint32_t id)
+/* A chunk as the scan saw it, if it is still that and is to be read now:
+ * a sealed one is taken (CONSUMING) first, so no reclaimer (overwrite
+ * mode) can zero it while we read it, (B). Sets *s and *held. */
+static bool chunk_enter(struct rm_reader *r, const struct cand *k, bool final, uint64_t *s,
+			bool *held)
 {
-	const struct rm_event_info *e = rm_reader_event(r, id);
-	if (!e)
-		return "unknown or refused event id";
-	if (r->rec_size[id] ? r->rec_size[id] != size /* loaded just now, or a wrong size */
-			    : !rm_payload_ok(e, rec + RM_RECORD_HDR, size - RM_RECORD_HDR))
-		return "payload does not match its event";
-	return NULL;
-}
-
-/* Validates a record of the private copy: a known id, a payload that
- * matches its event, a timestamp not before the previous record's. One
- * compare for an event of fixed-size fields, none for a record with the
- * same word (id and size) as the last one checked that way. */
-static inline const char *check_record(struct rm_reader *r, struct walk *w,
-				       const unsigned char *rec, uint64_t word, uint64_t ts)
-{
-	if (word != w->fixed_word) { /* word != 0: callers stop at an uncommitted one */
-		uint32_t size = RM_REC_SIZE(word), id = RM_REC_ID(word);
-		if (id < r->a->event_max && r->rec_size[id] == size) {
-			w->fixed_word = word;
-		} else {
-			const char *why = check_payload_slow(r, rec, size, id);
-			if (why)
-				return why;
-		}
+	struct rm_chunk_desc *d = &r->a->descs[k->chunk];
+	struct chunk_view *v = &r->chunks[k->chunk];
+	*s = __atomic_load_n(&d->state, __ATOMIC_ACQUIRE); /* (B) */
+	uint32_t kind = RM_CS_KIND(*s);
+	if ((kind != RM_CHUNK_OWNED && kind != RM_CHUNK_FULL) || RM_CS_SLOT(*s) != k->slot ||
+	    RM_CS_LEVEL(*s) != k->level || RM_CS_GEN(*s) != k->gen || k->skip)
+		return false; /* changed since the scan, or out of order: next drain */
+	if (k->empty) {
+		/* Its seq was not readable, so it cannot be placed in order:
+		 * read it next drain. A dead owner's empty chunk is freed. */
+		const uint64_t *w0 = (const uint64_t *)rm_chunk_addr(r->a, k->chunk);
+		if (kind == RM_CHUNK_OWNED && rd_slot_dead(r, k->slot, final) &&
+		    __atomic_load_n(w0, __ATOMIC_ACQUIRE) == 0)
+			rd_free_chunk(r, k->chunk, *s);
+		return false;
 	}
-	/* ts_end starts at the previous walk's end when a record was skipped */
-	return ts < w->ts_end ? "timestamp went backwards" : NULL;
-}
-
-/* Zeroes the padding after a record's `size` bytes in the copy (the trace
- * gets zeros, not whatever the app left there): one 8-byte store. */
-static inline void zero_pad(unsigned char *rec, uint32_t size, uint32_t asz)
-{
-	if (size == asz)
-		return;
-	uint64_t v;
-	memcpy(&v, rec + asz - 8, 8);
-	v &= (1ull << (8 * (8 - (asz - size)))) - 1;
-	memcpy(rec + asz - 8, &v, 8);
-}
-
-static inline void take_record(struct walk *w, uint32_t id, uint64_t ts, uint32_t asz)
-{
-	if (!w->nrec || id != w->last_id) {
-		w->last_id = id;
-		bool known = false;
-		for (uint32_t i = 0; i < w->nids && !known; i++)
-			known = w->ids[i] == id;
-		if (!known && w->nids < RM_PACKET_IDS)
-			w->ids[w->nids++] = id;
-		else if (!known)
-			w->many_ids = true;
+	*held = kind == RM_CHUNK_FULL;
+	if (*held) {
+		uint64_t consuming = RM_CS_MAKE(RM_CHUNK_CONSUMING, RM_CS_LEVEL(*s), RM_CS_SLOT(*s),
+						RM_CS_GEN(*s));
+		if (!__atomic_compare_exchange_n(&d->state, s, consuming, false, __ATOMIC_ACQ_REL,
+						 __ATOMIC_ACQUIRE))
+			return false; /* reclaimed under us: it is counted there */
 	}
-	if (!w->nrec++)
-		w->ts_begin = ts;
-	w->ts_end = ts;
-	w->off += asz;
-}
-
-/* Walks what is copied into r->buf[w->off, have). `room` is what the chunk
- * holds from the copy's start. Returns true when the walk is over (an
- * uncommitted word, the chunk's end, malformed data), false when a record
- * goes past `have`: copy more, then walk on. */
-static bool walk_copy(struct rm_reader *r, struct walk *w, uint32_t have, uint32_t room)
-{
-	unsigned char *b = r->buf;
-	struct walk l = *w; /* a local: stores into b cannot alias it */
-	bool over;
-	for (;;) {
-		uint32_t off = l.off;
-		if (room - off < RM_RECORD_HDR) {
-			over = true;
-			break;
-		}
-		if (have - off < RM_RECORD_HDR) {
-			over = false;
-			break;
-		}
-		uint64_t word, ts;
-		memcpy(&word, b + off, 8);
-		if (word == 0) {
-			over = true;
-			break;
-		}
-		uint32_t size = RM_REC_SIZE(word), id = RM_REC_ID(word);
-		if (size < RM_RECORD_HDR || size > room - off) {
-			l.why = "record size out of bounds";
-			over = true;
-			break;
-		}
-		uint32_t asz = RM_ALIGN8(size); /* room and off are 8-byte multiples */
-		if (asz > have - off) {
-			over = false;
-			break;
-		}
-		memcpy(&ts, b + off + 8, 8);
-		if ((l.why = check_record(r, &l, b + off, word, ts))) {
-			l.skip = asz;
-			over = true;
-			break;
-		}
-		zero_pad(b + off, size, asz);
-		take_record(&l, id, ts, asz);
+	if (!v->seen || v->gen != RM_CS_GEN(*s)) {
+		uint32_t resume = __atomic_load_n(&d->consumed, __ATOMIC_ACQUIRE);
+		*v = (struct chunk_view){ .gen = RM_CS_GEN(*s), .seen = true, .cvalue = resume };
+		v->rpos = (resume % 8 == 0 && resume <= rm_chunk_len(r->a, k->chunk)) ? resume : 0;
+		v->first_done = v->rpos != 0;
 	}
-	*w = l;
-	return over;
+	return true;
 }
 
-#define RM_COPY_BLOCK 16384u
-
-/* A chunk the consumer holds (CONSUMING): no producer may write it and no
- * reclaimer may take it, (B), so it is copied with plain memcpy, a block
- * at a time while records continue, and validated in the copy (an app that
- * scribbles on it anyway changes nothing that was checked). */
-static void take_held(struct rm_reader *r, const char *c, uint32_t clen, uint32_t pos,
-		      struct walk *w)
+/* One walk's records as a packet: emitted, and the chunk's read position
+ * published. 1 when the walk ended on a refused record (walk on after
+ * it), 0 when the chunk is done for this drain, -1 to stop (the copy was
+ * dropped, (F)), or the sink's nonzero value in *ret. */
+static int emit_walk(struct rm_reader *r, const struct cand *k, bool held, uint64_t owner,
+		     struct walk *w, rm_packet_fn fn, void *ctx, int *ret)
 {
-	uint32_t room = clen - pos, have = 0;
-	while (have < room) {
-		uint32_t n = room - have < RM_COPY_BLOCK ? room - have : RM_COPY_BLOCK;
-		memcpy(r->buf + have, c + pos + have, n);
-		have += n;
-		if (walk_copy(r, w, have, room))
-			return;
+	struct rm_chunk_desc *d = &r->a->descs[k->chunk];
+	struct chunk_view *v = &r->chunks[k->chunk];
+	uint32_t pos = v->rpos + w->off + w->skip, nrec = w->nrec;
+	size_t len = w->off;
+	bool bad = w->why && !w->skip;
+	if (bad)
+		r->st.last_corrupt = w->why;
+	else if (w->why)
+		r->st.last_refused = w->why;
+
+	/* An OWNED chunk can be sealed and reclaimed (overwrite mode) while we
+	 * copy it. Publishing how far we read decides who counts the records,
+	 * (F): if our CAS lands first the reclaimer counts only what follows,
+	 * and it zeroes the chunk only after our copy; if its exchange lands
+	 * first, the records are counted as overwritten and the copy is
+	 * dropped. */
+	if (!held && (len || w->why) &&
+	    !__atomic_compare_exchange_n(&d->consumed, &v->cvalue, pos, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE)) {
+		v->seen = false;
+		return -1;
 	}
-}
-
-/* A chunk its owner may still write (OWNED): each record word is acquire-
- * loaded (A), the record copied with 8-byte relaxed loads, not memcpy: a
- * reclaimer may zero it meanwhile (overwrite mode); (F) then drops the
- * copy, and the race stays defined (and TSan-clean). */
-static void take_owned(struct rm_reader *r, const char *c, uint32_t clen, uint32_t pos,
-		       struct walk *w)
-{
-	uint32_t room = clen - pos;
-	unsigned char *b = r->buf;
-	while (room - w->off >= RM_RECORD_HDR) {
-		uint32_t off = w->off;
-		const char *src = c + pos + off;
-		uint64_t word = __atomic_load_n((const uint64_t *)src, __ATOMIC_ACQUIRE); /* (A) */
-		if (word == 0)
-			return;
-		uint32_t size = RM_REC_SIZE(word), id = RM_REC_ID(word);
-		if (size < RM_RECORD_HDR || size > room - off) {
-			w->why = "record size out of bounds";
-			return;
-		}
-		uint32_t asz = RM_ALIGN8(size);
-		for (uint32_t i = 0; i < asz; i += 8) {
-			uint64_t v = __atomic_load_n((const uint64_t *)(src + i), __ATOMIC_RELAXED);
-			memcpy(b + off + i, &v, 8);
-		}
-		zero_pad(b + off, size, asz);
-		uint64_t copied, ts;
-		memcpy(&copied, b + off, 8);
-		memcpy(&ts, b + off + 8, 8);
-		if (copied != word) {
-			w->why = "record header changed under the copy";
-			return;
-		}
-		if ((w->why = check_record(r, w, b + off, word, ts))) {
-			w->skip = asz;
-			return;
-		}
-		take_record(w, id, ts, asz);
-	}
-}
-
-static int emit_lost_only(struct rm_reader *r, uint32_t slot, uint32_t level, uint64_t owner,
-			  uint64_t lost, rm_packet_fn fn, void *ctx)
-{
+	if (!len && !w->why)
+		return 0;
 	struct rm_packet p = {
-		.pid = (uint32_t)(owner >> 32), .tid = (uint32_t)owner, .slot = slot,
-		.level = level, .lost = lost,
+		.pid = (uint32_t)(owner >> 32), .tid = (uint32_t)owner, .slot = k->slot,
+		.level = k->level, .seq = k->seq, .nrecords = nrec,
+		.ts_begin = nrec ? w->ts_begin : 0, .ts_end = nrec ? w->ts_end : 0,
+		.data = r->buf, .len = len, .corrupt = bad, .nids = w->many_ids ? 0 : w->nids,
 	};
+	memcpy(p.ids, w->ids, sizeof(p.ids));
+	if (!v->first_done && nrec)
+		p.lost = rd_lost_delta(r, k->slot, k->level,
+				       __atomic_load_n(&d->lost_before, __ATOMIC_RELAXED));
+	if (w->skip) { /* the refused record: in this packet's events_discarded */
+		p.lost++;
+		r->st.lost++;
+		r->st.refused_records++;
+	}
+	v->first_done = v->first_done || nrec;
+	v->rpos = v->cvalue = pos;
+	if (bad) {
+		v->broken = true;
+		r->st.corrupt++;
+	}
+	r->st.records += nrec;
 	r->st.packets++;
-	return fn(ctx, &p);
-}
-
-/* Records of a context lost since the last packet: what its owner dropped
- * (lost_before of this chunk) plus what others reclaimed (overwritten). */
-static uint64_t lost_delta(struct rm_reader *r, uint32_t slot, uint32_t level, uint64_t lost_now)
-{
-	struct slot_view *v = &r->slots[slot];
-	uint64_t over = __atomic_load_n(&r->a->slots[slot].overwritten[level], __ATOMIC_RELAXED);
-	uint64_t d = 0;
-	if (lost_now > v->lost_seen[level]) {
-		d += lost_now - v->lost_seen[level];
-		v->lost_seen[level] = lost_now;
-	}
-	if (over > v->over_seen[level]) {
-		d += over - v->over_seen[level];
-		r->st.overwritten += over - v->over_seen[level];
-		v->over_seen[level] = over;
-	}
-	r->st.lost += d;
-	if (d) {
-		__atomic_store_n(&r->a->slots[slot].lost_reported[level], v->lost_seen[level],
-				 __ATOMIC_RELAXED);
-		__atomic_store_n(&r->a->slots[slot].over_reported[level], v->over_seen[level],
-				 __ATOMIC_RELAXED);
-	}
-	return d;
+	*ret = len || p.lost ? fn(ctx, &p) : 0;
+	/* only once the packet is out: a consumer killed before this leaves
+	 * the chunk CONSUMING with the old position, and the next one reads
+	 * these records again rather than never */
+	if (held)
+		__atomic_store_n(&d->consumed, pos, __ATOMIC_RELEASE);
+	return w->skip ? 1 : 0;
 }
 
 static int drain_chunk(struct rm_reader *r, const struct cand *k, bool final, rm_packet_fn fn,
 		       void *ctx)
 {
-	struct rm_chunk_desc *d = &r->a->descs[k->chunk];
-	struct chunk_view *v = &r->chunks[k->chunk];
-	uint64_t s = __atomic_load_n(&d->state, __ATOMIC_ACQUIRE); /* (B) */
-	uint32_t kind = RM_CS_KIND(s);
-	if ((kind != RM_CHUNK_OWNED && kind != RM_CHUNK_FULL) || RM_CS_SLOT(s) != k->slot ||
-	    RM_CS_LEVEL(s) != k->level || RM_CS_GEN(s) != k->gen || k->skip)
-		return 0; /* changed since the scan, or out of order: next drain */
-	if (k->empty) {
-		/* Its seq was not readable, so it cannot be placed in order:
-		 * read it next drain. A dead owner's empty chunk is freed. */
-		const uint64_t *w0 = (const uint64_t *)rm_chunk_addr(r->a, k->chunk);
-		if (kind == RM_CHUNK_OWNED && slot_dead(r, k->slot, final) &&
-		    __atomic_load_n(w0, __ATOMIC_ACQUIRE) == 0)
-			free_chunk(r, k->chunk, s);
+	uint64_t s;
+	bool held = false;
+	if (!chunk_enter(r, k, final, &s, &held))
 		return 0;
-	}
-	/* A sealed chunk is taken first, so no reclaimer (overwrite mode)
-	 * can zero it while we read it, (B). */
-	bool held = kind == RM_CHUNK_FULL;
-	if (held) {
-		uint64_t consuming = RM_CS_MAKE(RM_CHUNK_CONSUMING, RM_CS_LEVEL(s), RM_CS_SLOT(s), RM_CS_GEN(s));
-		if (!__atomic_compare_exchange_n(&d->state, &s, consuming, false, __ATOMIC_ACQ_REL,
-						 __ATOMIC_ACQUIRE))
-			return 0; /* reclaimed under us: it is counted there */
-	}
-	if (!v->seen || v->gen != RM_CS_GEN(s)) {
-		uint32_t resume = __atomic_load_n(&d->consumed, __ATOMIC_ACQUIRE);
-		*v = (struct chunk_view){ .gen = RM_CS_GEN(s), .seen = true, .cvalue = resume };
-		v->rpos = (resume % 8 == 0 && resume <= rm_chunk_len(r->a, k->chunk)) ? resume : 0;
-		v->first_done = v->rpos != 0;
-	}
+	struct chunk_view *v = &r->chunks[k->chunk];
 	uint64_t owner;
-	slot_view(r, k->slot, &owner);
+	rd_slot_view(r, k->slot, &owner);
 	const char *c = rm_chunk_addr(r->a, k->chunk);
 	uint32_t clen = rm_chunk_len(r->a, k->chunk);
 	/* Only a chunk that stopped moving can belong to a dead owner; its
 	 * records are copied after the verdict, so none committed before the
 	 * death is missed. */
 	bool dead = false;
-	if (kind == RM_CHUNK_OWNED) {
+	if (!held) {
 		bool moving = v->rpos <= clen - RM_RECORD_HDR &&
 			      __atomic_load_n((const uint64_t *)(c + v->rpos), __ATOMIC_ACQUIRE);
-		dead = final || (!moving && slot_dead(r, k->slot, final));
+		dead = final || (!moving && rd_slot_dead(r, k->slot, final));
 	}
 
 	/* A record whose size is sane but whose id or payload is refused is
 	 * skipped, counted lost, and the walk goes on after it; one whose size
 	 * is out of bounds ends the chunk (nothing after it can be found). */
 	uint64_t floor = 0;
-	for (;;) {
+	int next, ret = 0;
+	do {
 		struct walk w = { .ts_end = floor };
 		if (!v->broken && held)
-			take_held(r, c, clen, v->rpos, &w);
+			rd_take_held(r, c, clen, v->rpos, &w);
 		else if (!v->broken)
-			take_owned(r, c, clen, v->rpos, &w);
-		uint32_t pos = v->rpos + w.off + w.skip, nrec = w.nrec;
-		size_t len = w.off;
-		bool bad = w.why && !w.skip;
-		if (bad)
-			r->st.last_corrupt = w.why;
-		else if (w.why)
-			r->st.last_refused = w.why;
+			rd_take_owned(r, c, clen, v->rpos, &w);
 		floor = w.ts_end;
-
-		/* An OWNED chunk can be sealed and reclaimed (overwrite mode)
-		 * while we copy it. Publishing how far we read decides who
-		 * counts the records, (F): if our CAS lands first the reclaimer
-		 * counts only what follows, and it zeroes the chunk only after
-		 * our copy; if its exchange lands first, the records are
-		 * counted as overwritten and the copy is dropped. */
-		if (!held && (len || w.why) &&
-		    !__atomic_compare_exchange_n(&d->consumed, &v->cvalue, pos, false,
-						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-			v->seen = false;
+		next = emit_walk(r, k, held, owner, &w, fn, ctx, &ret);
+		if (next < 0)
 			return 0;
-		}
-		if (!len && !w.why)
-			break;
-		struct rm_packet p = {
-			.pid = (uint32_t)(owner >> 32), .tid = (uint32_t)owner, .slot = k->slot,
-			.level = k->level, .seq = k->seq, .nrecords = nrec,
-			.ts_begin = nrec ? w.ts_begin : 0, .ts_end = nrec ? w.ts_end : 0,
-			.data = r->buf, .len = len, .corrupt = bad, .nids = w.many_ids ? 0 : w.nids,
-		};
-		memcpy(p.ids, w.ids, sizeof(p.ids));
-		if (!v->first_done && nrec)
-			p.lost = lost_delta(r, k->slot, k->level,
-					    __atomic_load_n(&d->lost_before, __ATOMIC_RELAXED));
-		if (w.skip) { /* the refused record: in this packet's events_discarded */
-			p.lost++;
-			r->st.lost++;
-			r->st.refused_records++;
-		}
-		v->first_done = v->first_done || nrec;
-		v->rpos = v->cvalue = pos;
-		if (bad) {
-			v->broken = true;
-			r->st.corrupt++;
-		}
-		r->st.records += nrec;
-		r->st.packets++;
-		int ret = len || p.lost ? fn(ctx, &p) : 0;
-		/* only once the packet is out: a consumer killed before this
-		 * leaves the chunk CONSUMING with the old position, and the next
-		 * one reads these records again rather than never */
-		if (held)
-			__atomic_store_n(&d->consumed, pos, __ATOMIC_RELEASE);
-		if (ret) {
-			if (held)
-				release_chunk(r, k->chunk, RM_CS_GEN(s));
-			return ret;
-		}
-		if (!w.skip)
-			break;
-	}
+	} while (next && !ret);
 	if (held)
-		release_chunk(r, k->chunk, RM_CS_GEN(s));
-	else if (dead)
-		free_chunk(r, k->chunk, s);
-	return 0;
-}
-
-/* What a slot's owner dropped since its last reported packet, as packets
- * of their own. Asked of a dead thread's slot, and of a live one that
- * holds no chunk: it dropped for want of one, and no next chunk may come
- * to carry the count (a burst that ended while the arena was full). */
-static int report_lost(struct rm_reader *r, uint32_t i, rm_packet_fn fn, void *ctx)
-{
-	struct rm_slot *s = &r->a->slots[i];
-	uint64_t owner;
-	slot_view(r, i, &owner);
-	for (uint32_t l = 0; l < RM_LEVELS; l++) {
-		uint64_t lost = lost_delta(r, i, l, __atomic_load_n(&s->lost[l], __ATOMIC_RELAXED));
-		if (lost) {
-			int ret = emit_lost_only(r, i, l, owner, lost, fn, ctx);
-			if (ret)
-				return ret;
-		}
-	}
-	return 0;
-}
-
-/* A dead thread's slot: report what it dropped after its last chunk, then
- * free the slot for another thread, (D) and (E). */
-static int retire_slot(struct rm_reader *r, uint32_t i, rm_packet_fn fn, void *ctx)
-{
-	struct rm_slot *s = &r->a->slots[i];
-	int ret = report_lost(r, i, fn, ctx);
-	if (ret)
-		return ret;
-	/* relaxed atomics: the dead owner's last stores are ordered only by
-	 * its death, which /proc told us about */
-	for (uint32_t l = 0; l < RM_LEVELS; l++) {
-		__atomic_store_n(&s->lost[l], 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&s->overwritten[l], 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&s->next_seq[l], 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&s->lost_reported[l], 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&s->over_reported[l], 0, __ATOMIC_RELAXED);
-	}
-	__atomic_store_n(&s->gen, s->gen + 1, __ATOMIC_RELAXED);
-	__atomic_store_n(&s->owner, 0, __ATOMIC_RELEASE);
-	__atomic_fetch_add(&r->a->hdr->released, 1, __ATOMIC_RELEASE);
-	memset(&r->slots[i], 0, sizeof(r->slots[i]));
-	r->st.slots_freed++;
-	return 0;
-}
-
-/* True when a chunk still names the slot. Asked after the owner was seen
- * dead: a dead owner claims nothing more, so a slot without chunks now
- * stays without (the scan at the start of the drain may be stale: the
- * owner can claim, fill and exit between that scan and its death). */
-static bool slot_has_chunks(struct rm_reader *r, uint32_t slot)
-{
-	for (uint32_t i = 0; i < r->a->chunk_count; i++) {
-		uint64_t s = __atomic_load_n(&r->a->descs[i].state, __ATOMIC_ACQUIRE); /* (B) */
-		uint32_t kind = RM_CS_KIND(s);
-		if ((kind == RM_CHUNK_OWNED || kind == RM_CHUNK_FULL) && RM_CS_SLOT(s) == slot)
-			return true;
-	}
-	return false;
+		rd_release_chunk(r, k->chunk, RM_CS_GEN(s));
+	else if (dead && !ret)
+		rd_free_chunk(r, k->chunk, s);
+	return ret;
 }
 
 static int cand_cmp(const void *x, const void *y)
@@ -662,15 +294,10 @@ static int cand_cmp(const void *x, const void *y)
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
-int rm_reader_drain(struct rm_reader *r, bool final, rm_packet_fn fn, void *ctx)
+/* Step 1: every chunk a producer holds or sealed becomes a candidate. */
+static uint32_t scan_chunks(struct rm_reader *r)
 {
 	struct rm_arena *a = r->a;
-	for (uint32_t id = 0; id < rm_reader_event_count(r); id++)
-		load_event(r, id);
-	r->now_ms = rm_clock_mono_ns() / 1000000;
-	for (uint32_t i = 0; i < a->slot_max; i++)
-		r->slots[i].live = 0;
-
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < a->chunk_count; i++) {
 		struct rm_chunk_desc *d = &a->descs[i];
@@ -708,6 +335,21 @@ int rm_reader_drain(struct rm_reader *r, bool final, rm_packet_fn fn, void *ctx)
 		};
 	}
 	r->short_of_chunks = (uint64_t)(a->chunk_count - n) * 4 < a->chunk_count;
+	return n;
+}
+
+static void skip_context(struct rm_reader *r, uint32_t n, uint32_t slot, uint32_t level)
+{
+	for (uint32_t j = 0; j < n; j++)
+		if (r->cands[j].slot == slot && r->cands[j].level == level)
+			r->cands[j].skip = true;
+}
+
+/* Step 2: the candidates in order per context (slot, level, seq); a
+ * context whose order this drain cannot know waits for the next one. */
+static void order_cands(struct rm_reader *r, uint32_t n)
+{
+	struct rm_arena *a = r->a;
 	/* The scan is no snapshot: an owner can claim, fill and seal a chunk
 	 * we had already passed, then claim one we reach later. A chunk that
 	 * appeared during the scan marks its context as unordered for this
@@ -720,9 +362,7 @@ int rm_reader_drain(struct rm_reader *r, bool final, rm_packet_fn fn, void *ctx)
 		if ((kind1 == RM_CHUNK_OWNED || kind1 == RM_CHUNK_FULL) && RM_CS_GEN(s) == RM_CS_GEN(s1) &&
 		    RM_CS_SLOT(s) == RM_CS_SLOT(s1) && RM_CS_LEVEL(s) == RM_CS_LEVEL(s1))
 			continue;
-		for (uint32_t j = 0; j < n; j++)
-			if (r->cands[j].slot == RM_CS_SLOT(s) && r->cands[j].level == RM_CS_LEVEL(s))
-				r->cands[j].skip = true;
+		skip_context(r, n, RM_CS_SLOT(s), RM_CS_LEVEL(s));
 	}
 	/* A chunk seen empty that holds records now may be older than a chunk
 	 * of the same context scanned after it (the owner filled and sealed it,
@@ -731,21 +371,19 @@ int rm_reader_drain(struct rm_reader *r, bool final, rm_packet_fn fn, void *ctx)
 	for (uint32_t k = 0; k < n; k++) {
 		struct cand *e = &r->cands[k];
 		const uint64_t *w0 = (const uint64_t *)rm_chunk_addr(a, e->chunk);
-		if (!e->empty || __atomic_load_n(w0, __ATOMIC_ACQUIRE) == 0)
-			continue;
-		for (uint32_t j = 0; j < n; j++)
-			if (r->cands[j].slot == e->slot && r->cands[j].level == e->level)
-				r->cands[j].skip = true;
+		if (e->empty && __atomic_load_n(w0, __ATOMIC_ACQUIRE) != 0)
+			skip_context(r, n, e->slot, e->level);
 	}
 	qsort(r->cands, n, sizeof(*r->cands), cand_cmp);
-	for (uint32_t k = 0; k < n; k++) {
-		int ret = drain_chunk(r, &r->cands[k], final, fn, ctx);
-		if (ret)
-			return ret;
-	}
+}
 
-	/* A churn of short threads runs out of slots before chunks: thousands
-	 * a second, each holding its slot until we see it dead. */
+/* Step 4: slots of dead threads are retired; a live thread without a
+ * chunk has its drops reported. A churn of short threads runs out of
+ * slots before chunks (thousands a second, each holding its slot until we
+ * see it dead), so a short supply makes liveness checks more frequent. */
+static int tend_slots(struct rm_reader *r, bool final, rm_packet_fn fn, void *ctx)
+{
+	struct rm_arena *a = r->a;
 	uint32_t in_use = 0;
 	for (uint32_t i = 0; i < a->slot_max; i++) {
 		/* with `final` every chunk was just freed, so no slot is in use */
@@ -755,15 +393,32 @@ int rm_reader_drain(struct rm_reader *r, bool final, rm_packet_fn fn, void *ctx)
 		if (r->slots[i].live && !final)
 			continue;
 		int ret = 0;
-		if (slot_dead(r, i, final) && !slot_has_chunks(r, i)) {
-			ret = retire_slot(r, i, fn, ctx);
+		if (rd_slot_dead(r, i, final) && !rd_slot_has_chunks(r, i)) {
+			ret = rd_retire_slot(r, i, fn, ctx);
 			in_use -= ret == 0;
 		} else if (!r->slots[i].live) {
-			ret = report_lost(r, i, fn, ctx);
+			ret = rd_report_lost(r, i, fn, ctx);
 		}
 		if (ret)
 			return ret;
 	}
 	r->short_of_slots = (uint64_t)(a->slot_max - in_use) * 4 < a->slot_max;
 	return 0;
+}
+
+int rm_reader_drain(struct rm_reader *r, bool final, rm_packet_fn fn, void *ctx)
+{
+	for (uint32_t id = 0; id < rm_reader_event_count(r); id++)
+		load_event(r, id);
+	r->now_ms = rm_clock_mono_ns() / 1000000;
+	for (uint32_t i = 0; i < r->a->slot_max; i++)
+		r->slots[i].live = 0;
+	uint32_t n = scan_chunks(r);
+	order_cands(r, n);
+	for (uint32_t k = 0; k < n; k++) { /* step 3 */
+		int ret = drain_chunk(r, &r->cands[k], final, fn, ctx);
+		if (ret)
+			return ret;
+	}
+	return tend_slots(r, final, fn, ctx);
 }

@@ -1,0 +1,109 @@
+/* The consumer side of the arena, private to shm/reader*.c: the reader's
+ * state and the functions its files share. reader.c scans the chunks and
+ * drains them in order, reader_walk.c copies and validates one chunk's
+ * records, reader_slots.c follows producer threads (liveness, losses,
+ * retirement). Pairs (A)..(F) refer to the comment at the top of layout.h. */
+#ifndef REMORA_SHM_READER_INT_H
+#define REMORA_SHM_READER_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "reader.h"
+
+#define RM_ALIVE_RECHECK_MS 200
+#define RM_ALIVE_RECHECK_SHORT_MS 10 /* when chunks or slots run short */
+
+enum { CAT_UNKNOWN = 0, CAT_VALID = 1, CAT_REFUSED = 2 };
+
+struct chunk_view {
+	uint32_t gen;      /* incarnation rpos refers to */
+	uint32_t rpos;     /* bytes of that incarnation already handed over */
+	bool seen;         /* gen/rpos are meaningful */
+	bool broken;       /* malformed data: skip the rest of this incarnation */
+	bool first_done;   /* the first packet of this incarnation went out */
+	uint64_t scanned;  /* state word seen by the current drain's scan */
+	uint32_t cvalue;   /* desc->consumed as we last saw or set it, (F) */
+};
+
+struct slot_view {
+	uint64_t owner;    /* owner word the fields below belong to */
+	uint64_t start_time;
+	uint32_t live;     /* chunks OWNED/FULL in this drain */
+	int8_t alive;      /* -1 unknown, 0 dead (for good), 1 alive when checked */
+	uint64_t checked_ms; /* when `alive` was last asked of /proc */
+	uint64_t lost_seen[RM_LEVELS];
+	uint64_t over_seen[RM_LEVELS];
+};
+
+/* A chunk to drain, as the scan saw it. seq and slot_gen are written by
+ * the owner after its claim and ordered only by its first commit (A): they
+ * are trusted for a FULL chunk, or an OWNED one whose first record was
+ * committed when we looked (`empty` otherwise). */
+struct cand {
+	uint32_t chunk, slot, level, slot_gen;
+	uint32_t gen;      /* incarnation seen by the scan */
+	bool empty;        /* OWNED without a committed record at scan time */
+	bool skip;         /* its context's order is unknown in this drain */
+	uint64_t seq;
+};
+
+struct rm_reader {
+	struct rm_arena *a;
+	struct rm_event_info *events;
+	uint8_t *cat;
+	uint32_t *rec_size;       /* per valid id: rm_fixed_record_size, or 0 */
+	struct chunk_view *chunks;
+	struct slot_view *slots;
+	struct cand *cands;
+	unsigned char *buf;
+	rm_alive_fn alive;
+	void *alive_ctx;
+	uint64_t now_ms;          /* CLOCK_MONOTONIC at the start of the drain */
+	bool short_of_chunks;     /* under a quarter free at the last scan */
+	bool short_of_slots;      /* under a quarter free at the last drain */
+	dev_t dev;
+	ino_t ino;
+	struct rm_reader_stats st;
+};
+
+/* What a walk over a chunk's records found: the valid records are
+ * r->buf[0, off), copied from the chunk at the position the walk began. */
+struct walk {
+	uint32_t off;
+	uint32_t nrec;
+	uint64_t ts_begin, ts_end;
+	uint32_t last_id;
+	uint64_t fixed_word; /* last record word valid by its size alone, or 0 */
+	uint32_t nids;     /* distinct ids so far, see rm_packet.ids */
+	bool many_ids;     /* more than RM_PACKET_IDS */
+	uint32_t ids[RM_PACKET_IDS];
+	const char *why;   /* set when malformed data ended the walk */
+	uint32_t skip;     /* with why: the bad record's aligned size, when its size
+			    * was sane, so the records after it can be found */
+};
+
+/* reader.c */
+void rd_release_chunk(struct rm_reader *r, uint32_t idx, uint32_t gen);
+void rd_free_chunk(struct rm_reader *r, uint32_t idx, uint64_t s);
+
+/* reader_walk.c: copy the committed records of a chunk from `pos` into
+ * r->buf and validate the copy; a chunk the consumer holds (CONSUMING),
+ * or one its owner may still write (OWNED). */
+void rd_take_held(struct rm_reader *r, const char *c, uint32_t clen, uint32_t pos,
+		  struct walk *w);
+void rd_take_owned(struct rm_reader *r, const char *c, uint32_t clen, uint32_t pos,
+		   struct walk *w);
+
+/* reader_slots.c */
+struct slot_view *rd_slot_view(struct rm_reader *r, uint32_t slot, uint64_t *owner);
+bool rd_slot_dead(struct rm_reader *r, uint32_t slot, bool final);
+uint64_t rd_lost_delta(struct rm_reader *r, uint32_t slot, uint32_t level, uint64_t lost_now);
+int rd_emit_lost_only(struct rm_reader *r, uint32_t slot, uint32_t level, uint64_t owner,
+		      uint64_t lost, rm_packet_fn fn, void *ctx);
+int rd_report_lost(struct rm_reader *r, uint32_t i, rm_packet_fn fn, void *ctx);
+int rd_retire_slot(struct rm_reader *r, uint32_t i, rm_packet_fn fn, void *ctx);
+bool rd_slot_has_chunks(struct rm_reader *r, uint32_t slot);
+
+#endif
