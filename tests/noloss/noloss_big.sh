@@ -11,6 +11,7 @@ check big
 [ "$emitted" = 11 ] || fail "big: emitted $emitted"
 [ "$lost" = 0 ] || fail "big: $lost lost, not 0: $(cat "$out/big.err")"
 [ "$events" = 11 ] || fail "big: $events events kept, not 11"
+grep -q '^remora: 4 truncated (kept' "$out/big.err" || fail "big: truncations not reported: $(cat "$out/big.err")"
 [ "$(count big ' app:mark:')" = 5 ] || fail "big: marks"
 s=$(sed -n 's/.* app:big: .*n = 65000, s = "\(x*\)" }$/\1/p' "$out/big.bt")
 [ "${#s}" = 65000 ] || fail "big: the 65,000-byte string has ${#s} bytes"
