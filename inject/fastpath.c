@@ -26,3 +26,10 @@ __attribute__((visibility("default"))) void remora_commit(struct remora_wr *wr)
 {
 	rm_commit((struct rm_wr *)wr);
 }
+
+/* Cold: a record cut to fit a chunk (remora.h, REMORA__RECORD). */
+__attribute__((visibility("default"))) void remora_count_truncated(void)
+{
+	if (rm_stub.arena.hdr)
+		__atomic_fetch_add(&rm_stub.arena.hdr->truncated, 1, __ATOMIC_RELAXED);
+}

@@ -48,7 +48,7 @@
 #include <stdint.h>
 
 #define RM_MAGIC 0x315f41524f4d4552ull /* "REMORA_1" little-endian */
-#define RM_VERSION 4u
+#define RM_VERSION 5u
 
 #define RM_LEVELS 4          /* nesting depth: thread + 3 signal levels */
 #define RM_NAME_MAX 32       /* provider and field names, NUL included */
@@ -107,6 +107,12 @@ struct rm_arena_hdr {
 	uint64_t lost_nested;               /* producers: deeper than RM_LEVELS */
 	uint64_t lost_catalog;              /* producers: records of an event that found
 					     * no catalog entry (catalog full, v4) */
+	/* Drop causes (v5), on drop paths only: of the records counted in the
+	 * slots' lost[], those too large for a chunk (the others found no
+	 * free chunk); and the records remora_trace() cut to fit a chunk
+	 * (kept, not lost). */
+	uint64_t lost_toolarge;
+	uint64_t truncated;
 	alignas(64) uint32_t catalog_gen;   /* producers bump after a catalog commit */
 	uint32_t helper_futex;              /* stub writes + wakes the helper */
 	uint32_t helper_pid;                /* helper writes once it runs */
@@ -209,7 +215,11 @@ struct rm_chunk_desc {
 	uint64_t seq;          /* per (slot, level) chunk sequence number */
 	uint64_t lost_before;  /* slot->lost[level] when the chunk was claimed */
 	uint64_t claim_seq;    /* global claim order (overwrite mode: oldest first) */
-	uint64_t pad2[3];
+	/* Owner, before its release store of FULL (B): the records it
+	 * committed in this chunk (v5). The consumer counts lost what it could
+	 * not hand over of them; untrusted: bounded by the chunk's length / 16. */
+	uint64_t committed;
+	uint64_t pad2[2];
 };
 
 /* A record, 8-byte aligned inside its chunk. word == 0 means uncommitted

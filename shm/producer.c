@@ -100,6 +100,9 @@ static void seal(struct rm_arena *a, struct rm_level *l)
 	struct rm_chunk_desc *d = &a->descs[l->chunk];
 	uint64_t s = __atomic_load_n(&d->state, __ATOMIC_RELAXED);
 	RM_TP(RM_TP_CHUNK_SWITCH);
+	/* Every record reserved at this level is committed by now: a reserve
+	 * at a level runs after the previous one's commit. */
+	__atomic_store_n(&d->committed, l->nrec, __ATOMIC_RELAXED);
 	__atomic_store_n(&d->state,
 			 RM_CS_MAKE(RM_CHUNK_FULL, RM_CS_LEVEL(s), RM_CS_SLOT(s), RM_CS_GEN(s)),
 			 __ATOMIC_RELEASE); /* (B) */
@@ -298,6 +301,7 @@ char *rm_reserve_slow(struct rm_arena *a, struct rm_writer *w, uint32_t level, s
 	if (l->token != token)
 		*l = (struct rm_level){ 0 };
 	if (asz > a->chunk_size) {
+		__atomic_fetch_add(&a->hdr->lost_toolarge, 1, __ATOMIC_RELAXED);
 		count_lost(a, w, level);
 		return NULL;
 	}
@@ -351,6 +355,7 @@ char *rm_reserve_slow(struct rm_arena *a, struct rm_writer *w, uint32_t level, s
 	l->chunk = idx;
 	l->end = c + rm_chunk_len(a, idx);
 	l->pos = c;
+	l->nrec = 0;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	l->token = token;
 	return c;

@@ -24,7 +24,8 @@ struct rm_level {
 	char *pos;       /* next record */
 	char *end;       /* end of the owned chunk; NULL when the level has none */
 	uint32_t chunk;  /* index of the owned chunk (valid when end != NULL) */
-	uint32_t pad;
+	uint32_t nrec;   /* records reserved in it; stored in its descriptor at
+			  * seal time, when every one of them is committed */
 	uint64_t token;  /* rm_proc.token the chunk was claimed under, set last:
 			  * after a fork (even from a handler that interrupted
 			  * this level mid-claim) it no longer matches */
@@ -86,6 +87,7 @@ static inline unsigned char *rm_reserve(struct rm_arena *a, struct rm_writer *w,
 		}
 	}
 	l->pos = p + asz;
+	l->nrec++; /* thread-local, like pos: the consumer's check of the chunk */
 	RM_TP(RM_TP_AFTER_RESERVE);
 
 	struct rm_record *r = (struct rm_record *)p;

@@ -81,6 +81,26 @@ uint64_t rm_reader_lost_catalog(const struct rm_reader *r)
 	return __atomic_load_n(&r->a->hdr->lost_catalog, __ATOMIC_RELAXED);
 }
 
+void rm_reader_causes(const struct rm_reader *r, struct rm_reader_causes *out)
+{
+	const struct rm_arena_hdr *h = r->a->hdr;
+	const struct rm_reader_stats *st = &r->st;
+	uint64_t large = __atomic_load_n(&h->lost_toolarge, __ATOMIC_RELAXED);
+	/* st.lost: what the slots reported, plus what the reader counted */
+	uint64_t slots = st->lost - st->overwritten - st->refused_records - st->lost_corrupt;
+	*out = (struct rm_reader_causes){
+		.too_large = large < slots ? large : slots,
+		.no_slot = __atomic_load_n(&h->lost_noslot, __ATOMIC_RELAXED) +
+			   __atomic_load_n(&h->lost_nested, __ATOMIC_RELAXED),
+		.catalog_full = rm_reader_lost_catalog(r),
+		.refused = st->refused_records,
+		.corrupt = st->lost_corrupt,
+		.overwritten = st->overwritten,
+		.truncated = __atomic_load_n(&h->truncated, __ATOMIC_RELAXED),
+	};
+	out->buffer_full = slots - out->too_large;
+}
+
 uint32_t rm_reader_event_count(const struct rm_reader *r)
 {
 	uint32_t n = __atomic_load_n(&r->a->hdr->next_event_id, __ATOMIC_ACQUIRE);
@@ -170,8 +190,33 @@ static bool chunk_enter(struct rm_reader *r, const struct cand *k, bool final, u
 		*v = (struct chunk_view){ .gen = RM_CS_GEN(*s), .seen = true, .cvalue = resume };
 		v->rpos = (resume % 8 == 0 && resume <= rm_chunk_len(r->a, k->chunk)) ? resume : 0;
 		v->first_done = v->rpos != 0;
+		if (v->rpos)
+			v->taken = rd_count_before(rm_chunk_addr(r->a, k->chunk),
+						   rm_chunk_len(r->a, k->chunk), v->rpos);
 	}
 	return true;
+}
+
+/* The check that cannot be bypassed: once a sealed chunk is read to its
+ * end, the records its owner committed there (desc->committed, bounded:
+ * an app can scribble on it) that were neither handed over nor counted
+ * are lost, refused as corrupt. Records refused since the seal are
+ * counted here, so a record is never counted twice: at least those. */
+static uint64_t settle_chunk(struct rm_reader *r, uint32_t chunk, struct chunk_view *v)
+{
+	uint64_t cmt = __atomic_load_n(&r->a->descs[chunk].committed, __ATOMIC_RELAXED);
+	uint64_t cap = rm_chunk_len(r->a, chunk) / RM_RECORD_HDR;
+	if (cmt > cap)
+		cmt = cap;
+	uint64_t miss = cmt > v->taken ? cmt - v->taken : 0;
+	if (miss < v->held_refused)
+		miss = v->held_refused;
+	r->st.refused_records += v->held_refused;
+	r->st.lost_corrupt += miss - v->held_refused;
+	r->st.lost += miss;
+	v->taken += (uint32_t)miss;
+	v->held_refused = 0;
+	return miss;
 }
 
 /* One walk's records as a packet: emitted, and the chunk's read position
@@ -203,7 +248,10 @@ static int emit_walk(struct rm_reader *r, const struct cand *k, bool held, uint6
 		v->seen = false;
 		return -1;
 	}
-	if (!len && !w->why)
+	/* a sealed chunk's last walk (a refused record has more after it) */
+	v->taken += nrec;
+	uint64_t settled = held && !w->skip ? settle_chunk(r, k->chunk, v) : 0;
+	if (!len && !w->why && !settled)
 		return 0;
 	struct rm_packet p = {
 		.pid = (uint32_t)(owner >> 32), .tid = (uint32_t)owner, .slot = k->slot,
@@ -215,11 +263,15 @@ static int emit_walk(struct rm_reader *r, const struct cand *k, bool held, uint6
 	if (!v->first_done && nrec)
 		p.lost = rd_lost_delta(r, k->slot, k->level,
 				       __atomic_load_n(&d->lost_before, __ATOMIC_RELAXED));
-	if (w->skip) { /* the refused record: in this packet's events_discarded */
+	if (w->skip && held) { /* counted when the chunk is settled */
+		v->held_refused++;
+	} else if (w->skip) { /* the refused record: in this packet's events_discarded */
 		p.lost++;
 		r->st.lost++;
 		r->st.refused_records++;
+		v->taken++;
 	}
+	p.lost += settled;
 	v->first_done = v->first_done || nrec;
 	v->rpos = v->cvalue = pos;
 	if (bad) {

@@ -53,6 +53,9 @@ struct rm_reader_stats {
 	uint64_t corrupt;        /* chunks ended early by malformed data */
 	uint64_t refused_records; /* records of sane size whose id or payload was
 				   * refused: skipped one by one, counted in `lost` */
+	uint64_t lost_corrupt;   /* records of sealed chunks their owner committed and
+				  * no walk found (cut short by malformed data),
+				  * counted in `lost` */
 	uint64_t bad_events;     /* catalog entries refused */
 	uint64_t chunks_freed;
 	uint64_t slots_freed;
@@ -85,5 +88,19 @@ const struct rm_reader_stats *rm_reader_stats(const struct rm_reader *r);
 uint64_t rm_reader_lost_global(const struct rm_reader *r);
 /* Of those, the records of events the catalog had no room for. */
 uint64_t rm_reader_lost_catalog(const struct rm_reader *r);
+
+/* Losses by cause, as far as the arena says (a hostile app can lie about
+ * its own counters: they are reported, never trusted for bounds). */
+struct rm_reader_causes {
+	uint64_t buffer_full;    /* no free chunk (counted in the slots) */
+	uint64_t too_large;      /* larger than a chunk even after truncation */
+	uint64_t no_slot;        /* no free slot, setup refused, nesting too deep */
+	uint64_t catalog_full;
+	uint64_t refused;        /* records the reader refused one by one */
+	uint64_t corrupt;        /* records of chunks cut short by malformed data */
+	uint64_t overwritten;    /* flight recorder */
+	uint64_t truncated;      /* kept, cut to fit a chunk: not lost */
+};
+void rm_reader_causes(const struct rm_reader *r, struct rm_reader_causes *out);
 
 #endif

@@ -25,6 +25,11 @@ struct chunk_view {
 	bool first_done;   /* the first packet of this incarnation went out */
 	uint64_t scanned;  /* state word seen by the current drain's scan */
 	uint32_t cvalue;   /* desc->consumed as we last saw or set it, (F) */
+	/* The check against the owner's count (desc->committed, once sealed):
+	 * records of this incarnation handed over or counted lost, and those
+	 * refused since the chunk was sealed, whose count the check settles. */
+	uint32_t taken;
+	uint32_t held_refused;
 };
 
 struct slot_view {
@@ -95,6 +100,9 @@ void rd_take_held(struct rm_reader *r, const char *c, uint32_t clen, uint32_t po
 		  struct walk *w);
 void rd_take_owned(struct rm_reader *r, const char *c, uint32_t clen, uint32_t pos,
 		   struct walk *w);
+/* Records in [0, upto) of a chunk, by their sizes alone (a consumer that
+ * resumes where a previous one stopped counts what that one handed over). */
+uint32_t rd_count_before(const char *c, uint32_t clen, uint32_t upto);
 
 /* reader_slots.c */
 struct slot_view *rd_slot_view(struct rm_reader *r, uint32_t slot, uint64_t *owner);

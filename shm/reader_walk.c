@@ -178,3 +178,16 @@ void rd_take_owned(struct rm_reader *r, const char *c, uint32_t clen, uint32_t p
 		take_record(w, id, ts, asz);
 	}
 }
+
+uint32_t rd_count_before(const char *c, uint32_t clen, uint32_t upto)
+{
+	uint32_t n = 0;
+	for (uint32_t off = 0; off < upto && off <= clen - RM_RECORD_HDR; n++) {
+		uint64_t word = __atomic_load_n((const uint64_t *)(c + off), __ATOMIC_RELAXED);
+		uint32_t size = RM_REC_SIZE(word);
+		if (!word || size < RM_RECORD_HDR || size > clen - off)
+			break;
+		off += RM_ALIGN8(size);
+	}
+	return n;
+}

@@ -404,14 +404,38 @@ static int record_run(struct rm_consumer *c, const struct record_args *a, const 
 	return cmd_status;
 }
 
+/* "remora: lost by cause: 12 buffer full, 1 refused record", the non-zero
+ * causes only; records cut to fit a chunk are kept, so they close the
+ * line apart ("; 2 truncated"). Nothing when nothing is either. */
+static void print_causes(const struct rm_consumer_summary *s)
+{
+	const struct { uint64_t n; const char *what; } c[] = {
+		{ s->lost_buffer_full, "buffer full" }, { s->lost_too_large, "record too large" },
+		{ s->lost_catalog, "catalog full" }, { s->lost_no_slot, "no thread slot" },
+		{ s->lost_refused, "refused record" }, { s->lost_corrupt, "corrupt chunk" },
+		{ s->lost_overwritten, "overwritten" }, { s->unwritten, "write error" },
+	};
+	int n = 0;
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		if (c[i].n)
+			fprintf(stderr, "%s%llu %s", n++ ? ", " : "remora: lost by cause: ",
+				(unsigned long long)c[i].n, c[i].what);
+	if (s->truncated)
+		fprintf(stderr, "%s%llu truncated (kept, cut to fit a chunk)",
+			n++ ? "; " : "remora: ", (unsigned long long)s->truncated);
+	if (n)
+		fputc('\n', stderr);
+}
+
 static void print_summary(const struct rm_consumer_summary *s, const char *outdir)
 {
+	fprintf(stderr, "remora: %llu events recorded, %llu lost, %u process%s traced%s\n",
+		(unsigned long long)s->events, (unsigned long long)(s->lost + s->unwritten),
+		s->processes, s->processes == 1 ? "" : "es", interrupted ? " (interrupted)" : "");
+	print_causes(s);
 	fprintf(stderr,
-		"remora: %llu events recorded, %llu lost, %u process%s traced%s\n"
 		"remora: trace written to %s\n"
 		"remora: view it with: remora view %s   (or: babeltrace2 %s)\n",
-		(unsigned long long)s->events, (unsigned long long)(s->lost + s->unwritten),
-		s->processes, s->processes == 1 ? "" : "es", interrupted ? " (interrupted)" : "",
 		outdir, outdir, outdir);
 	if (s->unwritten)
 		fprintf(stderr, "remora: %llu of the lost events could not be written to %s (%u "

@@ -359,6 +359,16 @@ void free_conn(struct rm_consumer *c, struct conn *k)
 		const struct rm_reader_stats *st = rm_reader_stats(k->r);
 		c->sum.lost += st->lost + rm_reader_lost_global(k->r);
 		c->sum.corrupt += st->corrupt;
+		struct rm_reader_causes why;
+		rm_reader_causes(k->r, &why);
+		c->sum.lost_buffer_full += why.buffer_full;
+		c->sum.lost_too_large += why.too_large;
+		c->sum.lost_no_slot += why.no_slot;
+		c->sum.lost_catalog += why.catalog_full;
+		c->sum.lost_refused += why.refused;
+		c->sum.lost_corrupt += why.corrupt;
+		c->sum.lost_overwritten += why.overwritten;
+		c->sum.truncated += why.truncated;
 		rm_reader_free(k->r);
 		rm_arena_unmap(&k->a);
 	}

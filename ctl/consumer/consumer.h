@@ -50,6 +50,11 @@ struct rm_consumer_summary {
 	uint32_t processes;      /* distinct pids seen */
 	uint64_t unwritten;      /* records the output refused (disk full, ...) */
 	uint32_t write_errors;
+	/* `lost` by cause (shm/reader.h, struct rm_reader_causes), and the
+	 * records kept cut to fit a chunk (not lost) */
+	uint64_t lost_buffer_full, lost_too_large, lost_no_slot, lost_catalog;
+	uint64_t lost_refused, lost_corrupt, lost_overwritten;
+	uint64_t truncated;
 };
 
 struct rm_consumer;

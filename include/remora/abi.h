@@ -75,6 +75,9 @@ extern const volatile uint8_t remora_off;
  * by exactly one remora_commit(). Async-signal-safe, reentrant. */
 unsigned char *remora_reserve(struct remora_event *ev, size_t payload, struct remora_wr *wr);
 void remora_commit(struct remora_wr *wr);
+/* Counts a record remora_trace() cut to fit REMORA_RECORD_MAX (a counter
+ * in the arena, reported in `remora record`'s summary). Async-signal-safe. */
+void remora_count_truncated(void);
 
 /* [begin, end) is one shared object's `remora_events` section: an array of
  * pointers to its events (NULL entries are skipped). Every translation unit

@@ -41,10 +41,13 @@
  *
  * Limits: 16 fields per event; 65,536 event types per process tree (the
  * arena's catalog: the records of a type registered past it are dropped
- * and counted lost); a record of at most 64 KiB - 16 bytes (one large
- * chunk), so a string or byte sequence of about 65,500 bytes at most: a
- * larger record is dropped and counted lost (`remora record`'s summary,
- * CTF events_discarded).
+ * and counted lost); a record of at most REMORA_RECORD_MAX (64 KiB, one
+ * large chunk; 16 bytes of it the header): the strings and byte sequences
+ * of a larger one are cut, in field order, so that it fits, each cut one
+ * ending with "...[truncated from N bytes]" (N its original length), and
+ * the record is counted as truncated (`remora record`'s summary); one
+ * still too large (no variable field long enough to cut) is dropped and
+ * counted lost (the summary, CTF events_discarded).
  *
  * A disabled event costs one load of the `enabled` pointer, one load of
  * the byte it points to and a branch predicted not taken; no argument is
@@ -99,15 +102,27 @@ __attribute__((destructor, unused)) static void remora__unregister_section(void)
 
 /* The record: remora__a1..aN hold the field values, each of its field's
  * type; one length each, one reservation, the values in order, commit. */
-#define REMORA__LEN_I(c, i, _) size_t remora__l##i = REMORA__LEN(remora__a##i);
+#define REMORA__LEN_I(c, i, _)                                                              \
+	size_t remora__o##i = REMORA__LEN(remora__a##i), remora__l##i = remora__o##i;
 #define REMORA__ADD_I(c, i, _) +remora__l##i
-#define REMORA__PUT_I(c, i, _) remora__p = REMORA__PUT(remora__p, remora__a##i, remora__l##i);
+#define REMORA__FIT_I(c, i, _) remora__l##i = REMORA__FIT(remora__a##i, remora__l##i, &remora__x);
+#define REMORA__PUT_I(c, i, _)                                                              \
+	remora__p = REMORA__PUT(remora__p, remora__a##i, remora__l##i, remora__o##i);
+/* A record over REMORA_PAYLOAD_MAX has its strings and byte sequences cut
+ * (REMORA__FIT), counted, rather than being dropped. */
 #define REMORA__RECORD(ev, ...)                                                             \
 	{                                                                                   \
 		REMORA__EACH(REMORA__LEN_I, _, ##__VA_ARGS__)                               \
+		size_t remora__n = 0 REMORA__EACH(REMORA__ADD_I, _, ##__VA_ARGS__);         \
+		if (__builtin_expect(remora__n > REMORA_PAYLOAD_MAX, 0)) {                  \
+			size_t remora__x = remora__n - REMORA_PAYLOAD_MAX;                  \
+			REMORA__EACH(REMORA__FIT_I, _, ##__VA_ARGS__)                       \
+			remora__n = REMORA_PAYLOAD_MAX + remora__x;                         \
+			if (!remora__x) /* else dropped as too large, counted */            \
+				remora_count_truncated();                                   \
+		}                                                                           \
 		struct remora_wr remora__w;                                                 \
-		unsigned char *remora__p = remora_reserve(                                  \
-			(ev), 0 REMORA__EACH(REMORA__ADD_I, _, ##__VA_ARGS__), &remora__w); \
+		unsigned char *remora__p = remora_reserve((ev), remora__n, &remora__w);     \
 		if (remora__p) {                                                            \
 			REMORA__EACH(REMORA__PUT_I, _, ##__VA_ARGS__)                       \
 			remora_commit(&remora__w);                                          \

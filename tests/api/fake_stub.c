@@ -42,6 +42,11 @@ unsigned char *remora_reserve(struct remora_event *ev, size_t payload, struct re
 	return fake.buf;
 }
 
+void remora_count_truncated(void)
+{
+	fake.truncated++;
+}
+
 void remora_commit(struct remora_wr *wr)
 {
 	if (wr->opaque[0] == fake.buf)
@@ -69,7 +74,7 @@ void fake_attach_all(const volatile uint8_t *byte)
 void fake_reset(void)
 {
 	fake_attach_all(&remora_off);
-	fake.reserves = fake.commits = 0;
+	fake.reserves = fake.commits = fake.truncated = 0;
 	fake.drop = false;
 	fake.last_event = NULL;
 	fake.last_size = 0;

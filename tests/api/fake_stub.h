@@ -25,6 +25,7 @@ struct fake_stub {
 	bool drop;                        /* remora_reserve returns NULL */
 	struct remora_event *last_event;  /* of the last reservation */
 	size_t last_size;
+	unsigned truncated;               /* remora_count_truncated() calls */
 	unsigned char buf[FAKE_BUF];      /* the last record's payload */
 };
 

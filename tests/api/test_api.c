@@ -166,6 +166,52 @@ static void test_bytes_length_then_data(void **state)
 	assert_memory_equal(fake.buf + 304, ((unsigned char[]){ 1, 0, 0, 0, 0 }), 5);
 }
 
+/* A record over REMORA_RECORD_MAX: its strings and byte sequences are cut,
+ * in field order, to fit exactly, each ending with the marker, counted. */
+static void test_large_record_truncated_with_marker(void **state)
+{
+	(void)state;
+	static char s[1000001];
+	memset(s, 'x', sizeof(s) - 1);
+	s[100000] = 0;
+	remora_trace(t, strings, s, "tail");
+	static const char m1[] = "...[truncated from 100000 bytes]";
+	size_t keep = REMORA_PAYLOAD_MAX - 5 - 1 - (sizeof(m1) - 1);
+	assert_int_equal(fake.last_size, REMORA_PAYLOAD_MAX);
+	assert_int_equal(fake.commits, 1);
+	assert_int_equal(fake.truncated, 1);
+	assert_int_equal(strlen((const char *)fake.buf), keep + sizeof(m1) - 1);
+	assert_memory_equal(fake.buf + keep, m1, sizeof(m1));
+	assert_string_equal((const char *)fake.buf + keep + sizeof(m1), "tail");
+
+	/* the first sequence keeps only its marker, the second the rest */
+	fake_reset();
+	fake_attach_all(&on);
+	s[100000] = 'x';
+	remora_trace(t, blobs, remora_bytes_of(s, 1000000), 7, remora_bytes_of(s, 1000000));
+	static const char m2[] = "...[truncated from 1000000 bytes]";
+	uint32_t n1, n2, ml = sizeof(m2) - 1;
+	assert_int_equal(fake.last_size, REMORA_PAYLOAD_MAX);
+	assert_int_equal(fake.truncated, 1);
+	memcpy(&n1, fake.buf, 4);
+	assert_int_equal(n1, ml);
+	assert_memory_equal(fake.buf + 4, m2, ml);
+	assert_int_equal(fake.buf[4 + ml], 7);
+	memcpy(&n2, fake.buf + 5 + ml, 4);
+	assert_int_equal(n2, REMORA_PAYLOAD_MAX - (4 + ml) - 1 - 4);
+	assert_memory_equal(fake.buf + 9 + ml + n2 - ml, m2, ml);
+	assert_int_equal(fake.buf[9 + ml], 'x');
+
+	/* at the limit: whole, not counted */
+	fake_reset();
+	fake_attach_all(&on);
+	s[REMORA_PAYLOAD_MAX - 5 - 1] = 0;
+	remora_trace(t, strings, s, "tail");
+	assert_int_equal(fake.last_size, REMORA_PAYLOAD_MAX);
+	assert_int_equal(fake.truncated, 0);
+	assert_int_equal(strlen((const char *)fake.buf), REMORA_PAYLOAD_MAX - 6);
+}
+
 static void test_address_field(void **state)
 {
 	(void)state;
@@ -347,6 +393,7 @@ int main(void)
 		cmocka_unit_test_setup(test_bool_is_one_byte_zero_or_one, setup),
 		cmocka_unit_test_setup(test_strings_with_nul_and_null_as_empty, setup),
 		cmocka_unit_test_setup(test_bytes_length_then_data, setup),
+		cmocka_unit_test_setup(test_large_record_truncated_with_marker, setup),
 		cmocka_unit_test_setup(test_address_field, setup),
 		cmocka_unit_test_setup(test_sixteen_fields, setup),
 		cmocka_unit_test_setup(test_zero_field_event, setup),

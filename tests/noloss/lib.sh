@@ -3,7 +3,8 @@
 # $out/NAME.{out,err,bt,bterr}. check NAME: babeltrace2 read the trace with
 # no warning but "Tracer discarded", and the summary's events plus lost
 # equal what the app says it emitted, and so do the trace's events plus
-# the discarded counts. Sets $events $lost $emitted $bt_events $bt_lost.
+# the discarded counts, and the summary's causes add up to its lost count.
+# Sets $events $lost $emitted $bt_events $bt_lost $causes.
 set -euo pipefail
 export ASAN_OPTIONS="verify_asan_link_order=0:detect_leaks=0:${ASAN_OPTIONS:-}"
 remora=$1 app=$2 bt=$3
@@ -34,6 +35,11 @@ check() {
 	[ $((events + lost)) = "$emitted" ] || fail "$n: summary $events + $lost lost != $emitted emitted"
 	[ "$bt_events" = "$events" ] || fail "$n: babeltrace2 read $bt_events events, summary says $events"
 	[ "$bt_lost" = "$lost" ] || fail "$n: babeltrace2 says $bt_lost discarded, summary $lost lost"
+	# the line after it names every lost event's cause
+	causes=$(sed -n 's/^remora: lost by cause: \([^;]*\).*/\1/p' "$out/$n.err")
+	local by_cause
+	by_cause=$(grep -o '[0-9][0-9]* [a-z]' <<<"$causes" | awk '{s+=$1} END {print s+0}' || true)
+	[ "$by_cause" = "$lost" ] || fail "$n: causes '$causes' add up to $by_cause, not $lost lost"
 }
 
 count() { grep -c -E "$2" "$out/$1.bt" || true; }

@@ -15,6 +15,7 @@ check all
 run full REMORA_EVENT_MAX=1000 -- types 10000
 check full
 [ "$lost" = 9008 ] || fail "full: $lost lost, not 9008: $(cat "$out/full.err")"
+[ "$causes" = "9008 catalog full" ] || fail "full: causes '$causes'"
 [ "$(count full ' many:t[0-9]+:')" = 992 ] || fail "full: $(count full ' many:t[0-9]+:') types kept"
 [ "$(count full ' app:mark:')" = 3 ] || fail "full: marks"
 echo PASS
