@@ -12,7 +12,7 @@ export ASAN_OPTIONS="verify_asan_link_order=0:detect_leaks=0:${ASAN_OPTIONS:-}"
 remora=$1 ticker=$2 bt=$3
 out=$(mktemp -d /tmp/remora-test-XXXXXX)
 trap 'rm -rf "$out"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+fail() { echo "FAIL: $*" >&2; exit 1; }  # stderr: also from inside $(...)
 
 # start_wrapped NAME: record runs sh, which runs the ticker (1500 ticks,
 # 1 ms apart), writes its pid to NAME.pid and its exit status to NAME.st.

@@ -39,11 +39,17 @@ mkfifo "$T/gate"
 rec=$!
 sock=
 for _ in $(seq 100); do
-    sock=$(ls -d /tmp/remora-rec-"$rec"-*/sock 2>/dev/null | head -1)
+    sock=$(ls -d /tmp/remora-rec-"$rec"-*/sock 2>/dev/null | head -1 || true)
     [ -S "$sock" ] && break
     sleep 0.05
 done
 [ -S "$sock" ] || fail "no socket of remora record (pid $rec) in /tmp/remora-rec-$rec-*"
+# sh is traced too (libremora is preloaded): count after its helper has
+# connected (its trace directory is open), or it looks like a leak
+for _ in $(seq 100); do
+    ls -l "/proc/$rec/fd" | grep -q "$T/rec/sh-" && break
+    sleep 0.05
+done
 before=$(nfds "$rec")
 "$doors" helper "$sock" >"$T/doors.out" 2>&1 || fail "garbage_doors helper (record): $(cat "$T/doors.out")"
 kill -0 "$rec" 2>/dev/null || fail "remora record died of the garbage: $(cat "$T/rec.err")"
