@@ -7,7 +7,8 @@
  * the first bad one): random bytes, truncated and oversized headers, huge
  * lengths, and hellos whose SCM_RIGHTS carry a pipe, /dev/zero, a regular
  * file, a sealed memfd too small for the arena it claims, an unsealed memfd
- * truncated after it was sent, and 200 fds in one message. One connection
+ * truncated after it was sent, and 200 fds in one message; then valid
+ * messages with random bytes flipped, lengths cut, and random fds. One connection
  * stays open and silent throughout: a peer that says nothing must not block
  * anyone. Prints "sent N" and exits 0 when every message was written or
  * refused by the peer (EPIPE, ECONNRESET); the caller then checks that the
@@ -51,7 +52,7 @@ static int dial(void)
 	return s;
 }
 
-/* One message with nfd fds on a new connection; waits up to 300 ms for
+/* One message with nfd fds on a new connection; waits up to 100 ms for
  * the peer's answer or hang-up (a consumer that is busy answering slowly
  * is not an error: the caller checks it still works afterwards). */
 static void send_one(const void *p, size_t n, const int *fds, int nfd)
@@ -75,7 +76,7 @@ static void send_one(const void *p, size_t n, const int *fds, int nfd)
 		die("sendmsg");
 	free(cbuf);
 	struct pollfd pf = { s, POLLIN, 0 };
-	if (poll(&pf, 1, 300) == 1) {
+	if (poll(&pf, 1, 100) == 1) {
 		char junk[256];
 		(void)!recv(s, junk, sizeof(junk), MSG_DONTWAIT);
 	}
@@ -103,6 +104,24 @@ static int memfd_of(size_t size, int seals)
 	if (seals && fcntl(fd, F_ADD_SEALS, seals) < 0)
 		die("F_ADD_SEALS");
 	return fd;
+}
+
+/* MUTANTS copies of msg (n bytes) with 1-8 random bytes changed, cut to a
+ * random length one time in four, and sent with none, one or two of fds. */
+#define MUTANTS 64
+static void mutants(const void *msg, size_t n, const int *fds, int nfds)
+{
+	unsigned char *b = malloc(n);
+	for (int i = 0; i < MUTANTS; i++) {
+		memcpy(b, msg, n);
+		for (int k = rand() % 8; k >= 0; k--)
+			b[(size_t)rand() % n] = (unsigned char)rand();
+		size_t len = rand() % 4 ? n : (size_t)rand() % n;
+		int nfd = rand() % 3;
+		int pick[2] = { fds[rand() % nfds], fds[rand() % nfds] };
+		send_one(b, len, pick, nfd);
+	}
+	free(b);
 }
 
 /* Hellos: each valid in form, each with the wrong thing attached. */
@@ -158,6 +177,9 @@ static void bad_hellos(void)
 	send_one(&gone, sizeof(gone), NULL, 0);
 	gone.type = 999;
 	send_one(&gone, sizeof(gone), &zero, 1);
+	h.h.len = sizeof(h);
+	const int kinds[] = { pp[0], pp[1], zero, reg, small, zeroed, unsealed };
+	mutants(&h, sizeof(h), kinds, 7);
 	close(pp[0]), close(pp[1]), close(zero), close(reg), close(small), close(zeroed);
 	close(unsealed);
 }
@@ -201,6 +223,7 @@ static void bad_requests(void)
 	for (int i = 0; i < MANY_FDS; i++)
 		many[i] = pp[i & 1];
 	send_one(&r, sizeof(r), many, MANY_FDS);
+	mutants(&good, sizeof(good), pp, 2);
 	close(pp[0]), close(pp[1]);
 }
 
