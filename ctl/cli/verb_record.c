@@ -27,6 +27,7 @@
 
 #include "ctl/consumer/consumer.h"
 #include "ctl/cli/outdir.h"
+#include "ctl/cli/rec_sockdir.h"
 #include "ctl/cli/self_path.h"
 #include "ctl/cli/verbs.h"
 #include "shm/size.h"
@@ -464,8 +465,8 @@ int rm_cmd_record(int argc, char **argv)
 	if (rm_prepare_outdir(a.out, a.force, outdir, sizeof(outdir)) < 0)
 		return 1;
 
-	char sockdir[] = "/tmp/remora-rec-XXXXXX", sock[sizeof(sockdir) + 16];
-	if (!mkdtemp(sockdir)) {
+	char sockdir[RM_REC_SOCKDIR_MAX], sock[sizeof(sockdir) + 16];
+	if (rm_rec_sockdir_make(sockdir, sizeof(sockdir)) < 0) {
 		fprintf(stderr, "remora record: cannot create a private socket directory in /tmp: %s\n",
 			strerror(errno));
 		return 1;
@@ -480,14 +481,14 @@ int rm_cmd_record(int argc, char **argv)
 	struct rm_consumer *c = rm_consumer_new(&co, err, sizeof(err));
 	if (!c) {
 		fprintf(stderr, "remora record: %s\n", err);
-		rmdir(sockdir);
+		rm_rec_sockdir_remove(sockdir);
 		return 1;
 	}
 	pid_t cmd;
 	int cmd_status = record_run(c, &a, sock, &cmd);
 	struct rm_consumer_summary s;
 	rm_consumer_finish(c, &s);
-	rmdir(sockdir);
+	rm_rec_sockdir_remove(sockdir);
 	print_summary(&s, outdir);
 	int rc = cmd_status < 0 ? (cmd < 0 ? 1 : 128 + SIGINT)
 		 : WIFSIGNALED(cmd_status) ? 128 + WTERMSIG(cmd_status) : WEXITSTATUS(cmd_status);

@@ -68,6 +68,21 @@ static void test_conflicting_declarations_are_refused(void **state)
 	struct rm_event_info bad = tev(7, "db", "q\"; } evil {", 0);
 	expect_refused(ctf_writer_event_class(w, &bad, err, sizeof(err)), err,
 		       "not a C identifier");
+	/* quotes, braces, newlines, semicolons, a TSDL keyword's punctuation: in
+	 * the provider, the name and a field name, each is refused */
+	static const char *const hostile[] = { "a\"b", "a{b", "a}b", "a\nb", "a;b", "a b",
+						"a:=b", "a/*b", "a\\b", "caf\xc3\xa9", "" };
+	for (unsigned i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+		bad = tev(7, hostile[i], "ok", 0);
+		expect_refused(ctf_writer_event_class(w, &bad, err, sizeof(err)), err,
+			       "not a C identifier");
+		bad = tev(7, "db", hostile[i], 0);
+		expect_refused(ctf_writer_event_class(w, &bad, err, sizeof(err)), err,
+			       "not a C identifier");
+		bad = tev(7, "db", "ok", 1, hostile[i], RM_T_U8);
+		expect_refused(ctf_writer_event_class(w, &bad, err, sizeof(err)), err,
+			       "field 0 is invalid");
+	}
 	bad = tev(7, "db", "ok", 1, "1x", RM_T_U8);
 	expect_refused(ctf_writer_event_class(w, &bad, err, sizeof(err)), err, "field 0 is invalid");
 	bad = tev(7, "db", "ok", 1, "x", RM_T_COUNT);

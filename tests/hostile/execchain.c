@@ -1,7 +1,9 @@
 /* Exec chain: the program execs itself 20 times (generation 0..20), each
  * image recording 50 events before its exec. The last image writes its pid
- * to a file and lingers 2 s, so the check can see that the helpers of the
- * 20 earlier images are already gone while the chain's last image runs.
+ * to a file and lingers 2.5 s, so the check can see that the helpers of the
+ * 20 earlier images are already gone while the chain's last image runs;
+ * then, if PIDFILE.hold exists, until it is removed (at most 60 s): on a
+ * loaded machine the check itself can take longer than 2.5 s.
  * Usage: execchain PIDFILE [GEN] */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -35,14 +37,14 @@ int main(int argc, char **argv)
 		return 1;
 	fprintf(f, "%d\n", (int)getpid());
 	fclose(f);
-	/* until the check has looked at the processes (PIDFILE.go), which it
-	 * does once every earlier helper had time to notice its exec (250 ms
-	 * ticks) and to say goodbye (up to 1 s); not a fixed sleep, which a
-	 * busy machine outran */
-	char go[4096];
-	snprintf(go, sizeof(go), "%s.go", argv[1]);
-	struct timespec ts = { 0, 20 * 1000 * 1000 };
-	for (int i = 0; i < 3000 && access(go, F_OK) != 0; i++)
+	/* long enough for every earlier helper to notice its exec (250 ms
+	 * ticks) and to say goodbye (up to 1 s) */
+	struct timespec ts = { 2, 500 * 1000 * 1000 };
+	nanosleep(&ts, NULL);
+	char hold[4096];
+	snprintf(hold, sizeof(hold), "%s.hold", argv[1]);
+	ts = (struct timespec){ 0, 10 * 1000 * 1000 };
+	for (int i = 0; i < 6000 && access(hold, F_OK) == 0; i++)
 		nanosleep(&ts, NULL);
 	printf("generation %d done\n", gen);
 	return 0;

@@ -14,16 +14,24 @@ mine() {
 	return 0
 }
 [ -z "$(mine)" ] || fail "processes of $exe already running: $(mine)"
-touch "$out/pl.pid.go"
 plain pl "$out/pl.pid"
+# the last image holds on while tr.pid.hold exists: the check below does
+# not race its 2.5 s on a loaded machine
+touch "$out/tr.pid.hold"
 traced tr "$out/tr.pid" &
 rec=$!
-for _ in $(seq 1 300); do [ -s "$out/tr.pid" ] && break; sleep 0.02; done
+for _ in $(seq 1 1500); do [ -s "$out/tr.pid" ] && break; sleep 0.02; done
 [ -s "$out/tr.pid" ] || fail "the last image never started"
-sleep 1.5
 app=$(cat "$out/tr.pid")
+# the earlier helpers leave within about 1 s of their image's exec; give
+# them up to 10 s, then look once more
+for _ in $(seq 1 100); do
+	[ "$(mine | wc -l)" -le 2 ] && break
+	sleep 0.1
+done
+sleep 0.5
 procs=$(mine | sort -n | tr '\n' ' ')
-touch "$out/tr.pid.go"
+rm -f "$out/tr.pid.hold"
 wait "$rec"
 left=$(mine | tr '\n' ' ')
 [ -z "$left" ] || fail "left behind after record: $left"

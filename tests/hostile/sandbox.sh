@@ -131,8 +131,10 @@ t1=$(date +%s%N)
 t2=$(date +%s%N)
 stop_ms=$(((t1 - t0) / 1000000)) destroy_ms=$(((t2 - t1) / 1000000))
 kill -0 "$app" || fail "session: the app did not outlive the session"
-[ "$stop_ms" -lt 1000 ] || fail "session: stop took $stop_ms ms"
-[ "$destroy_ms" -lt 1000 ] || fail "session: destroy took $destroy_ms ms"
+# a hang is forever (remorad has no deadline to wait out); 5 s leaves room
+# for both CPUs busy with other work
+[ "$stop_ms" -lt 5000 ] || fail "session: stop took $stop_ms ms"
+[ "$destroy_ms" -lt 5000 ] || fail "session: destroy took $destroy_ms ms"
 grep -q '^Tracing stopped for session ses: 20101 events written, 0 lost$' "$out/stop.out" ||
 	fail "session: $(cat "$out/stop.out")"
 btread ses

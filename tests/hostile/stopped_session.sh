@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Stopped producer, remorad side: an app traced in a remorad session is
 # SIGSTOPped; `remora stop` and `remora destroy` of the session, run while
-# it is stopped, each finish in under 1 s; SIGCONT 5 s after the stop and
+# it is stopped, each finish in under 5 s (a hang is forever); SIGCONT 5 s after the stop and
 # the app runs on to the same output as plain. The session's trace holds the
 # committed prefix: seq 0, 1, ... in order, as many as `stop` reported, none
 # lost, no babeltrace2 warning.
@@ -64,8 +64,10 @@ stopped_run() {
 	"$remora" destroy "$s" >"$out/$s.destroy" 2>&1 || fail "destroy $s: $(cat "$out/$s.destroy")"
 	t2=$(ms)
 	stop_ms=$((t1 - t0)) destroy_ms=$((t2 - t1))
-	[ "$stop_ms" -lt 1000 ] || fail "$s: remora stop took $stop_ms ms with the producer stopped"
-	[ "$destroy_ms" -lt 1000 ] || fail "$s: remora destroy took $destroy_ms ms with the producer stopped"
+	# waiting for the stopped producer would be forever; 5 s is room for a
+	# loaded machine (measured 3-110 ms)
+	[ "$stop_ms" -lt 5000 ] || fail "$s: remora stop took $stop_ms ms with the producer stopped"
+	[ "$destroy_ms" -lt 5000 ] || fail "$s: remora destroy took $destroy_ms ms with the producer stopped"
 	is_stopped "$app" || fail "$s: app $app woke up during stop/destroy"
 	"$remora" status "$s" >/dev/null 2>&1 && fail "$s: session left after destroy"
 

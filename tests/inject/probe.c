@@ -144,7 +144,9 @@ static void print_waits(void)
 	errno = 0;
 	int w = waitid(P_ALL, 0, &si, WEXITED);
 	printf("waitid %d %s\n", w, strerrorname_np(errno));
-	printf("waits took under 100 ms: %d\n", now_ms() - t0 < 100);
+	/* a wait that saw the helper would block until the app exits; 1 s
+	 * leaves room for a loaded machine and valgrind */
+	printf("waits took under 1 s: %d\n", now_ms() - t0 < 1000);
 }
 
 /* Children of every thread of this process: the helper is one of them. */

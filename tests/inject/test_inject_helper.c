@@ -96,7 +96,8 @@ static void sandboxed(void **s)
 	lt_reap_all();
 }
 
-/* The app exits: the helper is gone within 1 s. */
+/* The app exits: the helper is gone within 3 s (pidfd poll: 330 us idle;
+ * the bound is for a loaded machine, a helper that stays is gone never). */
 static void gone_after_exit(const struct lt_opts *o, char *const argv[], const char *what)
 {
 	struct lt_proc p;
@@ -111,7 +112,7 @@ static void gone_after_exit(const struct lt_opts *o, char *const argv[], const c
 	lt_finish(&p, NULL, 0, NULL, 0, 5000);
 	lt_reap_all();
 	assert_true(took >= 0);
-	assert_true(took < 1000);
+	assert_true(took < 3000);
 }
 
 static void lifecycle_no_consumer(void **s)

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # remorad killed (SIGKILL) and started again: the running app's helper
 # reconnects, the saved session resumes, and the app is traced again; what
-# the app committed while no remorad ran reaches the trace too.
+# the app committed while no remorad ran reaches the trace too; the app
+# itself never notices: its output and exit status are those of a run
+# without remora.
 . "$(dirname "$0")/lib.sh"
 start_remorad
 start_app a run "$T/stop"
@@ -28,4 +30,9 @@ ticks=$(grep "sess:tick: { pid = $a," "$T/bt.out" | sed -E 's/.*\{ i = ([0-9]+) 
 first=$(head -1 <<<"$ticks") last=$(tail -1 <<<"$ticks") n=$(wc -l <<<"$ticks")
 [ $((last - first + 1)) = "$n" ] || fail "ticks $first..$last: $n of them, some lost across the restart"
 "$remora" destroy >/dev/null
+touch "$T/stop"
+st=0
+wait "$a" || st=$?
+[ "$st" = 0 ] || fail "the app exited $st after remorad's kill and restart"
+[ "$(cat "$T/a.out")" = "pid $a" ] || fail "the app's output: $(cat "$T/a.out")"
 echo PASS

@@ -149,10 +149,11 @@ static void drain(struct env *e, bool final)
 
 /* After a writer is gone: drain until its records and losses are all
  * reported. The consumer learns of the death from /proc, rechecking a
- * live-looking thread at most every 200 ms, so this takes up to that. */
+ * live-looking thread at most every 200 ms, so this takes up to that;
+ * up to 5 s on a loaded machine. */
 static void settle(struct env *e, uint32_t w)
 {
-	for (int i = 0; i < 200; i++) {
+	for (int i = 0; i < 1000; i++) {
 		drain(e, false);
 		uint64_t seen = e->t.count[w] + e->t.lost[w];
 		if (seen >= __atomic_load_n(&e->pub[w].attempts, __ATOMIC_ACQUIRE))
