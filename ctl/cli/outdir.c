@@ -63,6 +63,25 @@ static bool is_empty(const char *dir)
 	return empty;
 }
 
+static void say_not_empty(const char *dir)
+{
+	fprintf(stderr, "remora: output directory %s already exists and is not empty: "
+			"refusing to write a trace among other files; give a new or empty "
+			"directory with -o, or add --force to write into it anyway\n", dir);
+}
+
+int rm_check_outdir(const char *dir, bool force)
+{
+	if (check_links(dir, dir, 0) < 0)
+		return -1;
+	struct stat st;
+	if (!force && stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && !is_empty(dir)) {
+		say_not_empty(dir);
+		return -1;
+	}
+	return 0;
+}
+
 int rm_prepare_outdir(const char *dir, bool force, char *abs, size_t size)
 {
 	if (check_links(dir, dir, 0) < 0)
@@ -78,9 +97,7 @@ int rm_prepare_outdir(const char *dir, bool force, char *abs, size_t size)
 		return -1;
 	}
 	if (!made && !force && !is_empty(dir)) {
-		fprintf(stderr, "remora: output directory %s already exists and is not empty: "
-				"refusing to write a trace among other files; give a new or empty "
-				"directory with -o, or add --force to write into it anyway\n", dir);
+		say_not_empty(dir);
 		return -1;
 	}
 	if (access(dir, W_OK | X_OK) < 0) {

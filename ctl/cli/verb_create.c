@@ -10,13 +10,17 @@
 #include <unistd.h>
 
 #include "ctl/cli/cli_daemon.h"
+#include "ctl/cli/outdir.h"
 #include "ctl/cli/verbs.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: remora create NAME [-o DIR] [--overwrite | --blocking[=MS]]\n"
+	fprintf(f, "usage: remora create NAME [-o DIR [--force]] [--overwrite | --blocking[=MS]]\n"
 		   "  -o, --output DIR  where the traces go (default "
-		   "$HOME/remora-traces/NAME-YYYYmmdd-HHMMSS)\n"
+		   "$HOME/remora-traces/NAME-YYYYmmdd-HHMMSS);\n"
+		   "                    refused when it holds files or is reached through\n"
+		   "                    another user's symbolic link\n"
+		   "      --force       write into an -o DIR that already holds files\n"
 		   "      --overwrite   flight recorder: keep the newest data, written at stop\n"
 		   "      --blocking[=MS]  while started, a thread with no free buffer waits up to\n"
 		   "                    MS ms (default 1000) for remorad instead of dropping the event\n"
@@ -27,10 +31,12 @@ int rm_cmd_create(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, 0, 'o' }, { "overwrite", no_argument, 0, 'O' },
-		{ "blocking", optional_argument, 0, 'B' }, { "help", no_argument, 0, 'h' },
+		{ "blocking", optional_argument, 0, 'B' }, { "force", no_argument, 0, 'f' },
+		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
 	unsigned long block_ms = 0;
+	bool force = false;
 	const char *out = NULL;
 	bool overwrite = false;
 	int ch;
@@ -39,6 +45,7 @@ int rm_cmd_create(int argc, char **argv)
 		switch (ch) {
 		case 'o': out = optarg; break;
 		case 'O': overwrite = true; break;
+		case 'f': force = true; break;
 		case 'B': {
 			char *end;
 			block_ms = optarg ? strtoul(optarg, &end, 10) : 1000;
@@ -90,6 +97,8 @@ int rm_cmd_create(int argc, char **argv)
 		time_t t = time(NULL);
 		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", localtime(&t));
 		n = snprintf(q.arg, sizeof(q.arg), "%s/remora-traces/%s-%s", home, name, stamp);
+	} else if (rm_check_outdir(out, force) < 0) {
+		return 1;
 	} else if (out[0] == '/') {
 		n = snprintf(q.arg, sizeof(q.arg), "%s", out);
 	} else if (getcwd(cwd, sizeof(cwd))) {

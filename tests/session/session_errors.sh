@@ -51,4 +51,16 @@ expect 1 1 "has no event rule 'nope:\*'" -- "$remora" disable-event 'nope:*'
 "$remora" start >"$T/o" 2>&1 || fail "start without rules"
 grep -q "no event rule, so nothing is recorded" "$T/o" || fail "start without rules: no warning"
 "$remora" destroy >/dev/null || fail "destroy"
+# -o: a directory that holds files is refused unless --force (remorad is
+# not asked); as root, a symbolic link another user owns is not followed
+mkdir "$T/full" && touch "$T/full/mine"
+expect 1 1 "already exists and is not empty.*--force" -- "$remora" create nf -o "$T/full"
+"$remora" create nf -o "$T/full" --force >/dev/null || fail "create --force into a directory with files"
+[ -f "$T/full/mine" ] || fail "create --force removed a file"
+"$remora" destroy nf >/dev/null || fail "destroy nf"
+if [ "$(id -u)" = 0 ]; then
+    ln -s "$T/elsewhere" "$T/theirs" && chown -h 65534 "$T/theirs"
+    expect 1 1 "symbolic link owned by uid 65534" -- "$remora" create sl -o "$T/theirs/sub"
+    [ ! -e "$T/elsewhere" ] || fail "create followed another user's symbolic link"
+fi
 echo PASS
