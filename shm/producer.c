@@ -306,9 +306,11 @@ char *rm_reserve_slow(struct rm_arena *a, struct rm_writer *w, uint32_t level, s
 		return NULL;
 	}
 	bool small = true; /* a level's first chunk */
-	if (w->retry_released == released + 1 && !l->end &&
-	    !__atomic_load_n(&a->hdr->block_ns, __ATOMIC_RELAXED)) {
-		count_lost(a, w, level); /* nothing was freed since our last failed scan */
+	if (w->retry_released == released + 1 && !l->end) {
+		/* nothing was freed since our last failed scan (or wait: a
+		 * consumer that let a wait run out costs the budget once, not
+		 * once per event, until it frees a chunk again) */
+		count_lost(a, w, level);
 		return NULL;
 	}
 	if (l->end) {

@@ -39,4 +39,22 @@ summary bl 524288 0
 btread bl
 [ "$(count bl ' load:burst: ')" = 524288 ] || fail "blocking: $(count bl ' load:burst: ') events in the trace"
 echo "blocking: 524288 events kept (non-blocking kept $nb_ev, lost $nb_lost)"
+
+# a consumer that stops answering costs a blocking app the wait once, not
+# once per event: remora record (the consumer) is stopped at once, the app
+# bursts 16 MiB into 256 KiB with --blocking=200 and must finish in
+# seconds (per event it would take 500,000 x 200 ms); once continued, the
+# consumer counts every event kept or lost
+"$remora" record -o "$out/st.t" --buffer-size 256K --blocking=200 -- "$traced" burst 16 \
+	>"$out/st.out" 2>"$out/st.raw" &
+st_rec=$!
+for _ in $(seq 300); do pgrep -P "$st_rec" >/dev/null && break; sleep 0.01; done
+kill -STOP "$st_rec" # once CMD runs
+for _ in $(seq 300); do grep -q "burst of" "$out/st.out" 2>/dev/null && break; sleep 0.1; done
+grep -q "burst of 524288 records" "$out/st.out" || { kill -CONT "$st_rec"; fail "a blocking app behind a stopped consumer did not finish in 30 s"; }
+kill -CONT "$st_rec"
+wait "$st_rec" || fail "record exited $?: $(cat "$out/st.raw")"
+read -r st_ev st_lost < <(sed -n 's/^remora: \([0-9]*\) events recorded, \([0-9]*\) lost,.*/\1 \2/p' "$out/st.raw")
+[ $((st_ev + st_lost)) = 524288 ] && [ "$st_lost" -gt 0 ] || fail "stopped consumer: $(cat "$out/st.raw")"
+echo "stopped consumer: the blocking app finished; $st_ev kept, $st_lost counted lost"
 echo PASS
