@@ -52,6 +52,9 @@ grep -q 'remora: 1500 events recorded, 0 lost' "$out/stop.err" || fail "stop: su
 
 # 2. remora record (the consumer) killed
 start_wrapped kill
+# killed once its socket directory exists (a slow start, under ASan, took
+# longer than a fixed wait)
+for _ in $(seq 1 1000); do ls -d /tmp/remora-rec-"$rec"-* >/dev/null 2>&1 && break; sleep 0.01; done
 sleep 0.3
 kill -KILL "$rec"
 wait "$rec" 2>/dev/null || true
