@@ -84,11 +84,18 @@ static int thread_setup(struct rm_arena *a, struct rm_writer *w, bool fresh)
  * chunk. */
 #define RM_FAST_FILL_MS 20
 
+/* Clock units per millisecond: TSC ticks (the creator's estimate), or ns. */
+static uint64_t clock_per_ms(const struct rm_arena *a)
+{
+	uint64_t khz = a->clock == RM_CLOCK_TSC ? a->hdr->tsc_khz : 0;
+	return khz ? khz : 1000000;
+}
+
 static bool want_large(const struct rm_arena *a, const struct rm_level *l)
 {
 	uint64_t first = ((const struct rm_record *)rm_chunk_addr(a, l->chunk))->ts;
 	uint64_t now = rm_clock_read(a->clock);
-	uint64_t per_ms = a->clock == RM_CLOCK_TSC ? a->hdr->tsc_khz : 1000000;
+	uint64_t per_ms = clock_per_ms(a);
 	uint64_t took = now > first ? now - first : 0;
 	uint64_t len = rm_chunk_len(a, l->chunk) / a->small_size; /* small chunks' worth */
 	/* took / len < RM_FAST_FILL_MS * per_ms, without dividing */
@@ -224,7 +231,7 @@ static int claim_wait(struct rm_arena *a, bool small, size_t asz, uint32_t level
 	uint64_t ns = __atomic_load_n(&a->hdr->block_ns, __ATOMIC_RELAXED);
 	if (!ns || a->mode != RM_MODE_DISCARD)
 		return -1;
-	uint64_t per_ms = a->clock == RM_CLOCK_TSC && a->hdr->tsc_khz ? a->hdr->tsc_khz : 1000000;
+	uint64_t per_ms = clock_per_ms(a);
 	uint64_t end = rm_clock_read(a->clock) + ns / 1000000 * per_ms + ns % 1000000 * per_ms / 1000000;
 	uint64_t seen = __atomic_load_n(&a->hdr->released, __ATOMIC_ACQUIRE);
 	do {
