@@ -11,6 +11,9 @@ uint32_t test_arena(struct rm_arena *a, uint32_t chunk_size, uint32_t chunk_coun
 	p.chunk_size = chunk_size;
 	p.chunk_count = chunk_count;
 	p.small_count = 0; /* one class: the tests count chunks */
+	/* a small catalog: the corruption test scribbles over every region,
+	 * and 65,536 entries (48 MiB) made each of its rounds touch them all */
+	p.event_max = 1024;
 	p.mode = mode;
 	if (rm_arena_create(&p, "remora-test", a) || rm_arena_producer_init(a))
 		return UINT32_MAX;
