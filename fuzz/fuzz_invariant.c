@@ -29,7 +29,13 @@
  *     after it) as records; each 16-byte step whose word has a sane size
  *     is a record, handed or refused and counted lost, and the reader
  *     counts lost max(committed - walked, refused) for a sealed chunk
- *     (settle_chunk()), so one scribbled byte can add several. A walk
+ *     (settle_chunk()), so one scribbled byte can add several. Example:
+ *     string records of 21 bytes ending in a char 17..24, 48 bytes each;
+ *     a size scribbled to 16 makes the walk step 16 (n = 21 as a size),
+ *     24 (the last char as a size), 24, and so on: two refused "records"
+ *     per real one to the chunk's end. (Random string contents make that
+ *     unlikely here; 40 s of libFuzzer with the tighter check found no
+ *     break, but an app chooses its payloads.) A walk
  *     never finds more records than a chunk holds 16-byte steps, hence
  *     the bound;
  *   - no crash, no sanitizer report, nothing counted lost outside the
