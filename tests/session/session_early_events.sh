@@ -10,7 +10,7 @@
 "$remora" start >/dev/null || fail "start"
 "$app" emit 10 >"$T/a.out" || fail "app: $(cat "$T/a.out")"
 a=$(sed -n 's/^pid //p' "$T/a.out")
-for _ in $(seq 50); do
+for _ in $(seq 200); do # up to 20 s: a loaded machine connects late
     "$remora" status s1 | grep -q 'events written: 10,' && break
     sleep 0.1
 done
