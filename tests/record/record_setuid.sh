@@ -24,15 +24,8 @@ uid=$(id -u "$user") gid=$(id -g "$user")
 as_user() { setpriv --reuid="$uid" --regid="$gid" --clear-groups env LD_LIBRARY_PATH="$T" "$@"; }
 # what the user runs is copied to a 0755 directory: the checkout may sit in
 # a 0700 one (a clone in /root) out of that uid's reach
-lib=$(ldd "$ticker" | awk '/libremora\.so/ {print $3}')
-[ -f "$lib" ] || fail "libremora of $ticker not found: $(ldd "$ticker")"
-chmod 0755 "$T"
-cp "$lib" "$T/libremora.so.0"
-cp "$ticker" "$T/ticker"
-cp "$ticker" "$T/ticker_suid"
-cp "$listener" "$T/fd_listener"
-cp "$remora" "$T/remora"
-chmod 0755 "$T"/*
+. "$(dirname "$0")/../stage.sh"
+stage_copies "$T" "$ticker:ticker" "$ticker:ticker_suid" "$listener:fd_listener" "$remora:remora"
 chown root:root "$T/ticker_suid"
 chmod 4755 "$T/ticker_suid"   # as root it finds libremora by RUNPATH
 mkdir -m 0777 "$T/u"

@@ -24,15 +24,9 @@ trap cleanup EXIT
 # 0755) and points $remora_u and $app_u at the copies, so a test that runs
 # them as another uid does not depend on the modes of the checkout's parents
 # (a clone in /root is 0700 and its build tree out of that uid's reach).
+. "$(dirname "${BASH_SOURCE[0]}")/../stage.sh"
 stage_for_uid() {
-    local lib
-    lib=$(ldd "$app" | awk '/libremora\.so/ {print $3}')
-    [ -f "$lib" ] || fail "libremora of $app not found: $(ldd "$app")"
-    mkdir -m 0755 "$T.stage"
-    cp "$remora" "$T.stage/remora"
-    cp "$app" "$T.stage/sess_app"
-    cp "$lib" "$T.stage/libremora.so.0"
-    chmod 0755 "$T.stage"/*
+    stage_copies "$T.stage" "$app:sess_app" "$remora:remora"
     remora_u=$T.stage/remora app_u=$T.stage/sess_app
 }
 
