@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #define RMD_MAGIC 0x31444d52u /* "RMD1" */
-#define RMD_VERSION 2u
+#define RMD_VERSION 3u
 #define RMD_NAME_MAX 64       /* session names, NUL included */
 #define RMD_ARG_MAX 4096      /* an output directory or an event glob */
 #define RMD_TEXT_MAX 8192
@@ -31,6 +31,13 @@ enum rmd_op {
 	RMD_DESTROY,     /* session */
 	RMD_LIST,        /* traced processes and their events */
 	RMD_STATUS,      /* session ("" = every session) */
+	/* Lifecycle, filters and context, shipping: each owner fills its
+	 * case in sessions_handle; until then remorad answers "unknown
+	 * request". Append new ops here, never renumber. */
+	RMD_SNAPSHOT,    /* session, arg = output dir ("" = the session's default) */
+	RMD_ROTATE,      /* session */
+	RMD_CLEAR,       /* session */
+	RMD_ADD_CONTEXT, /* session, arg = context type */
 	RMD_OP_MAX
 };
 
@@ -45,6 +52,11 @@ struct rmd_req {
 	uint32_t block_ms;
 	char session[RMD_NAME_MAX];
 	char arg[RMD_ARG_MAX];
+	/* Options beyond the fixed fields, as "key=value" lines, NUL-terminated
+	 * (create: snapshot, rotate-size, rotate-timer, max-chunks, ship,
+	 * ship-subject, ship-creds; enable-event: filter). Unknown keys are
+	 * refused by name. */
+	char opts[RMD_ARG_MAX];
 };
 
 enum rmd_status { RMD_OK = 0, RMD_ERR = 1 };

@@ -114,7 +114,8 @@ static void serve_one(struct remorad *d, int lfd)
 	}
 	if (n != (ssize_t)sizeof(q) || q.magic != RMD_MAGIC || q.version != RMD_VERSION ||
 	    q.len != sizeof(q) || q.op == 0 || q.op >= RMD_OP_MAX ||
-	    !memchr(q.session, 0, sizeof(q.session)) || !memchr(q.arg, 0, sizeof(q.arg))) {
+	    !memchr(q.session, 0, sizeof(q.session)) || !memchr(q.arg, 0, sizeof(q.arg)) ||
+	    !memchr(q.opts, 0, sizeof(q.opts))) {
 		fprintf(stderr, "remorad: malformed control request (%zd bytes) from pid %d\n", n,
 			(int)cr.pid);
 		reply_error(&o, "malformed request: is the remora CLI from another version than "
