@@ -202,7 +202,8 @@ static bool chunk_enter(struct rm_reader *r, const struct cand *k, bool final, u
  * an app can scribble on it) that were neither handed over nor counted
  * are lost, refused as corrupt. Records refused since the seal are
  * counted here, so a record is never counted twice: at least those. */
-static uint64_t settle_chunk(struct rm_reader *r, uint32_t chunk, struct chunk_view *v)
+static uint64_t settle_chunk(struct rm_reader *r, uint32_t chunk, struct chunk_view *v,
+			     uint64_t by[RM_LOST_CAUSES])
 {
 	uint64_t cmt = __atomic_load_n(&r->a->descs[chunk].committed, __ATOMIC_RELAXED);
 	uint64_t cap = rm_chunk_len(r->a, chunk) / RM_RECORD_HDR;
@@ -214,6 +215,8 @@ static uint64_t settle_chunk(struct rm_reader *r, uint32_t chunk, struct chunk_v
 	r->st.refused_records += v->held_refused;
 	r->st.lost_corrupt += miss - v->held_refused;
 	r->st.lost += miss;
+	by[RM_LOST_REFUSED] += v->held_refused;
+	by[RM_LOST_CORRUPT] += miss - v->held_refused;
 	v->taken += (uint32_t)miss;
 	v->held_refused = 0;
 	return miss;
@@ -250,7 +253,8 @@ static int emit_walk(struct rm_reader *r, const struct cand *k, bool held, uint6
 	}
 	/* a sealed chunk's last walk (a refused record has more after it) */
 	v->taken += nrec;
-	uint64_t settled = held && !w->skip ? settle_chunk(r, k->chunk, v) : 0;
+	uint64_t by[RM_LOST_CAUSES] = { 0 };
+	uint64_t settled = held && !w->skip ? settle_chunk(r, k->chunk, v, by) : 0;
 	if (!len && !w->why && !settled)
 		return 0;
 	struct rm_packet p = {
@@ -262,16 +266,18 @@ static int emit_walk(struct rm_reader *r, const struct cand *k, bool held, uint6
 	memcpy(p.ids, w->ids, sizeof(p.ids));
 	if (!v->first_done && nrec)
 		p.lost = rd_lost_delta(r, k->slot, k->level,
-				       __atomic_load_n(&d->lost_before, __ATOMIC_RELAXED));
+				       __atomic_load_n(&d->lost_before, __ATOMIC_RELAXED), by);
 	if (w->skip && held) { /* counted when the chunk is settled */
 		v->held_refused++;
 	} else if (w->skip) { /* the refused record: in this packet's events_discarded */
 		p.lost++;
+		by[RM_LOST_REFUSED]++;
 		r->st.lost++;
 		r->st.refused_records++;
 		v->taken++;
 	}
 	p.lost += settled;
+	memcpy(p.lost_by, by, sizeof(p.lost_by));
 	v->first_done = v->first_done || nrec;
 	v->rpos = v->cvalue = pos;
 	if (bad) {

@@ -16,6 +16,20 @@
 
 #define RM_PACKET_IDS 8
 
+/* Why the records counted in rm_packet.lost were lost, as far as one packet
+ * can tell. A producer's own drops (no free chunk, or a record larger than
+ * a chunk) share one counter in its slot, so they are one cause here;
+ * rm_reader_causes() splits them for the whole arena only. */
+enum rm_lost_cause {
+	RM_LOST_FULL,        /* dropped by the producer: buffer full or record too large */
+	RM_LOST_REFUSED,     /* records the reader refused one by one */
+	RM_LOST_CORRUPT,     /* records of a chunk cut short by malformed data */
+	RM_LOST_OVERWRITTEN, /* flight recorder */
+	RM_LOST_CATALOG,     /* event type with no room in the catalog (set by the consumer) */
+	RM_LOST_NO_SLOT,     /* no thread slot, setup, nesting (set by the consumer) */
+	RM_LOST_CAUSES
+};
+
 /* A validated run of records from one chunk: the bytes are records in the
  * rm_record layout (8-byte aligned, word + timestamp + payload), which is
  * also the CTF event layout. len == 0 happens for the final packet of a
@@ -25,6 +39,9 @@ struct rm_packet {
 	uint32_t slot, level;    /* producer context */
 	uint64_t seq;            /* chunk sequence number within the context */
 	uint64_t lost;           /* records of this context dropped since its previous packet */
+	/* lost by cause; sums to at most `lost` (a sink that adds to `lost`
+	 * without a cause leaves the rest unattributed, never miscounted) */
+	uint64_t lost_by[RM_LOST_CAUSES];
 	uint32_t nrecords;
 	uint64_t ts_begin, ts_end;
 	const unsigned char *data;

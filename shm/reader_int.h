@@ -107,9 +107,11 @@ uint32_t rd_count_before(const char *c, uint32_t clen, uint32_t upto);
 /* reader_slots.c */
 struct slot_view *rd_slot_view(struct rm_reader *r, uint32_t slot, uint64_t *owner);
 bool rd_slot_dead(struct rm_reader *r, uint32_t slot, bool final);
-uint64_t rd_lost_delta(struct rm_reader *r, uint32_t slot, uint32_t level, uint64_t lost_now);
+uint64_t rd_lost_delta(struct rm_reader *r, uint32_t slot, uint32_t level, uint64_t lost_now,
+		       uint64_t by[RM_LOST_CAUSES]);
 int rd_emit_lost_only(struct rm_reader *r, uint32_t slot, uint32_t level, uint64_t owner,
-		      uint64_t lost, rm_packet_fn fn, void *ctx);
+		      uint64_t lost, const uint64_t by[RM_LOST_CAUSES], rm_packet_fn fn,
+		      void *ctx);
 int rd_report_lost(struct rm_reader *r, uint32_t i, rm_packet_fn fn, void *ctx);
 int rd_retire_slot(struct rm_reader *r, uint32_t i, rm_packet_fn fn, void *ctx);
 bool rd_slot_has_chunks(struct rm_reader *r, uint32_t slot);

@@ -53,29 +53,34 @@ bool rd_slot_dead(struct rm_reader *r, uint32_t slot, bool final)
 }
 
 int rd_emit_lost_only(struct rm_reader *r, uint32_t slot, uint32_t level, uint64_t owner,
-			  uint64_t lost, rm_packet_fn fn, void *ctx)
+			  uint64_t lost, const uint64_t by[RM_LOST_CAUSES], rm_packet_fn fn,
+			  void *ctx)
 {
 	struct rm_packet p = {
 		.pid = (uint32_t)(owner >> 32), .tid = (uint32_t)owner, .slot = slot,
 		.level = level, .lost = lost,
 	};
+	memcpy(p.lost_by, by, sizeof(p.lost_by));
 	r->st.packets++;
 	return fn(ctx, &p);
 }
 
 /* Records of a context lost since the last packet: what its owner dropped
  * (lost_before of this chunk) plus what others reclaimed (overwritten). */
-uint64_t rd_lost_delta(struct rm_reader *r, uint32_t slot, uint32_t level, uint64_t lost_now)
+uint64_t rd_lost_delta(struct rm_reader *r, uint32_t slot, uint32_t level, uint64_t lost_now,
+		       uint64_t by[RM_LOST_CAUSES])
 {
 	struct slot_view *v = &r->slots[slot];
 	uint64_t over = __atomic_load_n(&r->a->slots[slot].overwritten[level], __ATOMIC_RELAXED);
 	uint64_t d = 0;
 	if (lost_now > v->lost_seen[level]) {
 		d += lost_now - v->lost_seen[level];
+		by[RM_LOST_FULL] += lost_now - v->lost_seen[level];
 		v->lost_seen[level] = lost_now;
 	}
 	if (over > v->over_seen[level]) {
 		d += over - v->over_seen[level];
+		by[RM_LOST_OVERWRITTEN] += over - v->over_seen[level];
 		r->st.overwritten += over - v->over_seen[level];
 		v->over_seen[level] = over;
 	}
@@ -99,9 +104,11 @@ int rd_report_lost(struct rm_reader *r, uint32_t i, rm_packet_fn fn, void *ctx)
 	uint64_t owner;
 	rd_slot_view(r, i, &owner);
 	for (uint32_t l = 0; l < RM_LEVELS; l++) {
-		uint64_t lost = rd_lost_delta(r, i, l, __atomic_load_n(&s->lost[l], __ATOMIC_RELAXED));
+		uint64_t by[RM_LOST_CAUSES] = { 0 };
+		uint64_t lost = rd_lost_delta(r, i, l, __atomic_load_n(&s->lost[l], __ATOMIC_RELAXED),
+					      by);
 		if (lost) {
-			int ret = rd_emit_lost_only(r, i, l, owner, lost, fn, ctx);
+			int ret = rd_emit_lost_only(r, i, l, owner, lost, by, fn, ctx);
 			if (ret)
 				return ret;
 		}

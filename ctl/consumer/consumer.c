@@ -149,11 +149,17 @@ struct drain_ctx {
  * thread's setup, nesting too deep) belong to no stream: they ride on the
  * next packet of the tree, so the trace's events_discarded add up to the
  * summary's lost count. */
-static uint64_t take_global_lost(struct conn *k)
+static void take_global_lost(struct conn *k, struct rm_packet *q)
 {
 	uint64_t g = rm_reader_lost_global(k->r), d = g > k->global_reported ? g - k->global_reported : 0;
+	uint64_t cat = rm_reader_lost_catalog(k->r);
+	uint64_t dc = cat > k->catalog_reported ? cat - k->catalog_reported : 0;
+	dc = dc < d ? dc : d; /* the app writes both counters: bound one by the other */
 	k->global_reported += d;
-	return d;
+	k->catalog_reported += dc;
+	q->lost += d;
+	q->lost_by[RM_LOST_CATALOG] += dc;
+	q->lost_by[RM_LOST_NO_SLOT] += d - dc;
 }
 
 static int on_packet(void *arg, const struct rm_packet *p)
@@ -161,7 +167,7 @@ static int on_packet(void *arg, const struct rm_packet *p)
 	struct drain_ctx *d = arg;
 	note_pid(d->c, p->pid);
 	struct rm_packet q = *p;
-	q.lost += take_global_lost(d->k);
+	take_global_lost(d->k, &q);
 	sink_packet(d->c, d->k, &q);
 	return 0;
 }
@@ -175,8 +181,8 @@ static void drain_conn(struct rm_consumer *c, struct conn *k, bool final)
 	struct drain_ctx d = { c, k };
 	rm_reader_drain(k->r, final, on_packet, &d);
 	if (final) { /* what no packet took: one of its own, with no records */
-		struct rm_packet p = { .pid = k->hello.pid, .tid = k->hello.pid,
-				       .lost = take_global_lost(k) };
+		struct rm_packet p = { .pid = k->hello.pid, .tid = k->hello.pid };
+		take_global_lost(k, &p);
 		if (p.lost)
 			sink_packet(c, k, &p);
 	}

@@ -35,6 +35,7 @@ struct conn {
 	uint32_t pids[RM_PIDS_MAX];
 	uint32_t npids;
 	uint64_t global_reported;  /* losses outside any slot already put in a packet */
+	uint64_t catalog_reported; /* of those, for want of a catalog entry */
 	uint64_t accepted_ms;      /* CLOCK_MONOTONIC at accept: HELLO is due soon after */
 	struct conn *next_dead;
 };

@@ -256,7 +256,7 @@ static void ring_push(struct trace *t, const struct rm_packet *q)
 }
 
 /* Writes the flight recorder's packets, oldest first; the first one
- * carries the count of what was evicted before it. */
+ * carries the count of what was evicted before it, as overwritten. */
 static void ring_flush(struct trace *t)
 {
 	if (!t->head && !t->evicted)
@@ -274,7 +274,7 @@ static void ring_flush(struct trace *t)
 	uint64_t evicted = t->evicted;
 	t->evicted = 0;
 	if (!t->head) {
-		struct rm_packet q = { .lost = evicted };
+		struct rm_packet q = { .lost = evicted, .lost_by[RM_LOST_OVERWRITTEN] = evicted };
 		write_packet(t, &q);
 	}
 	while (t->head) {
@@ -282,6 +282,7 @@ static void ring_flush(struct trace *t)
 		t->head = r->next;
 		struct rm_packet q = filter(t, &r->p, false);
 		q.lost += evicted;
+		q.lost_by[RM_LOST_OVERWRITTEN] += evicted;
 		evicted = 0;
 		write_packet(t, &q);
 		free(r);
