@@ -180,10 +180,22 @@ static void attach_event(struct remora_event *ev)
 		__atomic_store_n(&ev->enabled, &rm_unregistered_on, __ATOMIC_RELEASE);
 		return;
 	}
-	if (rm_enabled_by_env(rm_stub.enable_patterns, ev->provider, ev->name))
+	if (rm_enabled_by_env(rm_stub.enable_patterns, ev->provider, ev->name)) {
 		__atomic_store_n(&a->enable[id], RM_ENABLE_ON, __ATOMIC_RELAXED);
-	else if (!__atomic_load_n(&a->hdr->enable_written, __ATOMIC_ACQUIRE))
-		__atomic_store_n(&a->enable[id], RM_ENABLE_EARLY, __ATOMIC_RELAXED);
+	} else {
+		/* Until a consumer has decided this event, keep what it records
+		 * (the consumer's sinks drop what no session selects): whether
+		 * no consumer wrote the table yet, or one did before this
+		 * registration and has not looked at the new id yet. Either way
+		 * the program's first events are kept, not dropped uncounted
+		 * (issue 19). A byte a consumer already set stays (the CAS);
+		 * the bump makes the consumer look again, so an event it had
+		 * decided "off" before this store is switched off again. */
+		uint8_t off = 0;
+		if (__atomic_compare_exchange_n(&a->enable[id], &off, RM_ENABLE_EARLY, false,
+						__ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			__atomic_fetch_add(&a->hdr->catalog_gen, 1, __ATOMIC_RELEASE);
+	}
 	ev->id = (uint32_t)id;
 	__atomic_store_n(&ev->enabled, (const volatile uint8_t *)&a->enable[id], __ATOMIC_RELEASE);
 }

@@ -113,23 +113,27 @@ struct rm_arena_hdr {
 	 * (kept, not lost). */
 	uint64_t lost_toolarge;
 	uint64_t truncated;
-	alignas(64) uint32_t catalog_gen;   /* producers bump after a catalog commit */
+	alignas(64) uint32_t catalog_gen;   /* producers bump after a catalog commit, and
+					     * after a registration set a byte EARLY */
 	uint32_t helper_futex;              /* stub writes + wakes the helper */
 	uint32_t helper_pid;                /* helper writes once it runs */
 	uint32_t helper_state;              /* helper writes: enum rm_helper_state */
 	uint32_t enable_written;            /* consumer writes 1 (release) before it first
-					     * reads and writes the enable table; until then
-					     * the stub registers events RM_ENABLE_EARLY */
+					     * reads and writes the enable table (kept for
+					     * older stubs, which registered events
+					     * RM_ENABLE_EARLY only until then) */
 	alignas(64) uint8_t pad_end[64];
 };
 
 /* An enable byte: 0 off, RM_ENABLE_ON set by a consumer or REMORA_ENABLE,
- * RM_ENABLE_EARLY set by the stub at registration while no consumer has
- * written the table: a program that emits before its helper connected
- * keeps those events, and the consumer's sinks drop what no session
- * selects (issue 19). The helper clears EARLY bytes when no consumer
- * listens at all, so an untraced program pays the disabled cost. The fast
- * path tests the byte against zero: both are "on". */
+ * RM_ENABLE_EARLY set by the stub when it registers an event no consumer
+ * has decided yet (none wrote the table, or one did before this event
+ * existed): a program that emits before its helper connected, or before
+ * the consumer's next look at the catalog, keeps those events, and the
+ * consumer's sinks drop what no session selects (issue 19). The helper
+ * clears EARLY bytes when no consumer listens at all, so an untraced
+ * program pays the disabled cost. The fast path tests the byte against
+ * zero: both are "on". */
 enum { RM_ENABLE_ON = 1, RM_ENABLE_EARLY = 2 };
 
 enum rm_helper_state { RM_HELPER_NONE = 0, RM_HELPER_WAITING = 1, RM_HELPER_CONNECTED = 2,

@@ -123,6 +123,19 @@ static void load_event(struct rm_reader *r, uint32_t id)
 	}
 }
 
+bool rm_reader_event_pending(struct rm_reader *r, uint32_t id)
+{
+	if (id >= r->a->event_max)
+		return false;
+	load_event(r, id);
+	return r->cat[id] == CAT_UNKNOWN;
+}
+
+uint32_t rm_reader_catalog_gen(const struct rm_reader *r)
+{
+	return __atomic_load_n(&r->a->hdr->catalog_gen, __ATOMIC_ACQUIRE);
+}
+
 const struct rm_event_info *rm_reader_event(struct rm_reader *r, uint32_t id)
 {
 	if (id >= r->a->event_max)

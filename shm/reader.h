@@ -97,6 +97,12 @@ int rm_reader_drain(struct rm_reader *r, bool final, rm_packet_fn fn, void *ctx)
  * unknown id). Entries with !valid are unknown or refused. */
 const struct rm_event_info *rm_reader_event(struct rm_reader *r, uint32_t id);
 uint32_t rm_reader_event_count(const struct rm_reader *r);
+/* An id allocated (below rm_reader_event_count) whose entry is not
+ * committed yet: its producer is registering it, or died doing so. */
+bool rm_reader_event_pending(struct rm_reader *r, uint32_t id);
+/* Bumped by producers after each catalog commit and after a registration
+ * set an enable byte: a consumer that saw it change looks again. */
+uint32_t rm_reader_catalog_gen(const struct rm_reader *r);
 
 const struct rm_reader_stats *rm_reader_stats(const struct rm_reader *r);
 

@@ -236,7 +236,7 @@ static void on_hello(struct rm_consumer *c, struct conn *k, const struct rm_msg_
 	 * sink_sync_conn() writes only what changes: an event that stays on is
 	 * never switched off for an instant (its records would be skipped,
 	 * not even counted as lost). */
-	__atomic_store_n(&k->a.hdr->enable_written, 1, __ATOMIC_RELEASE); /* no more EARLY */
+	__atomic_store_n(&k->a.hdr->enable_written, 1, __ATOMIC_RELEASE); /* older stubs: no more EARLY */
 	for (uint32_t id = 0; id < k->a.event_max; id++)
 		k->enabled[id] = __atomic_load_n(&k->a.enable[id], __ATOMIC_RELAXED) != 0;
 	sink_conn_attached(c, k);

@@ -32,6 +32,7 @@ struct conn {
 	unsigned char *filtered;   /* packet copy without unselected records */
 	uint64_t synced_gen;
 	uint32_t synced_count;
+	uint32_t synced_catgen;    /* the arena's catalog_gen at that sync */
 	uint32_t pids[RM_PIDS_MAX];
 	uint32_t npids;
 	uint64_t global_reported;  /* losses outside any slot already put in a packet */

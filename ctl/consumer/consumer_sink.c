@@ -349,13 +349,16 @@ void sink_sync_conn(struct rm_consumer *c, struct conn *k)
 {
 	if (!k->attached || k->done)
 		return;
+	/* the generation first: a registration after this read bumps it again */
+	uint32_t catgen = rm_reader_catalog_gen(k->r);
 	uint32_t count = rm_reader_event_count(k->r);
 	if (count > k->a.event_max)
 		count = k->a.event_max;
-	if (k->synced_gen == c->gen && k->synced_count == count)
+	if (k->synced_gen == c->gen && k->synced_count == count && k->synced_catgen == catgen)
 		return;
 	k->synced_gen = c->gen;
 	k->synced_count = count;
+	k->synced_catgen = catgen;
 	struct trace *ts[64];
 	int nt = 0;
 	/* blocking mode: the longest wait a started sink asked for */
@@ -375,6 +378,17 @@ void sink_sync_conn(struct rm_consumer *c, struct conn *k)
 			ts[nt++] = t;
 	}
 	for (uint32_t id = 0; id < count; id++) {
+		/* An id whose entry is not committed yet is being registered:
+		 * nothing is decided about it, so its byte (RM_ENABLE_EARLY
+		 * from the stub: keep what it records) stays as it is, and the
+		 * next sync looks again. Taking it as "off" once switched off,
+		 * for good, a selected event registered just after the helper
+		 * connected: every record of a short program gone, uncounted
+		 * (session_early_events, issue 19). */
+		if (rm_reader_event_pending(k->r, id)) {
+			k->synced_count = 0;
+			continue;
+		}
 		uint8_t on = 0;
 		for (int i = 0; i < nt && !on; i++)
 			on = ts[i]->st[id] == EV_SELECTED || ts[i]->st[id] == EV_DECLARED;
