@@ -175,7 +175,10 @@ struct rm_pid_entry {
 struct rm_slot {
 	uint64_t owner;               /* (D) */
 	uint32_t gen;                 /* consumer writes while the slot is free */
-	uint32_t pad;
+	/* owner adds (relaxed), on the drop path: of the records counted in
+	 * lost[] (all levels), those too large for a chunk. Was padding, zero
+	 * in older stubs: their drops all read as "buffer full". */
+	uint32_t toolarge;
 	uint64_t lost[RM_LEVELS];     /* owner stores (relaxed): records dropped so far */
 	uint64_t overwritten[RM_LEVELS]; /* reclaimers add (overwrite mode) */
 	uint64_t next_seq[RM_LEVELS]; /* owner: next chunk sequence number */

@@ -309,6 +309,8 @@ char *rm_reserve_slow(struct rm_arena *a, struct rm_writer *w, uint32_t level, s
 		*l = (struct rm_level){ 0 };
 	if (asz > a->chunk_size) {
 		__atomic_fetch_add(&a->hdr->lost_toolarge, 1, __ATOMIC_RELAXED);
+		if (w->slot1)
+			__atomic_fetch_add(&a->slots[w->slot1 - 1].toolarge, 1, __ATOMIC_RELAXED);
 		count_lost(a, w, level);
 		return NULL;
 	}

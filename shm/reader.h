@@ -16,17 +16,20 @@
 
 #define RM_PACKET_IDS 8
 
-/* Why the records counted in rm_packet.lost were lost, as far as one packet
- * can tell. A producer's own drops (no free chunk, or a record larger than
- * a chunk) share one counter in its slot, so they are one cause here;
- * rm_reader_causes() splits them for the whole arena only. */
+/* Why the records counted in rm_packet.lost were lost. The order is the
+ * order of the discarded_* fields of a CTF packet context (ctl/ctf/
+ * ctf_packet.h) and of the summary's "lost by cause" line. A producer's
+ * drops for want of a chunk and for a record too large share its slot's
+ * lost[]; the slot's `toolarge` word tells them apart. */
 enum rm_lost_cause {
-	RM_LOST_FULL,        /* dropped by the producer: buffer full or record too large */
+	RM_LOST_BUFFER_FULL, /* dropped by the producer: no free chunk */
+	RM_LOST_TOO_LARGE,   /* dropped by the producer: larger than a chunk */
+	RM_LOST_CATALOG,     /* event type with no room in the catalog (set by the consumer) */
+	RM_LOST_NO_SLOT,     /* no thread slot, setup, nesting (set by the consumer) */
 	RM_LOST_REFUSED,     /* records the reader refused one by one */
 	RM_LOST_CORRUPT,     /* records of a chunk cut short by malformed data */
 	RM_LOST_OVERWRITTEN, /* flight recorder */
-	RM_LOST_CATALOG,     /* event type with no room in the catalog (set by the consumer) */
-	RM_LOST_NO_SLOT,     /* no thread slot, setup, nesting (set by the consumer) */
+	RM_LOST_WRITE_ERROR, /* a packet the output refused, carried by the next one (sink) */
 	RM_LOST_CAUSES
 };
 

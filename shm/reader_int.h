@@ -40,6 +40,7 @@ struct slot_view {
 	uint64_t checked_ms; /* when `alive` was last asked of /proc */
 	uint64_t lost_seen[RM_LEVELS];
 	uint64_t over_seen[RM_LEVELS];
+	uint32_t toolarge_seen; /* of the slot's toolarge, what packets took */
 };
 
 /* A chunk to drain, as the scan saw it. seq and slot_gen are written by

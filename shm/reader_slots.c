@@ -16,13 +16,21 @@ struct slot_view *rd_slot_view(struct rm_reader *r, uint32_t slot, uint64_t *own
 		v->owner = *owner;
 		v->live = live;
 		v->alive = -1;
-		/* resume where an earlier consumer stopped reporting losses */
+		/* resume where an earlier consumer stopped reporting losses;
+		 * too-large drops it reported cannot be told from those it did
+		 * not: a slot with reported losses starts from its count now */
+		bool resumed = false;
 		for (uint32_t l = 0; l < RM_LEVELS; l++) {
+			resumed |= __atomic_load_n(&r->a->slots[slot].lost_reported[l],
+						   __ATOMIC_RELAXED) != 0;
 			v->lost_seen[l] = __atomic_load_n(&r->a->slots[slot].lost_reported[l],
 							  __ATOMIC_RELAXED);
 			v->over_seen[l] = __atomic_load_n(&r->a->slots[slot].over_reported[l],
 							  __ATOMIC_RELAXED);
 		}
+		if (resumed)
+			v->toolarge_seen = __atomic_load_n(&r->a->slots[slot].toolarge,
+							   __ATOMIC_RELAXED);
 	}
 	return v;
 }
@@ -74,8 +82,16 @@ uint64_t rd_lost_delta(struct rm_reader *r, uint32_t slot, uint32_t level, uint6
 	uint64_t over = __atomic_load_n(&r->a->slots[slot].overwritten[level], __ATOMIC_RELAXED);
 	uint64_t d = 0;
 	if (lost_now > v->lost_seen[level]) {
-		d += lost_now - v->lost_seen[level];
-		by[RM_LOST_FULL] += lost_now - v->lost_seen[level];
+		uint64_t dl = lost_now - v->lost_seen[level];
+		/* the owner counts a too-large drop in `toolarge` before lost[]:
+		 * what this delta cannot hold waits for the next one */
+		uint32_t tl = __atomic_load_n(&r->a->slots[slot].toolarge, __ATOMIC_RELAXED);
+		uint64_t big = (uint32_t)(tl - v->toolarge_seen);
+		big = big < dl ? big : dl;
+		v->toolarge_seen += (uint32_t)big;
+		d += dl;
+		by[RM_LOST_TOO_LARGE] += big;
+		by[RM_LOST_BUFFER_FULL] += dl - big;
 		v->lost_seen[level] = lost_now;
 	}
 	if (over > v->over_seen[level]) {
@@ -133,6 +149,7 @@ int rd_retire_slot(struct rm_reader *r, uint32_t i, rm_packet_fn fn, void *ctx)
 		__atomic_store_n(&s->lost_reported[l], 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&s->over_reported[l], 0, __ATOMIC_RELAXED);
 	}
+	__atomic_store_n(&s->toolarge, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&s->gen, s->gen + 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&s->owner, 0, __ATOMIC_RELEASE);
 	__atomic_fetch_add(&r->a->hdr->released, 1, __ATOMIC_RELEASE);

@@ -22,6 +22,7 @@
 
 #include "ctl/ctf/ctf_reader.h"
 #include "ctl/cli/escape.h"
+#include "ctl/cli/verb_view_causes.h"
 #include "ctl/cli/verbs.h"
 
 #define WALK_DEPTH_MAX 32
@@ -44,6 +45,7 @@ struct vstream {
 	struct ctfr_item item;
 	__int128 key; /* ns since the epoch of item */
 	uint32_t idx; /* tie-break: equal times come out in file order */
+	uint64_t lost, lost_by[CTF_CAUSES]; /* shown so far, for the stream's line */
 };
 
 struct view {
@@ -62,13 +64,17 @@ static void usage(FILE *f)
 		"Prints the events of every trace under DIR (each directory with a metadata\n"
 		"file), all streams merged in time order, one line each:\n"
 		"  [HH:MM:SS.nnnnnnnnn] PID/TID PROVIDER:NAME FIELD=VALUE ...\n"
-		"  [HH:MM:SS.nnnnnnnnn] PID/TID -- N events lost\n"
+		"  [HH:MM:SS.nnnnnnnnn] PID/TID -- N events lost (A buffer full, B record too large)\n"
 		"Times are UTC wall-clock. Values: integers in decimal, true/false,\n"
 		"floats in the shortest form that reads back exactly, strings in double\n"
 		"quotes with \\\" \\\\ \\n \\t \\r \\xNN (control and invalid UTF-8 bytes) and\n"
 		"\\uNNNN (C1 controls, bidi and line separators) escaped, byte sequences as\n"
-		"hex:0a1b... A summary goes to stderr; so does each corruption, as\n"
-		"'FILE at byte N: what' (the other packets and files are still shown).\n"
+		"hex:0a1b... A summary goes to stderr, after one line per stream file with\n"
+		"losses, 'FILE: N lost: A buffer full, B record too large'; the causes are\n"
+		"buffer full, record too large, catalog full, no thread slot, refused record,\n"
+		"corrupt chunk, overwritten, write error (and 'cause unknown' for the rest).\n"
+		"So does each corruption, as 'FILE at byte N: what' (the other packets and\n"
+		"files are still shown).\n"
 		"  --clock-seconds   [SECONDS.nnnnnnnnn] since the Unix epoch\n"
 		"  --clock-date      [YYYY-MM-DD HH:MM:SS.nnnnnnnnn]\n"
 		"  -h, --help        this text\n"
@@ -158,15 +164,24 @@ static void put_value(FILE *f, const struct ctfr_value *v)
 	}
 }
 
-static void put_item(struct view *w, const struct vstream *s)
+static void put_item(struct view *w, struct vstream *s)
 {
 	const struct ctfr_item *it = &s->item;
 	FILE *f = stdout;
 	put_time(f, w->clock, s->key);
 	fprintf(f, " %u/%u ", it->pid, it->tid);
 	if (it->kind == CTFR_LOST) {
-		fprintf(f, "-- %" PRIu64 " events lost\n", it->lost);
+		fprintf(f, "-- %" PRIu64 " events lost", it->lost);
+		if (s->t->meta.causes) {
+			fputs(" (", f);
+			view_put_causes(f, it->lost_by, it->lost, true);
+			fputc(')', f);
+		}
+		fputc('\n', f);
 		w->lost += it->lost;
+		s->lost += it->lost;
+		for (int i = 0; i < CTF_CAUSES; i++)
+			s->lost_by[i] += it->lost_by[i];
 		return;
 	}
 	rm_put_str(f, it->ev->name);
@@ -555,6 +570,16 @@ int rm_cmd_view(int argc, char **argv)
 		open_streams(&w, &w.traces[i]);
 	run_merge(&w);
 	fflush(stdout);
+	for (size_t i = 0; i < w.nstreams; i++) {
+		const struct vstream *s = w.streams[i];
+		if (!s->lost)
+			continue;
+		fputs("remora view: ", stderr);
+		rm_put_str(stderr, s->path);
+		fprintf(stderr, ": %" PRIu64 " lost: ", s->lost);
+		view_put_causes(stderr, s->lost_by, s->lost, s->t->meta.causes);
+		fputc('\n', stderr);
+	}
 	size_t nstreams = w.nstreams, ntraces = w.ntraces;
 	view_free(&w);
 	fprintf(stderr,

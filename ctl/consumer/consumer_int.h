@@ -84,6 +84,9 @@ struct trace {
 	uint64_t evicted;          /* records dropped from the ring, not yet reported */
 	uint64_t events, discarded;/* written so far */
 	uint64_t unwritten;        /* records of packets the disk refused */
+	/* what refused packets held (records and losses), by cause, for the
+	 * next packet written to carry in its events_discarded */
+	uint64_t carry_lost, carry_by[RM_LOST_CAUSES];
 	uint32_t write_errors;
 	bool any;                  /* some event is selected */
 	bool opened, failed;       /* the writer was opened / could not be */

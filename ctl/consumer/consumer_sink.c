@@ -210,9 +210,16 @@ static struct rm_packet filter(struct trace *t, const struct rm_packet *p, bool 
 static void write_packet(struct trace *t, const struct rm_packet *q)
 {
 	char err[512];
-	if (q->len == 0 && q->lost == 0)
+	if (q->len == 0 && q->lost == 0 && t->carry_lost == 0)
 		return;
-	if (ctf_writer_packet(t->w, q, err, sizeof(err)) < 0) {
+	/* a refused packet's records and losses ride on the next one, as
+	 * "write error" for its records: the trace's events_discarded then
+	 * add up to the summary's lost once the disk takes a packet again */
+	struct rm_packet w = *q;
+	w.lost += t->carry_lost;
+	for (int i = 0; i < RM_LOST_CAUSES; i++)
+		w.lost_by[i] += t->carry_by[i];
+	if (ctf_writer_packet(t->w, &w, err, sizeof(err)) < 0) {
 		/* the first failure says why; the rest are counted, not repeated
 		 * (a full disk refuses every packet after it) */
 		if (t->write_errors++ == 0)
@@ -220,8 +227,13 @@ static void write_packet(struct trace *t, const struct rm_packet *q)
 					"not shown)\n", t->s->c->who, err);
 		t->unwritten += q->nrecords;
 		t->discarded += q->lost;
+		t->carry_lost = w.lost + q->nrecords;
+		memcpy(t->carry_by, w.lost_by, sizeof(t->carry_by));
+		t->carry_by[RM_LOST_WRITE_ERROR] += q->nrecords;
 		return;
 	}
+	t->carry_lost = 0;
+	memset(t->carry_by, 0, sizeof(t->carry_by));
 	t->events += q->nrecords;
 	t->discarded += q->lost;
 }

@@ -15,6 +15,7 @@ struct ctf_lane {
 	uint64_t size;       /* bytes of complete packets: the truncation point */
 	uint64_t last_ts;    /* timestamp_end of the last packet */
 	uint64_t discarded;  /* events_discarded so far (CTF: cumulative) */
+	uint64_t discarded_by[8]; /* of those, by cause (ctf_packet.h, CTF_CAUSES) */
 	uint64_t seq;        /* packet_seq_num of the next packet */
 };
 

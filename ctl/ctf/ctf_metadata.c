@@ -110,8 +110,12 @@ static void put_preamble(FILE *f, const struct ctf_metadata *m)
 	      "\t\tuint32_t pid;\n"
 	      "\t\tuint32_t tid;\n"
 	      "\t\tuint32_t level;\n"
+	      "\t\t/* losses by cause, cumulative; the first one's alignment skips"
+	      " the 4 bytes after level */\n"
+	      CTF_CONTEXT_CAUSES
 	      "\t};\n};\n\n",
 	      f);
+
 }
 
 static bool name_taken(const struct rm_event_info *e, const char *name)

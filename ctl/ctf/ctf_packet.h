@@ -1,8 +1,13 @@
 /* The bytes in front of every packet of a stream file: packet header and
  * packet context. ctf_metadata.c declares the same fields in TSDL with
  * align = 8, so this struct must have no implicit padding (asserted
- * below); the explicit `pad` brings it to 96 bytes, an 8-byte multiple,
- * where the first record starts exactly as it did in the arena chunk. */
+ * below); `pad` is skipped by declaring the first discarded_* field with
+ * align = 64, and the struct is 160 bytes, an 8-byte multiple, where the
+ * first record starts 8-byte aligned as it did in the arena chunk.
+ *
+ * Traces of remora before the discarded_* fields (issue 19) end the
+ * context at `level` and the header at `pad` (96 bytes); the reader
+ * takes both (ctf_reader.h). */
 #ifndef REMORA_CTL_CTF_PACKET_H
 #define REMORA_CTL_CTF_PACKET_H
 
@@ -10,6 +15,25 @@
 #include <stdint.h>
 
 #define CTF_MAGIC 0xC1FC1FC1u
+
+/* The discarded_<cause> fields of the packet context, in the order of
+ * enum rm_lost_cause (shm/reader.h): buffer_full, too_large, catalog_full,
+ * no_slot, refused, corrupt, overwritten, write_error. Each is cumulative
+ * per stream, as events_discarded is, and their sum is at most
+ * events_discarded (the rest has no known cause). The TSDL text is
+ * CTF_CONTEXT_CAUSES, written by ctf_metadata.c and expected by
+ * ctf_reader_meta.c (with any whitespace between tokens). */
+#define CTF_CONTEXT_CAUSES                                                                    \
+	"\t\tinteger { size = 64; align = 64; signed = false; } discarded_buffer_full;\n"      \
+	"\t\tuint64_t discarded_too_large;\n"                                                  \
+	"\t\tuint64_t discarded_catalog_full;\n"                                               \
+	"\t\tuint64_t discarded_no_slot;\n"                                                    \
+	"\t\tuint64_t discarded_refused;\n"                                                    \
+	"\t\tuint64_t discarded_corrupt;\n"                                                    \
+	"\t\tuint64_t discarded_overwritten;\n"                                                \
+	"\t\tuint64_t discarded_write_error;\n"
+#define CTF_CAUSES 8
+#define CTF_PACKET_HDR_V1 96u /* without the discarded_* fields */
 
 struct ctf_packet_hdr {
 	/* trace.packet.header */
@@ -26,6 +50,7 @@ struct ctf_packet_hdr {
 	uint64_t packet_seq_num;     /* per stream, from 0 */
 	uint32_t pid, tid, level;    /* the producer context of this packet */
 	uint32_t pad;                /* not declared in TSDL: skipped as alignment */
+	uint64_t discarded_by[CTF_CAUSES]; /* cumulative per stream, by cause */
 };
 
 _Static_assert(offsetof(struct ctf_packet_hdr, uuid) == 4, "packed header");
@@ -34,6 +59,8 @@ _Static_assert(offsetof(struct ctf_packet_hdr, stream_instance_id) == 24, "packe
 _Static_assert(offsetof(struct ctf_packet_hdr, timestamp_begin) == 32, "packed context");
 _Static_assert(offsetof(struct ctf_packet_hdr, pid) == 80, "packed context");
 _Static_assert(offsetof(struct ctf_packet_hdr, pad) == 92, "packed context");
-_Static_assert(sizeof(struct ctf_packet_hdr) == 96, "records start 8-byte aligned");
+_Static_assert(offsetof(struct ctf_packet_hdr, discarded_by) == CTF_PACKET_HDR_V1, "packed");
+_Static_assert(sizeof(struct ctf_packet_hdr) == CTF_PACKET_HDR_V1 + 8 * CTF_CAUSES,
+	       "records start 8-byte aligned");
 
 #endif

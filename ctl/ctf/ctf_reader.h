@@ -26,6 +26,8 @@
  *                       map = clock.monotonic.value; } := uint64_clock_monotonic_t;
  *   stream { id = 0; event.header := struct { <rec_size, id, timestamp as written> };
  *            packet.context := struct { <the fields of struct ctf_packet_hdr> }; };
+ *                                 (with the discarded_* fields, or, as remora wrote
+ *                                  before them, ending at `level`: both are read)
  *   event { name = "<provider>:<name>"; id = <u32 < CTFR_ID_LIMIT>; stream_id = 0;
  *           fields := struct { <field>* }; };         (zero or more, ids unique)
  *
@@ -43,7 +45,9 @@
  *
  * Stream files: packets of struct ctf_packet_hdr (ctl/ctf/ctf_packet.h) then
  * records at 8-byte offsets from the packet start: uint32 rec_size
- * (= 16 + payload), uint32 id, uint64 timestamp, packed payload. */
+ * (= 16 + payload), uint32 id, uint64 timestamp, packed payload. A trace
+ * without the discarded_* fields has the 96-byte header of older remora
+ * (CTF_PACKET_HDR_V1) and no losses by cause. */
 #ifndef REMORA_CTL_CTF_READER_H
 #define REMORA_CTL_CTF_READER_H
 
@@ -51,12 +55,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ctl/ctf/ctf_packet.h"
 #include "shm/layout.h"
 
 #define CTFR_ID_LIMIT (1u << 20)        /* as the writer's CTF_EVENT_ID_LIMIT */
 #define CTFR_METADATA_MAX (64u << 20)   /* bytes of metadata text */
 #define CTFR_PACKET_MAX (64u << 20)     /* bytes of one packet (chunks are <= 16 MiB) */
-#define CTFR_PACKET_HDR 96u             /* sizeof(struct ctf_packet_hdr) */
 
 struct ctfr_event {
 	uint32_t id;
@@ -75,6 +79,9 @@ struct ctfr_meta {
 	uint64_t offset;    /* cycles, < freq */
 	struct ctfr_event *events; /* sorted by id */
 	uint32_t nevents;
+	bool causes;        /* the packet context has the discarded_* fields */
+	uint32_t packet_hdr; /* bytes of packet header and context: 160, or 96 without causes */
+	uint32_t context_end; /* where the declared context ends: 160, or 92 */
 };
 
 /* Parses metadata text (need not be NUL-terminated). Returns 0, or -1 with
@@ -126,6 +133,9 @@ struct ctfr_item {
 	uint64_t offset;    /* byte offset in the file (record or packet) */
 	uint32_t pid, tid, level;
 	uint64_t lost;      /* LOST: events_discarded growth */
+	/* LOST: of `lost`, by cause (enum rm_lost_cause order); all zero when
+	 * the trace has no causes (meta.causes false) */
+	uint64_t lost_by[CTF_CAUSES];
 	const struct ctfr_event *ev;
 	struct ctfr_value v[RM_FIELDS_MAX];
 };
@@ -147,6 +157,7 @@ struct ctfr_stream {
 	size_t content, pos;            /* content bytes, next record */
 	uint64_t ts_begin, ts_end, discarded, last_ts;
 	uint64_t lost;                  /* growth of events_discarded at this packet */
+	uint64_t discarded_by[CTF_CAUSES], lost_by[CTF_CAUSES]; /* the same, by cause */
 	uint32_t pid, tid, level;
 	uint64_t errors;
 };

@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,7 +118,21 @@ static const char preamble_stream[] =
 	" packet . context := struct {"
 	" uint64_clock_monotonic_t timestamp_begin ; uint64_clock_monotonic_t timestamp_end ;"
 	" uint64_t content_size ; uint64_t packet_size ; uint64_t events_discarded ;"
-	" uint64_t packet_seq_num ; uint32_t pid ; uint32_t tid ; uint32_t level ; } ; } ;";
+	" uint64_t packet_seq_num ; uint32_t pid ; uint32_t tid ; uint32_t level ;";
+
+/* The packet context's end: older remora ends it at `level`; since issue
+ * 19 the discarded_* fields follow (lex_seq reads text with any
+ * whitespace between tokens, so the writer's own text is the pattern). */
+static bool parse_context_end(struct lex *l, struct ctfr_meta *m)
+{
+	m->causes = !lex_tok_is(l, T_PUNCT, "}");
+	m->packet_hdr = m->causes ? (uint32_t)sizeof(struct ctf_packet_hdr) : CTF_PACKET_HDR_V1;
+	m->context_end = m->causes ? m->packet_hdr
+				   : (uint32_t)offsetof(struct ctf_packet_hdr, pad);
+	if (m->causes && !lex_seq(l, CTF_CONTEXT_CAUSES))
+		return false;
+	return lex_seq(l, "} ; } ;");
+}
 
 /* A field name as declared: '_' + a C identifier that fits RM_NAME_MAX. */
 static bool field_name(struct lex *l, char *out)
@@ -330,7 +345,7 @@ int ctfr_meta_parse(const char *text, size_t len, struct ctfr_meta *m, char *err
 	lex_init(&l, text, len, err, errlen);
 	bool ok = lex_seq(&l, preamble_types) && parse_uuid(&l, m->uuid) &&
 		  lex_seq(&l, preamble_trace_end) && parse_env(&l) && parse_clock(&l, m) &&
-		  lex_seq(&l, preamble_stream) && parse_events(&l, m);
+		  lex_seq(&l, preamble_stream) && parse_context_end(&l, m) && parse_events(&l, m);
 	if (!ok) {
 		ctfr_meta_free(m);
 		return -1;

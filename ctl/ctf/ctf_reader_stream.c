@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,6 @@
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "traces are little-endian");
 
 #define CTF_MAGIC_LE 0xC1FC1FC1u
-#define CONTEXT_END 92u /* end of the declared packet context (ctf_packet.h: pad) */
 
 static const unsigned char *mem_fetch(void *ctx, uint64_t off, size_t n, char *err,
 				      size_t errlen)
@@ -92,12 +92,13 @@ static const unsigned char *packet_header(struct ctfr_stream *s, uint64_t *psize
 	}
 	if (off == size)
 		return NULL;
-	if (off > size || size - off < CTFR_PACKET_HDR) {
+	uint32_t hsize = s->meta->packet_hdr;
+	if (off > size || size - off < hsize) {
 		serr(s, off, "truncated packet header: %" PRIu64 " bytes left, a header takes %u",
-		     off > size ? 0 : size - off, CTFR_PACKET_HDR);
+		     off > size ? 0 : size - off, hsize);
 		return NULL;
 	}
-	const unsigned char *h = s->src.fetch(s->src.ctx, off, CTFR_PACKET_HDR, why, sizeof(why));
+	const unsigned char *h = s->src.fetch(s->src.ctx, off, hsize, why, sizeof(why));
 	if (!h) {
 		serr(s, off, "%s", why);
 		return NULL;
@@ -107,9 +108,9 @@ static const unsigned char *packet_header(struct ctfr_stream *s, uint64_t *psize
 		return NULL;
 	}
 	uint64_t bits = rd64(h + 56);
-	if (bits % 8 || bits / 8 < CTFR_PACKET_HDR || bits / 8 > CTFR_PACKET_MAX) {
+	if (bits % 8 || bits / 8 < hsize || bits / 8 > CTFR_PACKET_MAX) {
 		serr(s, off, "packet_size %" PRIu64 " bits is not a byte count from %u to %u",
-		     bits, CTFR_PACKET_HDR, CTFR_PACKET_MAX);
+		     bits, hsize, CTFR_PACKET_MAX);
 		return NULL;
 	}
 	if (bits / 8 > size - off) {
@@ -119,6 +120,39 @@ static const unsigned char *packet_header(struct ctfr_stream *s, uint64_t *psize
 	}
 	*psize = bits / 8;
 	return h;
+}
+
+/* The growth of the discarded_* counts at this packet, checked as
+ * events_discarded is: a count that goes down, or causes that grow by
+ * more than events_discarded did, are reported, and counting goes on
+ * from the new values (the packet's events still show). */
+static void take_causes(struct ctfr_stream *s, uint64_t off, const uint64_t by[CTF_CAUSES])
+{
+	static const char *const name[CTF_CAUSES] = {
+		"buffer_full", "too_large", "catalog_full", "no_slot",
+		"refused", "corrupt", "overwritten", "write_error",
+	};
+	uint64_t sum = 0;
+	bool bad = false;
+	for (int i = 0; i < CTF_CAUSES; i++) {
+		if (by[i] < s->discarded_by[i]) {
+			serr(s, off, "discarded_%s goes down from %" PRIu64 " to %" PRIu64, name[i],
+			     s->discarded_by[i], by[i]);
+			bad = true;
+			s->lost_by[i] = 0;
+		} else {
+			s->lost_by[i] = by[i] - s->discarded_by[i];
+		}
+		sum = sum + s->lost_by[i] < sum ? UINT64_MAX : sum + s->lost_by[i];
+		s->discarded_by[i] = by[i];
+	}
+	if (!bad && sum > s->lost) {
+		serr(s, off, "discarded_* grow by %" PRIu64 " in all, more than events_discarded"
+			     " (%" PRIu64 ")", sum, s->lost);
+		bad = true;
+	}
+	if (bad)
+		memset(s->lost_by, 0, sizeof(s->lost_by));
 }
 
 /* Checks the packet header at s->pkt_off and enters the packet. Errors
@@ -147,9 +181,10 @@ static void open_packet(struct ctfr_stream *s)
 		serr(s, off, "stream_id %u (the metadata declares stream 0 only)", rd32(h + 20));
 		return;
 	}
-	if (csize % 8 || csize > psize * 8 || csize / 8 < CONTEXT_END) {
+	uint32_t cend = s->meta->context_end;
+	if (csize % 8 || csize > psize * 8 || csize / 8 < cend) {
 		serr(s, off, "content_size %" PRIu64 " bits is not a byte count from %u to "
-			     "packet_size (%" PRIu64 " bits)", csize, CONTEXT_END * 8, psize * 8);
+			     "packet_size (%" PRIu64 " bits)", csize, cend * 8, psize * 8);
 		return;
 	}
 	if (begin > end || begin < s->last_ts) {
@@ -163,6 +198,10 @@ static void open_packet(struct ctfr_stream *s)
 		     s->discarded, discarded);
 		s->discarded = discarded;
 	}
+	uint64_t by[CTF_CAUSES] = { 0 };
+	if (s->meta->causes)
+		for (int i = 0; i < CTF_CAUSES; i++)
+			by[i] = rd64(h + offsetof(struct ctf_packet_hdr, discarded_by) + 8 * (size_t)i);
 	s->ts_begin = begin;
 	s->ts_end = end;
 	s->pid = rd32(h + 80);
@@ -177,8 +216,9 @@ static void open_packet(struct ctfr_stream *s)
 	s->lost_pending = discarded > s->discarded;
 	s->lost = discarded - s->discarded;
 	s->discarded = discarded;
+	take_causes(s, off, by);
 	s->content = (size_t)(csize / 8);
-	s->pos = CONTEXT_END;
+	s->pos = cend;
 }
 
 /* Decodes one field at p[*off], p[0..end) being the packet's content. */
@@ -298,6 +338,7 @@ enum ctfr_kind ctfr_stream_next(struct ctfr_stream *s, struct ctfr_item *it)
 			it->ts = s->ts_begin;
 			it->offset = s->pkt_off;
 			it->lost = s->lost;
+			memcpy(it->lost_by, s->lost_by, sizeof(it->lost_by));
 			it->ev = NULL;
 			if (s->ts_begin > s->last_ts)
 				s->last_ts = s->ts_begin;

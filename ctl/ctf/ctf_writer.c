@@ -235,6 +235,15 @@ static int place(struct ctf_writer *w, const struct rm_packet *p, const struct s
  * the end of lane li and advances the lane; on error cuts the file back. */
 #define CTF_PAGE 4096u
 
+_Static_assert(CTF_CAUSES == RM_LOST_CAUSES, "one discarded_* field per cause");
+_Static_assert(sizeof(((struct ctf_lane *)0)->discarded_by) == 8 * CTF_CAUSES, "lane causes");
+
+/* a count, not an identity: saturates */
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	return a + b < a ? UINT64_MAX : a + b;
+}
+
 static int emit(struct ctf_writer *w, int li, const struct rm_packet *p, size_t len,
 		uint32_t records, uint64_t begin, uint64_t end, uint64_t lost, char *err,
 		size_t errlen)
@@ -243,8 +252,7 @@ static int emit(struct ctf_writer *w, int li, const struct rm_packet *p, size_t 
 	struct ctf_lane *lane = &w->lanes.v[li];
 	/* An empty packet ends with its context: a content_size at the 8-byte
 	 * boundary would make a reader decode an event header there. */
-	size_t content = len ? sizeof(struct ctf_packet_hdr) + len
-			     : offsetof(struct ctf_packet_hdr, pad);
+	size_t content = sizeof(struct ctf_packet_hdr) + len;
 	size_t total = RM_ALIGN8(content);
 	/* A large packet is padded to end on a page boundary: ext4 zeroes
 	 * the rest of every page (or large folio) that a write starts or ends
@@ -254,9 +262,15 @@ static int emit(struct ctf_writer *w, int li, const struct rm_packet *p, size_t 
 	size_t pad = (CTF_PAGE - (lane->size + total) % CTF_PAGE) % CTF_PAGE;
 	if (pad && pad * 16 <= content)
 		total += pad;
-	uint64_t discarded = lane->discarded + lost;
-	if (discarded < lane->discarded) /* saturate: a count, not an identity */
-		discarded = UINT64_MAX;
+	uint64_t discarded = add_sat(lane->discarded, lost);
+	/* by cause: at most `lost` in all, as the context promises (causes
+	 * past what `lost` holds are left out, never counted twice) */
+	uint64_t by[CTF_CAUSES], room = lost;
+	for (int i = 0; i < CTF_CAUSES; i++) {
+		uint64_t n = p->lost_by[i] < room ? p->lost_by[i] : room;
+		room -= n;
+		by[i] = add_sat(lane->discarded_by[i], n);
+	}
 	struct ctf_packet_hdr h = {
 		.magic = CTF_MAGIC,
 		.stream_id = 0,
@@ -271,6 +285,7 @@ static int emit(struct ctf_writer *w, int li, const struct rm_packet *p, size_t 
 		.tid = p->tid,
 		.level = p->level,
 	};
+	memcpy(h.discarded_by, by, sizeof(by));
 	memcpy(h.uuid, w->uuid, sizeof(h.uuid));
 	struct iovec iov[3] = {
 		{ .iov_base = &h, .iov_len = sizeof(h) },
@@ -292,6 +307,7 @@ static int emit(struct ctf_writer *w, int li, const struct rm_packet *p, size_t 
 	lane->size += total;
 	lane->last_ts = end;
 	lane->discarded = discarded;
+	memcpy(lane->discarded_by, by, sizeof(by));
 	lane->seq++;
 	w->stats.events += records;
 	w->stats.packets++;

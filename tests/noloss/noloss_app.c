@@ -4,6 +4,9 @@
  *   printf R   R rounds of remora_printf formats whose names collide
  *   big N...   one record per size N with a string field of N bytes, then
  *              the same as a byte sequence
+ *   causes T L L records of 1 MiB reserved through the ABI, larger than
+ *              any chunk (truncation is remora_trace's; a raw reserve is
+ *              dropped), then T event types made at run time (as `types`)
  * and prints "emitted E" (marks included) on stdout. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +58,32 @@ static void many_types(uint32_t n)
 	remora_unregister_events(ptrs, ptrs + n);
 }
 
+/* n records too large for a chunk, through the raw ABI as a generator
+ * might emit them (remora_trace() would cut them to fit instead). */
+static void too_large(uint32_t n)
+{
+	static const struct remora_field fields[] = { { "b", REMORA_T_BYTES, { 0 } },
+						      { 0, 0, { 0 } } };
+	static struct remora_event ev = { sizeof(struct remora_event), REMORA_ABI_VERSION,
+					  &remora_off, 0, 1, "raw", "huge", fields, NULL, NULL };
+	static struct remora_event *ptrs[] = { &ev };
+	const uint32_t len = 1u << 20;
+	remora_register_events(ptrs, ptrs + 1);
+	for (uint32_t i = 0; i < n; i++) {
+		if (*ev.enabled) {
+			struct remora_wr wr;
+			unsigned char *p = remora_reserve(&ev, 4 + (size_t)len, &wr);
+			if (p) { /* not expected: kept whole if a chunk were that large */
+				memcpy(p, &len, 4);
+				memset(p + 4, 'x', len);
+				remora_commit(&wr);
+			}
+		}
+		emitted++;
+	}
+	mark(2);
+}
+
 static void colliding_printf(int rounds)
 {
 	for (int i = 0; i < rounds; i++) {
@@ -96,6 +125,10 @@ int main(int argc, char **argv)
 		colliding_printf(atoi(argv[2]));
 	else if (!strcmp(argv[1], "big"))
 		big_strings(argc - 2, argv + 2);
+	else if (!strcmp(argv[1], "causes") && argc == 4) {
+		too_large((uint32_t)strtoul(argv[3], NULL, 10));
+		many_types((uint32_t)strtoul(argv[2], NULL, 10));
+	}
 	else
 		return 2;
 	mark(-1);

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "ctl/ctf/ctf_reader.h"
+#include "shm/reader.h"
 #include "view_gen.h"
 
 struct blob {
@@ -81,7 +82,7 @@ static void fx_close(struct fixture *fx)
 /* Everything one stream yields, errors included. */
 struct run {
 	size_t events, losses, errors;
-	uint64_t lost;
+	uint64_t lost, lost_by[CTF_CAUSES];
 	uint64_t vals[16];          /* field 0 of the first events, as integers */
 	uint64_t err_off[8];
 	char err_msg[8][256];
@@ -112,6 +113,8 @@ static struct run run_mem(const struct ctfr_meta *m, const void *buf, size_t len
 		if (k == CTFR_LOST) {
 			r.losses++;
 			r.lost += it.lost;
+			for (int i = 0; i < CTF_CAUSES; i++)
+				r.lost_by[i] += it.lost_by[i];
 			continue;
 		}
 		if (r.events < 16 && it.ev->nfields)
@@ -121,6 +124,15 @@ static struct run run_mem(const struct ctfr_meta *m, const void *buf, size_t len
 	assert_int_equal(s.errors, r.errors);
 	return r;
 }
+
+/* "packets": three packets of PKT bytes (a HDR-byte header, one 20-byte
+ * record, 4 bytes of padding), at P1 = 0, P2, P3; records at HDR, R2, R3.
+ * HDR is sizeof(struct ctf_packet_hdr), with the discarded_* fields. */
+#define HDR 160
+#define PKT (HDR + 24)
+#define P2 PKT
+#define P3 (2 * PKT)
+#define R2 (P2 + HDR)
 
 static void t_meta_basic(void **state)
 {
@@ -225,6 +237,10 @@ static void t_meta_refused(void **state)
 		       "expected '0', found '1'");
 	expect_refused(md, "\"monotonic\"", "\"realtime\"", "expected \"monotonic\"");
 	expect_refused(md, "absolute = TRUE;", "absolute = FALSE;", "found 'FALSE'");
+	expect_refused(md, "discarded_corrupt;", "discarded_korrupt;",
+		       "expected 'discarded_corrupt', found 'discarded_korrupt'");
+	expect_refused(md, "align = 64; signed = false; } discarded",
+		       "align = 8; signed = false; } discarded", "expected '64', found '8'");
 	/* a NUL byte inside */
 	struct blob nul = { .b = strdup(md->b), .n = md->n };
 	nul.b[100] = 0;
@@ -279,7 +295,7 @@ static void t_stream_values(void **state)
 	assert_int_equal(it.ts, 1000);
 	assert_int_equal(it.pid, 100);
 	assert_int_equal(it.tid, 101);
-	assert_int_equal(it.offset, 96);
+	assert_int_equal(it.offset, HDR);
 	assert_int_equal(it.v[0].u, 1);
 	assert_int_equal(it.v[1].u, 10);
 	assert_int_equal(it.v[2].b.n, 2);
@@ -302,9 +318,14 @@ static void t_stream_values(void **state)
 	assert_true(it.v[2].d == -1e300);
 	assert_true(it.v[3].d == 1234.25);
 
-	/* the next packet reports its loss first, at its begin time */
+	/* the next packet reports its loss first, at its begin time, by cause */
 	assert_int_equal(ctfr_stream_next(&s, &it), CTFR_LOST);
 	assert_int_equal(it.lost, 3);
+	assert_true(fx.meta.causes);
+	assert_int_equal(it.lost_by[RM_LOST_BUFFER_FULL], 2);
+	assert_int_equal(it.lost_by[RM_LOST_TOO_LARGE], 1);
+	for (int i = RM_LOST_TOO_LARGE + 1; i < CTF_CAUSES; i++)
+		assert_int_equal(it.lost_by[i], 0);
 	assert_int_equal(it.ts, 6000);
 	assert_int_equal(it.tid, 101);
 	assert_int_equal(ctfr_stream_next(&s, &it), CTFR_EVENT);
@@ -315,8 +336,6 @@ static void t_stream_values(void **state)
 	fx_close(&fx);
 }
 
-/* "packets": three packets of 120 bytes (96 header + one 20-byte record
- * + 4 padding), at 0, 120, 240; records at 96, 216, 336. */
 static void put64(struct blob *b, size_t off, uint64_t v)
 {
 	memcpy(b->b + off, &v, 8);
@@ -334,19 +353,19 @@ static struct run corrupt(const struct fixture *fx, void (*mut)(struct blob *), 
 
 static void m_none(struct blob *b) { (void)b; }
 static void m_truncate(struct blob *b) { b->n -= 10; }
-static void m_cut_header(struct blob *b) { b->n = 240 + 50; }
+static void m_cut_header(struct blob *b) { b->n = P3 + 50; }
 static void m_garbage(struct blob *b) { memset(b->b + b->n, 0xab, 200); b->n += 200; }
-static void m_packet_size_huge(struct blob *b) { put64(b, 120 + 56, 1ull << 40); }
-static void m_packet_size_odd(struct blob *b) { put64(b, 120 + 56, 120 * 8 + 3); }
-static void m_content_gt_packet(struct blob *b) { put64(b, 120 + 48, 121 * 8); }
-static void m_content_small(struct blob *b) { put64(b, 120 + 48, 8 * 8); }
-static void m_magic(struct blob *b) { b->b[120] ^= 1; }
-static void m_uuid(struct blob *b) { b->b[120 + 4] ^= 1; }
-static void m_id(struct blob *b) { b->b[216 + 4] = 9; }
-static void m_rec_size(struct blob *b) { b->b[216] = 21; }
-static void m_ts_back(struct blob *b) { put64(b, 216 + 8, 10); }
-static void m_content_cut(struct blob *b) { put64(b, 120 + 48, (96 + 18) * 8); }
-static void m_content_pad(struct blob *b) { put64(b, 120 + 48, 94 * 8); }
+static void m_packet_size_huge(struct blob *b) { put64(b, P2 + 56, 1ull << 40); }
+static void m_packet_size_odd(struct blob *b) { put64(b, P2 + 56, PKT * 8 + 3); }
+static void m_content_gt_packet(struct blob *b) { put64(b, P2 + 48, (PKT + 1) * 8); }
+static void m_content_small(struct blob *b) { put64(b, P2 + 48, 8 * 8); }
+static void m_magic(struct blob *b) { b->b[P2] ^= 1; }
+static void m_uuid(struct blob *b) { b->b[P2 + 4] ^= 1; }
+static void m_id(struct blob *b) { b->b[R2 + 4] = 9; }
+static void m_rec_size(struct blob *b) { b->b[R2] = 21; }
+static void m_ts_back(struct blob *b) { put64(b, R2 + 8, 10); }
+static void m_content_cut(struct blob *b) { put64(b, P2 + 48, (HDR + 18) * 8); }
+static void m_content_pad(struct blob *b) { put64(b, P2 + 48, (HDR + 2) * 8); }
 
 static void expect_corrupt(const struct fixture *fx, void (*mut)(struct blob *), size_t extra,
 			   size_t events, uint64_t off, const char *why)
@@ -363,7 +382,7 @@ static void t_stream_corrupt(void **state)
 	(void)state;
 	struct fixture fx;
 	fx_open(&fx, "packets", "p", "stream_0");
-	assert_int_equal(fx.st.n, 360);
+	assert_int_equal(fx.st.n, 3 * PKT);
 	struct run r = corrupt(&fx, m_none, 0);
 	assert_int_equal(r.errors, 0);
 	assert_int_equal(r.events, 3);
@@ -371,29 +390,29 @@ static void t_stream_corrupt(void **state)
 	assert_int_equal(r.vals[2], 3);
 
 	/* the packet's size cannot be trusted: the stream ends there */
-	expect_corrupt(&fx, m_truncate, 0, 2, 240, "runs past the end of the file (110 bytes left)");
-	expect_corrupt(&fx, m_cut_header, 0, 2, 240, "truncated packet header: 50 bytes left");
-	expect_corrupt(&fx, m_garbage, 200, 3, 360, "bad packet magic 0xabababab");
-	expect_corrupt(&fx, m_packet_size_huge, 0, 1, 120, "packet_size 1099511627776 bits");
-	expect_corrupt(&fx, m_packet_size_odd, 0, 1, 120, "not a byte count");
-	expect_corrupt(&fx, m_magic, 0, 1, 120, "bad packet magic");
+	expect_corrupt(&fx, m_truncate, 0, 2, P3, "runs past the end of the file (174 bytes left)");
+	expect_corrupt(&fx, m_cut_header, 0, 2, P3, "truncated packet header: 50 bytes left");
+	expect_corrupt(&fx, m_garbage, 200, 3, 3 * PKT, "bad packet magic 0xabababab");
+	expect_corrupt(&fx, m_packet_size_huge, 0, 1, P2, "packet_size 1099511627776 bits");
+	expect_corrupt(&fx, m_packet_size_odd, 0, 1, P2, "not a byte count");
+	expect_corrupt(&fx, m_magic, 0, 1, P2, "bad packet magic");
 	/* the packet's size holds: only that packet is skipped */
-	expect_corrupt(&fx, m_content_gt_packet, 0, 2, 120, "content_size 968 bits");
-	expect_corrupt(&fx, m_content_small, 0, 2, 120, "content_size 64 bits");
-	expect_corrupt(&fx, m_uuid, 0, 2, 120, "uuid differs");
-	expect_corrupt(&fx, m_id, 0, 2, 216, "undeclared event id 9");
-	expect_corrupt(&fx, m_rec_size, 0, 2, 216, "rec_size 21, but the fields take 20");
-	expect_corrupt(&fx, m_ts_back, 0, 2, 216, "timestamp 10 outside");
-	expect_corrupt(&fx, m_content_cut, 0, 2, 216 + 16, "field v: field runs past the end");
-	expect_corrupt(&fx, m_content_pad, 0, 2, 120 + 92, "truncated event header");
+	expect_corrupt(&fx, m_content_gt_packet, 0, 2, P2, "content_size 1480 bits");
+	expect_corrupt(&fx, m_content_small, 0, 2, P2, "content_size 64 bits");
+	expect_corrupt(&fx, m_uuid, 0, 2, P2, "uuid differs");
+	expect_corrupt(&fx, m_id, 0, 2, R2, "undeclared event id 9");
+	expect_corrupt(&fx, m_rec_size, 0, 2, R2, "rec_size 21, but the fields take 20");
+	expect_corrupt(&fx, m_ts_back, 0, 2, R2, "timestamp 10 outside");
+	expect_corrupt(&fx, m_content_cut, 0, 2, R2 + 16, "field v: field runs past the end");
+	expect_corrupt(&fx, m_content_pad, 0, 2, R2, "truncated event header");
 	fx_close(&fx);
 }
 
 static void m_discarded_down(struct blob *b)
 {
 	put64(b, 64, 5);
-	put64(b, 120 + 64, 2);
-	put64(b, 240 + 64, 2);
+	put64(b, P2 + 64, 2);
+	put64(b, P3 + 64, 2);
 }
 
 static void t_stream_discarded(void **state)
@@ -407,9 +426,84 @@ static void t_stream_discarded(void **state)
 	assert_int_equal(r.losses, 1);
 	assert_int_equal(r.lost, 5);
 	assert_int_equal(r.errors, 1);
-	assert_int_equal(r.err_off[0], 120);
+	assert_int_equal(r.err_off[0], P2);
 	assert_non_null(strstr(r.err_msg[0], "events_discarded goes down from 5 to 2"));
 	assert_int_equal(r.events, 3);
+	fx_close(&fx);
+}
+
+/* discarded_* counts that go down, or grow past events_discarded: said,
+ * the causes of that packet dropped, its events still shown */
+#define CAUSES_AT (HDR - 8 * CTF_CAUSES)
+static void m_cause_down(struct blob *b)
+{
+	put64(b, 64, 5);
+	put64(b, CAUSES_AT + 8, 5);
+	put64(b, P2 + 64, 5);
+	put64(b, P3 + 64, 5);
+	put64(b, P3 + CAUSES_AT + 8, 5);
+}
+
+static void m_causes_exceed(struct blob *b)
+{
+	put64(b, P2 + 64, 1);
+	put64(b, P3 + 64, 1);
+	put64(b, P2 + CAUSES_AT, 2);
+	put64(b, P3 + CAUSES_AT, 2);
+}
+
+static void t_stream_causes_checked(void **state)
+{
+	(void)state;
+	struct fixture fx;
+	fx_open(&fx, "packets", "p", "stream_0");
+	struct run r = corrupt(&fx, m_cause_down, 0);
+	assert_int_equal(r.errors, 2); /* down at packet 1, and up again at 2 */
+	assert_int_equal(r.err_off[0], P2);
+	assert_non_null(strstr(r.err_msg[0], "discarded_too_large goes down from 5 to 0"));
+	assert_int_equal(r.lost, 5);
+	assert_int_equal(r.lost_by[RM_LOST_TOO_LARGE], 5);
+	assert_int_equal(r.events, 3);
+	r = corrupt(&fx, m_causes_exceed, 0);
+	assert_int_equal(r.errors, 1);
+	assert_int_equal(r.err_off[0], P2);
+	assert_non_null(strstr(r.err_msg[0], "discarded_* grow by 2 in all, more than "
+					   "events_discarded (1)"));
+	assert_int_equal(r.lost, 1);
+	assert_int_equal(r.lost_by[RM_LOST_BUFFER_FULL], 0);
+	assert_int_equal(r.events, 3);
+	fx_close(&fx);
+}
+
+/* A trace of an older remora (packet context ending at `level`, 96-byte
+ * headers): the same events and loss, no causes. */
+static void t_stream_v1(void **state)
+{
+	(void)state;
+	struct fixture fx, now;
+	fx_open(&fx, "v1", "a", "stream_0");
+	fx_open(&now, "basic", "a", "stream_0");
+	assert_false(fx.meta.causes);
+	assert_int_equal(fx.meta.packet_hdr, 96);
+	assert_int_equal(fx.st.n + 64 * 2, now.st.n); /* two packets in stream_0 */
+	struct run old = run_mem(&fx.meta, fx.st.b, fx.st.n);
+	struct run cur = run_mem(&now.meta, now.st.b, now.st.n);
+	assert_int_equal(old.errors, 0);
+	assert_int_equal(old.events, cur.events);
+	assert_int_equal(old.events, 4);
+	assert_memory_equal(old.vals, cur.vals, sizeof(old.vals));
+	assert_int_equal(old.lost, 3);
+	for (int i = 0; i < CTF_CAUSES; i++)
+		assert_int_equal(old.lost_by[i], 0);
+	assert_int_equal(cur.lost_by[RM_LOST_BUFFER_FULL] + cur.lost_by[RM_LOST_TOO_LARGE], 3);
+	/* the first event of the old stream starts right after its 96 bytes */
+	struct ctfr_mem mem = { .buf = (const unsigned char *)fx.st.b, .len = fx.st.n };
+	struct ctfr_stream s;
+	struct ctfr_item it;
+	ctfr_stream_init(&s, &fx.meta, ctfr_mem_source(&mem), NULL, NULL);
+	assert_int_equal(ctfr_stream_next(&s, &it), CTFR_EVENT);
+	assert_int_equal(it.offset, 96);
+	fx_close(&now);
 	fx_close(&fx);
 }
 
@@ -418,8 +512,8 @@ static void t_stream_discarded(void **state)
 static void t_stream_damage(void **state)
 {
 	(void)state;
-	const char *scen[][2] = { { "basic", "a" }, { "hostile", "h" } };
-	for (size_t k = 0; k < 2; k++) {
+	const char *scen[][2] = { { "basic", "a" }, { "hostile", "h" }, { "v1", "a" } };
+	for (size_t k = 0; k < 3; k++) {
 		struct fixture fx;
 		fx_open(&fx, scen[k][0], scen[k][1], "stream_0");
 		size_t all = run_mem(&fx.meta, fx.st.b, fx.st.n).events;
@@ -452,7 +546,8 @@ int main(void)
 		cmocka_unit_test(t_meta_basic),     cmocka_unit_test(t_meta_bytes),
 		cmocka_unit_test(t_meta_refused),   cmocka_unit_test(t_meta_prefixes),
 		cmocka_unit_test(t_stream_values),  cmocka_unit_test(t_stream_corrupt),
-		cmocka_unit_test(t_stream_discarded), cmocka_unit_test(t_stream_damage),
+		cmocka_unit_test(t_stream_discarded), cmocka_unit_test(t_stream_causes_checked),
+		cmocka_unit_test(t_stream_v1),      cmocka_unit_test(t_stream_damage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,10 +1,13 @@
 #define _GNU_SOURCE
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "ctl/ctf/ctf_packet.h"
 #include "ctl/ctf/ctf_writer.h"
 #include "view_gen.h"
 
@@ -108,15 +111,24 @@ static void gclass(struct gen *g, struct rm_event_info e)
 	}
 }
 
-static void gpacket(struct gen *g, const struct pkt *k, uint32_t pid, uint32_t tid, uint64_t lost)
+/* by: the loss by cause (enum rm_lost_cause), NULL when it has none */
+static void gpacket_by(struct gen *g, const struct pkt *k, uint32_t pid, uint32_t tid,
+		       uint64_t lost, const uint64_t *by)
 {
 	struct rm_packet p = { .pid = pid, .tid = tid, .lost = lost, .nrecords = k->n,
 			       .ts_begin = k->first, .ts_end = k->last, .data = k->buf,
 			       .len = k->len };
+	if (by)
+		memcpy(p.lost_by, by, sizeof(p.lost_by));
 	if (g->w && ctf_writer_packet(g->w, &p, g->err, sizeof(g->err))) {
 		fprintf(stderr, "view_gen: %s\n", g->err);
 		g->bad = 1;
 	}
+}
+
+static void gpacket(struct gen *g, const struct pkt *k, uint32_t pid, uint32_t tid, uint64_t lost)
+{
+	gpacket_by(g, k, pid, tid, lost, NULL);
 }
 
 static int gclose(struct gen *g)
@@ -188,7 +200,10 @@ static int basic(const char *out)
 	/* tid 101 again, after losing 3 events */
 	memset(&k, 0, sizeof(k));
 	request(&k, 6000, 2, 20, "/c");
-	gpacket(&g, &k, 100, 101, 3);
+	/* 3 lost: 2 for want of a chunk, 1 too large for one */
+	static const uint64_t by[RM_LOST_CAUSES] = { [RM_LOST_BUFFER_FULL] = 2,
+						     [RM_LOST_TOO_LARGE] = 1 };
+	gpacket_by(&g, &k, 100, 101, 3, by);
 	if (gclose(&g))
 		return -1;
 
@@ -258,6 +273,123 @@ static int packets(const char *out)
 	return gclose(&g);
 }
 
+/* ---- traces as remora wrote them before the discarded_* fields ---- */
+
+static char *slurp_file(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long len = ftell(f);
+	rewind(f);
+	char *b = len >= 0 ? malloc((size_t)len + 1) : NULL;
+	if (b && fread(b, 1, (size_t)len, f) != (size_t)len) {
+		free(b);
+		b = NULL;
+	}
+	fclose(f);
+	if (b) {
+		b[len] = 0;
+		*n = (size_t)len;
+	}
+	return b;
+}
+
+static int spit_file(const char *path, const void *b, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return -1;
+	int r = fwrite(b, 1, n, f) == n ? 0 : -1;
+	return fclose(f) || r ? -1 : 0;
+}
+
+/* The metadata without the discarded_* declarations (and their comment). */
+static int metadata_to_v1(const char *dir)
+{
+	char *path;
+	size_t n;
+	if (asprintf(&path, "%s/metadata", dir) < 0)
+		return -1;
+	char *t = slurp_file(path, &n);
+	char *from = t ? strstr(t, "\t\t/* losses by cause") : NULL;
+	char *to = from ? strstr(from, CTF_CONTEXT_CAUSES) : NULL;
+	int r = -1;
+	if (to) {
+		to += strlen(CTF_CONTEXT_CAUSES);
+		memmove(from, to, strlen(to) + 1);
+		r = spit_file(path, t, strlen(t));
+	}
+	free(t);
+	free(path);
+	return r;
+}
+
+/* Each packet without the 64 bytes of discarded_* fields; an empty packet
+ * ends its content at `level`, as the old writer did. */
+static int stream_to_v1(const char *dir, const char *name)
+{
+	const size_t v2 = sizeof(struct ctf_packet_hdr), cut = v2 - CTF_PACKET_HDR_V1;
+	char *path;
+	size_t n, out = 0;
+	if (asprintf(&path, "%s/%s", dir, name) < 0)
+		return -1;
+	unsigned char *b = (unsigned char *)slurp_file(path, &n);
+	int r = b ? 0 : -1;
+	for (size_t off = 0; b && off < n;) {
+		struct ctf_packet_hdr h;
+		if (n - off < v2) {
+			r = -1;
+			break;
+		}
+		memcpy(&h, b + off, v2);
+		size_t psize = h.packet_size / 8, csize = h.content_size / 8;
+		h.packet_size -= cut * 8;
+		h.content_size = csize == v2 ? offsetof(struct ctf_packet_hdr, pad) * 8
+					     : h.content_size - cut * 8;
+		memcpy(b + out, &h, CTF_PACKET_HDR_V1);
+		memmove(b + out + CTF_PACKET_HDR_V1, b + off + v2, psize - v2);
+		out += psize - cut;
+		off += psize;
+	}
+	if (!r)
+		r = spit_file(path, b, out);
+	free(b);
+	free(path);
+	return r;
+}
+
+/* "basic" as an older remora wrote it: out/a and out/sub/b */
+static int v1(const char *out)
+{
+	if (basic(out))
+		return -1;
+	int r = 0;
+	for (int t = 0; !r && t < 2; t++) {
+		char *dir, name[32];
+		if (asprintf(&dir, "%s/%s", out, t ? "sub/b" : "a") < 0)
+			return -1;
+		r = metadata_to_v1(dir);
+		for (int i = 0; !r; i++) {
+			snprintf(name, sizeof(name), "stream_%d", i);
+			char *path;
+			if (asprintf(&path, "%s/%s", dir, name) < 0)
+				return -1;
+			struct stat st;
+			bool there = stat(path, &st) == 0;
+			free(path);
+			if (!there)
+				break;
+			r = stream_to_v1(dir, name);
+		}
+		free(dir);
+	}
+	if (r)
+		fprintf(stderr, "view_gen: cannot rewrite %s as an older remora's trace\n", out);
+	return r;
+}
+
 int view_gen(const char *out, const char *name)
 {
 	mkdir(out, 0700);
@@ -267,6 +399,8 @@ int view_gen(const char *out, const char *name)
 		return hostile(out);
 	if (!strcmp(name, "packets"))
 		return packets(out);
+	if (!strcmp(name, "v1"))
+		return v1(out);
 	fprintf(stderr, "view_gen: unknown scenario %s\n", name);
 	return -1;
 }

@@ -9,8 +9,10 @@
  *           interleave across the three streams
  *  hostile  out/h: strings with ESC, newline, invalid UTF-8, bidi and C1
  *           controls, quotes; byte sequences
- *  packets  out/p: one stream of three packets, 120 bytes each (one
+ *  packets  out/p: one stream of three packets, 184 bytes each (one
  *           `t:one v=<u32>` record each, v = 1, 2, 3), for corruption tests
+ *  v1       basic, rewritten as remora wrote traces before the packet
+ *           context had the discarded_* fields (96-byte packet headers)
  * Returns 0, or -1 after a message on stderr. */
 int view_gen(const char *out, const char *name);
 

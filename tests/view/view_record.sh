@@ -27,7 +27,7 @@ sort -c "$out/o" || fail "not in time order"
 
 if [ -n "$bt" ]; then
     TZ=UTC "$bt" --clock-gmt "$out/t" >"$out/bt" 2>/dev/null || fail "babeltrace2 failed"
-    sed -E -e 's/^(\[[^]]*\]) \([^)]*\) [^ ]+ ([^ ]+): \{ pid = ([0-9]+), tid = ([0-9]+), level = [0-9]+ \}, \{ ?(.*) \}$/\1 \3\/\4 \2 \5/' \
+    sed -E -e 's/^(\[[^]]*\]) \([^)]*\) [^ ]+ ([^ ]+): \{ pid = ([0-9]+), tid = ([0-9]+), level = [0-9]+[^}]* \}, \{ ?(.*) \}$/\1 \3\/\4 \2 \5/' \
         -e 's/ = /=/g' -e 's/, / /g' -e 's/ $//' "$out/bt" >"$out/bt.norm"
     diff -u "$out/bt.norm" "$out/o" || fail "babeltrace2 disagrees"
 fi
