@@ -37,17 +37,33 @@
  * ("id=%lu path=%s" gives id and path) and typed by the argument's own
  * type (any type above; %s records a string). The compiler checks the
  * arguments against the format, as errors (unless -w). Avoid `*` widths:
- * they are arguments too, and become fields.
+ * they are arguments too, and become fields. A conversion with no word
+ * before it gives argNN (NN its position); a name already taken by an
+ * earlier field gets _NN, counting up from the field's position until
+ * free ("a=%d a=%d" gives a and a_01), so every field keeps its value.
+ *
+ * Colliding names are made unique when the event registers, not refused
+ * at compile time. A check in the header would have to scan the literal
+ * format, and no compiler does that reliably: gcc 12 folds no loop over a
+ * string literal, not even a count of its '%' (at -O1 to -O3), and folds
+ * __builtin_constant_p of one load from it to false; clang 14 folds that
+ * count up to about 100 bytes but not a pairwise comparison of the names
+ * of "id=%lu path=%s", and nothing under __builtin_constant_p. So a call
+ * to an error-attributed function left for the optimizer to remove would
+ * either fail valid formats (unguarded) or never fire (guarded by
+ * __builtin_constant_p). A checker has to run outside the compiler.
  *
  * Limits: 16 fields per event; 65,536 event types per process tree (the
  * arena's catalog: the records of a type registered past it are dropped
- * and counted lost); a record of at most REMORA_RECORD_MAX (64 KiB, one
- * large chunk; 16 bytes of it the header): the strings and byte sequences
- * of a larger one are cut, in field order, so that it fits, each cut one
- * ending with "...[truncated from N bytes]" (N its original length), and
- * the record is counted as truncated (`remora record`'s summary); one
+ * and counted lost, cause "catalog full"); a record of at most
+ * REMORA_RECORD_MAX (64 KiB, one large chunk; 16 bytes of it the
+ * header): the strings and byte sequences of a larger one are cut, in
+ * field order, so that it fits, each cut one ending with
+ * "...[truncated from N bytes]" (N its original length), and the record
+ * is counted as truncated (`remora record`'s summary); one
  * still too large (no variable field long enough to cut) is dropped and
- * counted lost (the summary, CTF events_discarded).
+ * counted lost (the summary, CTF events_discarded and discarded_too_large,
+ * `remora view`'s "record too large").
  *
  * A disabled event costs one load of the `enabled` pointer, one load of
  * the byte it points to and a branch predicted not taken; no argument is
