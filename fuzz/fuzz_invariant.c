@@ -38,6 +38,7 @@
  *     break, but an app chooses its payloads.) A walk
  *     never finds more records than a chunk holds 16-byte steps, hence
  *     the bound;
+ *   - every packet's losses by cause (lost_by) add up to its lost;
  *   - no crash, no sanitizer report, nothing counted lost outside the
  *     slot (rm_reader_lost_global), and the descriptor's committed count
  *     of every sealed chunk is the number of records written there.
@@ -122,6 +123,12 @@ static int count_packet(void *arg, const struct rm_packet *p)
 		n++;
 	}
 	FUZZ_CHECK(n == p->nrecords);
+	/* the reader names a cause for every record it counts lost (the
+	 * CTF discarded_* fields, `remora view`'s causes) */
+	uint64_t by = 0;
+	for (int i = 0; i < RM_LOST_CAUSES; i++)
+		by += p->lost_by[i];
+	FUZZ_CHECK(by == p->lost);
 	c->handed[p->level] += p->nrecords;
 	c->lost[p->level] += p->lost;
 	return 0;

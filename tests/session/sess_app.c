@@ -4,7 +4,10 @@
  *                                    "burst done", waits for STOPFILE
  *   sess_app flat N GOFILE STOPFILE  the same, flat out
  *   sess_app emit N                  records N burst:item at once and exits (no wait for
- *                                    its helper: the first events precede its connection) */
+ *                                    its helper: the first events precede its connection)
+ *   sess_app late N GOFILE           waits for GOFILE, then registers late:item (a
+ *                                    descriptor made at run time, as a plugin's) and
+ *                                    records N of it at once, and exits */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -60,6 +63,31 @@ int main(int argc, char **argv)
 		printf("pid %d\n", (int)getpid());
 		return 0;
 	}
-	fprintf(stderr, "usage: sess_app run STOPFILE | burst|flat N GOFILE STOPFILE | emit N\n");
+	if (argc == 4 && !strcmp(argv[1], "late")) {
+		static const struct remora_field fields[] = { { "i", REMORA_T_U64, { 0 } },
+							      { 0, 0, { 0 } } };
+		static struct remora_event ev = { sizeof(struct remora_event), REMORA_ABI_VERSION,
+						  &remora_off, 0, 1, "late", "item", fields, NULL,
+						  NULL };
+		static struct remora_event *ptrs[] = { &ev };
+		uint64_t n = strtoull(argv[2], NULL, 10);
+		printf("pid %d\n", (int)getpid());
+		while (access(argv[3], F_OK) != 0)
+			nap();
+		remora_register_events(ptrs, ptrs + 1); /* the consumer is attached by now */
+		for (uint64_t i = 0; i < n; i++) {
+			const volatile uint8_t *on = __atomic_load_n(&ev.enabled, __ATOMIC_ACQUIRE);
+			struct remora_wr wr;
+			unsigned char *p = *on ? remora_reserve(&ev, 8, &wr) : NULL;
+			if (p) {
+				memcpy(p, &i, 8);
+				remora_commit(&wr);
+			}
+		}
+		printf("late done\n");
+		return 0;
+	}
+	fprintf(stderr, "usage: sess_app run STOPFILE | burst|flat N GOFILE STOPFILE | emit N | "
+			"late N GOFILE\n");
 	return 2;
 }
