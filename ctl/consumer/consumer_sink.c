@@ -274,9 +274,15 @@ static void ring_flush(struct trace *t)
 	if (!t->head && !t->evicted)
 		return;
 	if (!t->w && open_writer(t) < 0) {
+		/* no trace directory: what the ring held is counted, not
+		 * dropped in silence (its records as unwritten) */
+		t->discarded += t->evicted;
+		t->evicted = 0;
 		while (t->head) {
 			struct ring_pkt *r = t->head;
 			t->head = r->next;
+			t->unwritten += r->p.nrecords;
+			t->discarded += r->p.lost;
 			free(r);
 		}
 		t->tail = NULL;
@@ -340,8 +346,15 @@ static void trace_packet(struct trace *t, const struct rm_packet *p)
 		ring_push(t, &q);
 		return;
 	}
-	if (!t->w && open_writer(t) < 0)
+	if (!t->w && open_writer(t) < 0) {
+		/* no trace directory (a full disk, no free name): the records
+		 * this trace wanted are counted as unwritten, not dropped in
+		 * silence (its events are not declared: take the selected) */
+		struct rm_packet q = filter(t, p, true);
+		t->unwritten += q.nrecords;
+		t->discarded += p->lost;
 		return;
+	}
 	struct rm_packet q = filter(t, p, false);
 	write_packet(t, &q);
 }
