@@ -20,8 +20,11 @@
  * enum rm_lost_cause (shm/reader.h): buffer_full, too_large, catalog_full,
  * no_slot, refused, corrupt, overwritten, write_error. Each is cumulative
  * per stream, as events_discarded is, and their sum is at most
- * events_discarded (the rest has no known cause). The TSDL text is
- * CTF_CONTEXT_CAUSES, written by ctf_metadata.c and expected by
+ * events_discarded (the rest has no known cause). They cost 64 bytes per
+ * packet: 0.1 % of a flat-out trace (38 packets of up to 64 KiB for
+ * 100,000 ticks), 19 % of one of small packets (2,652 packets of about 7
+ * records for 20,000 ticks 100 us apart: the drain keeps up). The TSDL
+ * text is CTF_CONTEXT_CAUSES, written by ctf_metadata.c and expected by
  * ctf_reader_meta.c (with any whitespace between tokens). */
 #define CTF_CONTEXT_CAUSES                                                                    \
 	"\t\tinteger { size = 64; align = 64; signed = false; } discarded_buffer_full;\n"      \
