@@ -18,11 +18,12 @@ static const struct verb verbs[] = {
 	{ "create", rm_cmd_create, "create NAME [-o DIR] [--overwrite]" },
 	{ "enable-event", rm_cmd_enable_event, "enable-event [-s NAME] PATTERN... | -a" },
 	{ "disable-event", rm_cmd_disable_event, "disable-event [-s NAME] PATTERN... | -a" },
-	{ "start", rm_cmd_session, "start [NAME]" },
-	{ "stop", rm_cmd_session, "stop [NAME]" },
-	{ "destroy", rm_cmd_session, "destroy [NAME]" },
+	{ "start", rm_cmd_session, "start [[-s] NAME]" },
+	{ "stop", rm_cmd_session, "stop [[-s] NAME]" },
+	{ "destroy", rm_cmd_session, "destroy [[-s] NAME]" },
 	{ "list", rm_cmd_list, "list" },
-	{ "status", rm_cmd_session, "status [NAME]" },
+	{ "status", rm_cmd_session, "status [[-s] NAME]" },
+	{ "version", rm_cmd_version, "version" },
 };
 
 static void usage(FILE *f)
@@ -39,6 +40,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *name = argv[1];
+	if (!strcmp(name, "--version") || !strcmp(name, "-V"))
+		return rm_cmd_version(1, (char *[]){ "version", NULL });
 	if (!strcmp(name, "help") || !strcmp(name, "--help") || !strcmp(name, "-h")) {
 		usage(stdout);
 		return 0;

@@ -9,6 +9,7 @@
  * HELPER_GRACE_MS after CMD ended (a stopped or stuck one is killed: the
  * consumer maps the arena itself and loses nothing committed). */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
@@ -27,6 +28,7 @@
 
 #include "ctl/consumer/consumer.h"
 #include "ctl/cli/outdir.h"
+#include "ctl/cli/rec_seen.h"
 #include "ctl/cli/rec_sockdir.h"
 #include "ctl/cli/self_path.h"
 #include "ctl/cli/verbs.h"
@@ -428,6 +430,40 @@ static void print_causes(const struct rm_consumer_summary *s)
 		fputc('\n', stderr);
 }
 
+/* Whether dir holds anything: the consumer creates a trace's files only
+ * when its first record arrives, so an empty DIR means no trace. */
+static bool dir_has_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return false;
+	struct dirent *e;
+	bool any = false;
+	while (!any && (e = readdir(d)))
+		any = strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	return any;
+}
+
+/* No success message without a trace: says why nothing was written, and
+ * removes DIR when this run created it (nothing of ours is left behind). */
+static void no_trace(const struct rm_consumer_summary *s, const char *outdir, bool made_dir,
+		     bool cmd_ran)
+{
+	if (made_dir)
+		rmdir(outdir);
+	if (!cmd_ran) {
+		fprintf(stderr, "remora record: no trace written: the command could not be run%s\n",
+			made_dir ? "" : " (the existing directory is left as it was)");
+		return;
+	}
+	fprintf(stderr, "remora: no trace written: %s%s\n",
+		s->processes ? "no event was recorded (check the -e patterns)"
+			     : "no traced process connected (the program may not load libremora, "
+			       "or be setuid, or a static executable)",
+		made_dir ? "" : " (the existing directory is left as it was)");
+}
+
 static void print_summary(const struct rm_consumer_summary *s, const char *outdir)
 {
 	fprintf(stderr, "remora: %llu events recorded, %llu lost, %u process%s traced%s\n",
@@ -462,6 +498,8 @@ int rm_cmd_record(int argc, char **argv)
 		strftime(defdir, sizeof(defdir), "remora-%Y%m%d-%H%M%S", localtime(&t));
 		a.out = defdir;
 	}
+	struct stat before;
+	bool made_dir = lstat(a.out, &before) < 0; /* removed again when no trace is written */
 	if (rm_prepare_outdir(a.out, a.force, outdir, sizeof(outdir)) < 0)
 		return 1;
 
@@ -482,16 +520,29 @@ int rm_cmd_record(int argc, char **argv)
 	if (!c) {
 		fprintf(stderr, "remora record: %s\n", err);
 		rm_rec_sockdir_remove(sockdir);
+		if (made_dir)
+			rmdir(outdir);
 		return 1;
 	}
 	pid_t cmd;
 	int cmd_status = record_run(c, &a, sock, &cmd);
+	struct rm_seen seen = { 0 };
+	rm_seen_from_consumer(&seen, c);
 	struct rm_consumer_summary s;
 	rm_consumer_finish(c, &s);
 	rm_rec_sockdir_remove(sockdir);
-	print_summary(&s, outdir);
 	int rc = cmd_status < 0 ? (cmd < 0 ? 1 : 128 + SIGINT)
 		 : WIFSIGNALED(cmd_status) ? 128 + WTERMSIG(cmd_status) : WEXITSTATUS(cmd_status);
+	/* 127 from a command that never reached a traced process: it could not
+	 * be run (execvp failed, or the shell found no such command) */
+	bool cmd_ran = cmd > 0 && !(rc == 127 && s.processes == 0);
+	if (dir_has_entries(outdir))
+		print_summary(&s, outdir);
+	else
+		no_trace(&s, outdir, made_dir, cmd_ran);
+	if (cmd_ran)
+		rm_hint_unmatched("record", a.patterns, a.npat, &seen, false);
+	rm_seen_free(&seen);
 	/* a script must not take an incomplete trace for a whole one; the
 	 * command's own status is still said */
 	if (s.unwritten || s.write_errors) {
