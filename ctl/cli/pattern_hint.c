@@ -12,9 +12,6 @@
 
 void rm_seen_add(struct rm_seen *s, const char *name)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (!strcmp(s->names[i], name))
-			return;
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 16;
 		char **p = realloc(s->names, cap * sizeof(*p));
@@ -26,6 +23,26 @@ void rm_seen_add(struct rm_seen *s, const char *name)
 	char *copy = strdup(name);
 	if (copy)
 		s->names[s->n++] = copy;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void rm_seen_sort(struct rm_seen *s)
+{
+	if (!s->n)
+		return;
+	qsort(s->names, s->n, sizeof(*s->names), by_name);
+	size_t kept = 1;
+	for (size_t i = 1; i < s->n; i++) {
+		if (strcmp(s->names[i], s->names[kept - 1]))
+			s->names[kept++] = s->names[i];
+		else
+			free(s->names[i]);
+	}
+	s->n = kept;
 }
 
 void rm_seen_free(struct rm_seen *s)
@@ -86,4 +103,5 @@ void rm_seen_from_list(struct rm_seen *s, const char *text)
 		}
 		line = *end ? end + 1 : end;
 	}
+	rm_seen_sort(s);
 }

@@ -8,13 +8,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* The "provider:name" of every event type seen, without duplicates. */
+/* The "provider:name" of every event type seen; sorted and without
+ * duplicates after rm_seen_sort. */
 struct rm_seen {
 	char **names;
 	size_t n, cap;
 };
 
 void rm_seen_add(struct rm_seen *s, const char *name);
+void rm_seen_sort(struct rm_seen *s);
 void rm_seen_free(struct rm_seen *s);
 
 /* One warning line on stderr per pattern that matches no type in s,

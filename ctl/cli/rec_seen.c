@@ -4,23 +4,13 @@
 #include "ctl/cli/pattern_hint.h"
 #include "ctl/cli/rec_seen.h"
 
-struct seen_ctx {
-	struct rm_consumer *c;
-	struct rm_seen *seen;
-};
-
-static void one_tree(void *arg, const struct rm_proc_info *p, uint32_t serial)
+static void one_type(void *ctx, const char *name)
 {
-	(void)p;
-	struct seen_ctx *x = arg;
-	char name[128];
-	bool on;
-	for (uint32_t id = 0; rm_consumer_event(x->c, serial, id, name, sizeof(name), &on) == 0; id++)
-		rm_seen_add(x->seen, name);
+	rm_seen_add(ctx, name);
 }
 
 void rm_seen_from_consumer(struct rm_seen *s, struct rm_consumer *c)
 {
-	struct seen_ctx x = { c, s };
-	rm_consumer_each_proc(c, one_tree, &x);
+	rm_consumer_each_type(c, one_type, s);
+	rm_seen_sort(s);
 }

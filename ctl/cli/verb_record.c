@@ -9,8 +9,8 @@
  * HELPER_GRACE_MS after CMD ended (a stopped or stuck one is killed: the
  * consumer maps the arena itself and loses nothing committed). */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <limits.h>
@@ -430,38 +430,58 @@ static void print_causes(const struct rm_consumer_summary *s)
 		fputc('\n', stderr);
 }
 
-/* Whether dir holds anything: the consumer creates a trace's files only
- * when its first record arrives, so an empty DIR means no trace. */
-static bool dir_has_entries(const char *dir)
+/* Whether a trace was written: a regular file anywhere under dir (the
+ * consumer opens a directory per process tree, even one that recorded
+ * nothing, and writes files only once there is something to write). */
+static bool any_file;
+
+static int note_file(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
-	DIR *d = opendir(dir);
-	if (!d)
-		return false;
-	struct dirent *e;
-	bool any = false;
-	while (!any && (e = readdir(d)))
-		any = strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
-	closedir(d);
-	return any;
+	(void)path;
+	(void)st;
+	(void)ftw;
+	any_file |= type == FTW_F;
+	return any_file; /* stops the walk at the first one */
 }
 
-/* No success message without a trace: says why nothing was written, and
- * removes DIR when this run created it (nothing of ours is left behind). */
-static void no_trace(const struct rm_consumer_summary *s, const char *outdir, bool made_dir,
-		     bool cmd_ran)
+static bool trace_written(const char *dir)
 {
-	if (made_dir)
-		rmdir(outdir);
-	if (!cmd_ran) {
+	any_file = false;
+	nftw(dir, note_file, 16, FTW_PHYS);
+	return any_file;
+}
+
+/* Removes the empty directories under (and including) dir, deepest first;
+ * rmdir() leaves anything holding a file. */
+static int rmdir_empty(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (type == FTW_DP)
+		rmdir(path);
+	return 0;
+}
+
+/* No success message without a trace: says why nothing was written and
+ * removes the empty directories of this run: DIR itself when this run
+ * created it, the per-process ones when DIR was empty before (not with
+ * --force: those might be the user's). */
+static void no_trace(const struct rm_consumer_summary *s, const char *outdir, bool made_dir,
+		     bool force, bool cmd_ran)
+{
+	if (made_dir || !force)
+		nftw(outdir, rmdir_empty, 16, FTW_PHYS | FTW_DEPTH);
+	if (!made_dir && !force)
+		mkdir(outdir, 0700); /* it existed before: leave it as it was */
+	const char *left = made_dir ? "" : " (the existing directory is left as it was)";
+	if (!cmd_ran)
 		fprintf(stderr, "remora record: no trace written: the command could not be run%s\n",
-			made_dir ? "" : " (the existing directory is left as it was)");
-		return;
-	}
-	fprintf(stderr, "remora: no trace written: %s%s\n",
-		s->processes ? "no event was recorded (check the -e patterns)"
-			     : "no traced process connected (the program may not load libremora, "
-			       "or be setuid, or a static executable)",
-		made_dir ? "" : " (the existing directory is left as it was)");
+			left);
+	else
+		fprintf(stderr, "remora: no trace written: %s%s\n",
+			s->processes ? "the program registered no event type"
+				     : "no traced process connected (the program may not load "
+				       "libremora, or be setuid, or a static executable)", left);
 }
 
 static void print_summary(const struct rm_consumer_summary *s, const char *outdir)
@@ -536,10 +556,10 @@ int rm_cmd_record(int argc, char **argv)
 	/* 127 from a command that never reached a traced process: it could not
 	 * be run (execvp failed, or the shell found no such command) */
 	bool cmd_ran = cmd > 0 && !(rc == 127 && s.processes == 0);
-	if (dir_has_entries(outdir))
+	if (trace_written(outdir))
 		print_summary(&s, outdir);
 	else
-		no_trace(&s, outdir, made_dir, cmd_ran);
+		no_trace(&s, outdir, made_dir, a.force, cmd_ran);
 	if (cmd_ran)
 		rm_hint_unmatched("record", a.patterns, a.npat, &seen, false);
 	rm_seen_free(&seen);

@@ -151,6 +151,11 @@ void rm_consumer_each_proc(struct rm_consumer *c, rm_proc_fn fn, void *ctx);
 int rm_consumer_event(struct rm_consumer *c, uint32_t serial, uint32_t id, char *buf,
 		      size_t size, bool *enabled);
 
+/* Calls fn with the "provider:name" of every event type of every attached
+ * arena, process trees that are over included (consumer_types.c). */
+typedef void (*rm_type_fn)(void *ctx, const char *name);
+void rm_consumer_each_type(struct rm_consumer *c, rm_type_fn fn, void *ctx);
+
 /* Whether an arena with this memfd inode (from /proc/PID/maps) is mapped. */
 bool rm_consumer_knows_inode(struct rm_consumer *c, uint64_t ino);
 
