@@ -8,6 +8,10 @@ set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config liburcu-dev libcap-dev libseccomp-dev
       libcmocka-dev valgrind babeltrace2 clang libclang-rt-14-dev)
+# scdoc renders the man pages; lintian, dpkg-dev (dpkg-shlibdeps) and file
+# build and check the .deb packages (scripts/deb.sh); git gives
+# `remora --version` its description
+pkgs+=(scdoc lintian dpkg-dev file git)
 if [ "${REMORA_DEPS_BENCH:-0}" = 1 ]; then
     pkgs+=(liblttng-ust-dev lttng-tools python3)
 fi
