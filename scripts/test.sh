@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The test command: install what is missing, build, run the default suite,
 # build and check the .deb packages (scripts/deb.sh), then build the fuzz
-# preset (clang, libFuzzer + ASan + UBSan) and run each harness for a short smoke on its corpus (label fuzz-smoke,
-# REMORA_FUZZ_SECONDS each, 20 by default). Any failure fails the command.
+# preset (clang, libFuzzer + ASan + UBSan) and run each harness for a
+# short smoke on its corpus (label fuzz-smoke, REMORA_FUZZ_SECONDS each, 20
+# by default). Any failure fails the command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh
