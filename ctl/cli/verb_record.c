@@ -30,6 +30,7 @@
 #include "ctl/cli/outdir.h"
 #include "ctl/cli/rec_seen.h"
 #include "ctl/cli/rec_sockdir.h"
+#include "ctl/cli/self_cmd.h"
 #include "ctl/cli/self_path.h"
 #include "ctl/cli/verbs.h"
 #include "shm/size.h"
@@ -492,8 +493,8 @@ static void print_summary(const struct rm_consumer_summary *s, const char *outdi
 	print_causes(s);
 	fprintf(stderr,
 		"remora: trace written to %s\n"
-		"remora: view it with: remora view %s   (or: babeltrace2 %s)\n",
-		outdir, outdir, outdir);
+		"remora: view it with: %s view %s   (or: babeltrace2 %s)\n",
+		outdir, rm_self_command(), outdir, outdir);
 	if (s->unwritten)
 		fprintf(stderr, "remora: %llu of the lost events could not be written to %s (%u "
 				"write errors, the first one above); the trace holds every packet "
