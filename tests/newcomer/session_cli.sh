@@ -9,6 +9,8 @@ set -uo pipefail
 set +e
 
 "$remora" create web -o "$T/web" >/dev/null 2>"$T/e" || fail "create: $(cat "$T/e")"
+rd=$(remorad_pid) # started by create: lib.sh's cleanup stops it
+[ -n "$rd" ] || fail "no remorad pid"
 start_app a run "$T/stop"
 wait_listed "$a"
 "$remora" enable-event -s web 'sess:tick' 'sess:tck' >"$T/o" 2>"$T/e" || fail "enable-event: $(cat "$T/e")"
