@@ -3,7 +3,8 @@
 # destroy, status, like enable-event's -s); enable-event warns about a
 # pattern that matches no event type a traced process registered, naming
 # the types seen; `remora list` shows processes only: a helper is not
-# listed as a second (untraceable) process.
+# listed as a second (untraceable) process; a refused create makes no
+# directory.
 set -uo pipefail
 . "$(dirname "$0")/../session/lib.sh" "$@"
 set +e
@@ -11,6 +12,11 @@ set +e
 "$remora" create web -o "$T/web" >/dev/null 2>"$T/e" || fail "create: $(cat "$T/e")"
 rd=$(remorad_pid) # started by create: lib.sh's cleanup stops it
 [ -n "$rd" ] || fail "no remorad pid"
+# a create that is refused makes no directory
+"$remora" create web -o "$T/dup" >/dev/null 2>&1; [ $? = 1 ] || fail "create of an existing session: expected 1"
+"$remora" create web2 -o "$T/bad" --overwrite --blocking >/dev/null 2>&1; [ $? = 2 ] ||
+    fail "create --overwrite --blocking: expected 2"
+[ ! -e "$T/dup" ] && [ ! -e "$T/bad" ] || fail "a refused create left a directory: $(ls -d "$T"/dup "$T"/bad 2>&1)"
 start_app a run "$T/stop"
 wait_listed "$a"
 "$remora" enable-event -s web 'sess:tick' 'sess:tck' >"$T/o" 2>"$T/e" || fail "enable-event: $(cat "$T/e")"
