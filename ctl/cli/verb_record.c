@@ -65,8 +65,9 @@ static void usage(FILE *f)
 		   "                        cyg (cyg_profile, for -finstrument-functions)\n"
 		   "exit status: CMD's (128+N when signal N killed it), except %d when the trace\n"
 		   "  could not be written whole (disk full, I/O error: events lost to write\n"
-		   "  errors; CMD's status is printed); 1 when remora could not run CMD or\n"
-		   "  record; 2 for bad usage\n", RM_EXIT_WRITE_LOSS);
+		   "  errors; CMD's status is printed); 127 when CMD could not be run (no\n"
+		   "  trace directory is left); 1 when remora could not record; 2 for bad usage\n",
+		RM_EXIT_WRITE_LOSS);
 }
 
 /* --preload NAME: libremora-NAME.so, next to libremora. */
@@ -452,13 +453,14 @@ static bool trace_written(const char *dir)
 	return any_file;
 }
 
-/* Removes the empty directories under (and including) dir, deepest first;
- * rmdir() leaves anything holding a file. */
+/* Removes the empty directories under dir (and dir itself unless
+ * keep_top), deepest first; rmdir() leaves anything holding a file. */
+static bool keep_top;
+
 static int rmdir_empty(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	(void)st;
-	(void)ftw;
-	if (type == FTW_DP)
+	if (type == FTW_DP && !(keep_top && ftw->level == 0))
 		rmdir(path);
 	return 0;
 }
@@ -470,10 +472,9 @@ static int rmdir_empty(const char *path, const struct stat *st, int type, struct
 static void no_trace(const struct rm_consumer_summary *s, const char *outdir, bool made_dir,
 		     bool force, bool cmd_ran)
 {
+	keep_top = !made_dir; /* it existed before: leave it as it was */
 	if (made_dir || !force)
 		nftw(outdir, rmdir_empty, 16, FTW_PHYS | FTW_DEPTH);
-	if (!made_dir && !force)
-		mkdir(outdir, 0700); /* it existed before: leave it as it was */
 	const char *left = made_dir ? "" : " (the existing directory is left as it was)";
 	if (!cmd_ran)
 		fprintf(stderr, "remora record: no trace written: the command could not be run%s\n",
