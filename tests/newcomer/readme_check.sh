@@ -46,6 +46,10 @@ prov() { grep -oE 'REMORA_EVENT\(\s*[a-z_]+' "$1" | sed -E 's/.*\(\s*//' | sort 
 [ "$(prov "$T/work/hello.c")" = "$(prov "$src/examples/hello.c")" ] ||
     fail "the snippet's provider '$(prov "$T/work/hello.c")' is not examples/hello.c's '$(prov "$src/examples/hello.c")'"
 
+# as shown, and without a warning
+cc -std=gnu11 -Wall -Wextra -Werror $(PKG_CONFIG_PATH=$libdir/pkgconfig pkg-config --cflags remora) \
+   -c "$T/work/hello.c" -o "$T/strict.o" 2>"$T/cc.err" || fail "the snippet warns: $(cat "$T/cc.err")"
+
 mapfile -t cmds < <(sed -nE 's/^    ((cc|remora|babeltrace2) .*)$/\1/p' <<<"$tour" |
                     sed -E 's/ {2,}#.*$//; s#/tmp/#'"$T"'/#g')
 [ "${#cmds[@]}" -ge 8 ] || fail "too few tour commands: ${cmds[*]}"
