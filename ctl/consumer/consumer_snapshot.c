@@ -318,6 +318,24 @@ static int dir_empty(const char *dir)
 	return empty;
 }
 
+/* The highest N of the OUT_DIR/snapshot-N-* already there, 0 for none. */
+static uint32_t last_snapshot_number(const char *out_dir)
+{
+	DIR *d = opendir(out_dir);
+	uint32_t max = 0;
+	if (!d)
+		return 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		unsigned n;
+		int end = 0;
+		if (sscanf(e->d_name, "snapshot-%u-%n", &n, &end) == 1 && end && n > max && n < 1u << 30)
+			max = n;
+	}
+	closedir(d);
+	return max;
+}
+
 /* The snapshot's directory: `dir` (absent or empty), or the next free
  * OUT_DIR/snapshot-N-YYYYmmdd-HHMMSS. Its path into out->path. */
 static int make_dir(struct rm_sink *s, const char *dir, struct rm_snapshot_result *out,
@@ -363,12 +381,15 @@ static int make_dir(struct rm_sink *s, const char *dir, struct rm_snapshot_resul
 		snprintf(err, errlen, "cannot create %s: %s", s->out_dir, strerror(errno));
 		return -1;
 	}
-	for (uint32_t n = s->nsnap + 1; n < s->nsnap + 1000; n++) {
+	uint32_t first = s->nsnap + 1, taken = last_snapshot_number(s->out_dir);
+	if (taken >= first)
+		first = taken + 1; /* a restarted remorad numbers on */
+	for (uint32_t n = first; n < first + 1000; n++) {
 		if (snprintf(out->path, sizeof(out->path), "%.*s/snapshot-%u-%s",
 			     (int)(sizeof(out->path) - 64), s->out_dir, n, stamp) < 0)
 			return -1;
 		if (mkdir(out->path, 0700) == 0) {
-			s->nsnap = n - 1; /* the caller counts this one when it is written */
+			s->nsnap = n - 1; /* snap_write counts this one */
 			return 0;
 		}
 		if (errno != EEXIST) {
