@@ -1,5 +1,6 @@
-/* `remora create NAME [-o DIR] [--overwrite | --snapshot [--buffer-size SIZE]]`: a tracing session in
- * remorad (started if missing). Default DIR: $HOME/remora-traces/NAME-YYYYmmdd-HHMMSS. */
+/* `remora create NAME [-o DIR] [--overwrite | --snapshot [--buffer-size SIZE]]`:
+ * a tracing session in remorad (started if missing). Default DIR:
+ * $HOME/remora-traces/NAME-YYYYmmdd-HHMMSS. */
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <limits.h>

@@ -46,8 +46,9 @@ static void on_sigint(int sig)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: remora record [-o DIR [--force]] [-e PATTERN]... [--overwrite | --snapshot-on-exit] "
-		   "[--buffer-size SIZE] [--blocking[=MS]] [--preload NAME]... -- CMD [ARG...]\n"
+	fprintf(f, "usage: remora record [-o DIR [--force]] [-e PATTERN]... "
+		   "[--overwrite | --snapshot-on-exit]\n"
+		   "         [--buffer-size SIZE] [--blocking[=MS]] [--preload NAME]... -- CMD [ARG...]\n"
 		   "  -o, --output DIR      trace directory (default ./remora-YYYYmmdd-HHMMSS), created\n"
 		   "                        0700; an existing one must be empty, and no symbolic\n"
 		   "                        link on the way to it may belong to another user\n"
