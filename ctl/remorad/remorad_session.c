@@ -316,10 +316,16 @@ static void do_stop(struct remorad *d, const struct rmd_req *q, struct reply *o)
 	save(d);
 	struct rm_sink_stats st;
 	rm_sink_stats(s->sink, &st);
-	reply_printf(o, "Tracing stopped for session %s: %llu events written, %llu lost\n"
-			"Trace in %s: view it with `remora view %s` (or babeltrace2)\n",
-		     s->name, (unsigned long long)st.events, (unsigned long long)st.discarded,
-		     s->out_dir, s->out_dir);
+	if (s->snapshot) /* nothing is written at stop in snapshot mode */
+		reply_printf(o, "Tracing stopped for session %s: %llu events held in memory, "
+				"%llu lost; `remora snapshot %s` writes them\n", s->name,
+			     (unsigned long long)st.buffered, (unsigned long long)st.discarded,
+			     s->name);
+	else
+		reply_printf(o, "Tracing stopped for session %s: %llu events written, %llu lost\n"
+				"Trace in %s: view it with `remora view %s` (or babeltrace2)\n",
+			     s->name, (unsigned long long)st.events,
+			     (unsigned long long)st.discarded, s->out_dir, s->out_dir);
 	reply_end(o, RMD_OK);
 }
 

@@ -12,7 +12,8 @@
 # 3. 3 snapshots of one running session: each readable alone, ticks
 #    contiguous and in order, each ending later than the one before;
 # 4. a ring smaller than the data: the newest events without a hole, the
-#    rest reported overwritten (not lost: no events_discarded);
+#    rest reported overwritten (not lost: no events_discarded), and the
+#    same window after the app is SIGKILLed; stop writes nothing;
 # 5. the mode survives a remorad restart (state file);
 # 6. bad input: unknown session, a session not in snapshot mode, one never
 #    started, -o to a non-empty directory or to a path that cannot be a
@@ -58,6 +59,8 @@ ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 grep -q ": $N events, 1 process tree, 0 lost" "$T/snap.out" || fail "count: $(cat "$T/snap.out")"
 case "$path" in "$T"/sn/snapshot-1-[0-9]*-[0-9]*) ;; *) fail "default path: $path" ;; esac
 items "$path" 0 $((N - 1))
+v=$("$remora" view "$path" | grep -c "burst:item" || true)
+[ "$v" = $N ] || fail "remora view shows $v of the $N events of $path"
 echo "stopped producer: snapshot in $ms ms (CLI wall time); remorad: $(sed -n 's/.*lost (\(.*\)).*/\1/p' "$T/snap.out")"
 kill -CONT "$a"
 
@@ -98,7 +101,8 @@ done
 touch "$T/stop"
 wait "$b" || true
 
-# --- 4. a ring smaller than the data: the newest kept, the rest overwritten ---
+# --- 4. a ring smaller than the data: the newest kept, the rest overwritten;
+#        then the app SIGKILLed: the same window is still there ---
 N=20000
 rm -f "$T/go" "$T/stop"
 start_app c burst $N "$T/go" "$T/stop"
@@ -113,8 +117,14 @@ n=$(sed -n 's/.*: \([0-9]*\) events, .*/\1/p' "$T/snap.out")
 [ "$n" -gt 100 ] && [ "$n" -lt $((N / 4)) ] || fail "a 64K ring kept $n of $N: $(cat "$T/snap.out")"
 grep -q "$((N - n)) older events were overwritten" "$T/snap.out" || fail "overwritten count: $(cat "$T/snap.out")"
 items "$path" $((N - n)) $((N - 1))   # read_trace: no discarded warning
-"$remora" stop small >/dev/null
-[ "$(ls "$T/small")" = "$(basename "$path")" ] || fail "stop wrote something: $(ls "$T/small")"
+kill -9 "$c"
+wait "$c" 2>/dev/null || true
+snap small
+grep -q ": $n events" "$T/snap.out" || fail "after SIGKILL: $(cat "$T/snap.out"), $n before"
+items "$path" $((N - n)) $((N - 1))
+"$remora" stop small >"$T/stop.out"
+grep -q "Tracing stopped for session small: $n events held in memory" "$T/stop.out" || fail "stop: $(cat "$T/stop.out")"
+[ "$(ls "$T/small" | wc -l)" = 2 ] || fail "stop wrote something: $(ls "$T/small")"
 
 # --- 5. a restarted remorad keeps the mode ---
 kill "$rd"; wait "$rd" 2>/dev/null || true
