@@ -469,8 +469,9 @@ static bool record_snapshot(struct rm_consumer *c, struct rm_snapshot_result *r)
 		fprintf(stderr, "remora record: snapshot failed: %s\n", err);
 		return false;
 	}
-	fprintf(stderr, "remora: snapshot written to %s: %llu events, %u process tree%s\n",
-		r->path, (unsigned long long)r->events, r->traces, r->traces == 1 ? "" : "s");
+	fprintf(stderr, "remora: snapshot written to %s: %llu events, %u process tree%s, %llu "
+			"lost\n", r->path, (unsigned long long)r->events, r->traces,
+		r->traces == 1 ? "" : "s", (unsigned long long)r->discarded);
 	if (r->overwritten)
 		fprintf(stderr, "remora: %llu older events were overwritten (snapshot mode keeps the "
 				"newest; overwritten is not lost)\n", (unsigned long long)r->overwritten);
