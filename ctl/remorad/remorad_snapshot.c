@@ -57,6 +57,8 @@ int snapshot_check_opts(const struct session_opts *so, const struct rmd_req *q, 
 
 void snapshot_session_set(struct session *s, uint64_t ring_bytes)
 {
+	if (ring_bytes && (ring_bytes < SNAP_RING_MIN || ring_bytes > SNAP_RING_MAX))
+		ring_bytes = 0; /* a state file edited by hand: the arena's size */
 	s->snapshot = true;
 	s->ring_bytes = ring_bytes;
 	rm_sink_set_snapshot(s->sink, (size_t)ring_bytes);
