@@ -151,6 +151,10 @@ bad "is not empty" "$remora" snapshot sn -o "$T/full"
 touch "$T/afile"
 bad "cannot create snapshot directory $T/afile/s" "$remora" snapshot sn -o "$T/afile/s"
 [ ! -e "$T/afile/s" ] || fail "a snapshot under a file"
+if [ "$(id -u)" != 0 ]; then   # root writes anywhere: the case above stands for it
+    mkdir -m 500 "$T/ro"
+    bad "cannot create snapshot directory $T/ro/s" "$remora" snapshot sn -o "$T/ro/s"
+fi
 bad "excludes --overwrite" "$remora" create x1 --snapshot --overwrite
 bad "applies to --snapshot only" "$remora" create x2 --buffer-size 1M
 bad "bad --buffer-size" "$remora" create x3 --snapshot --buffer-size 1K
