@@ -97,25 +97,36 @@ void snap_keep(struct trace *t)
 	struct conn *k = t->k;
 	if (!t->head)
 		return;
+	/* the events the ring's records name, whatever the rules say now (a
+	 * rule disabled since leaves its older records in the ring) */
+	uint32_t max = k->a.event_max, n = 0;
+	uint8_t *seen = calloc(max ? max : 1, 1);
 	struct snap_kept *kp = calloc(1, sizeof(*kp));
-	uint32_t count = rm_reader_event_count(k->r);
-	if (count > k->a.event_max)
-		count = k->a.event_max;
-	uint32_t n = 0;
-	for (uint32_t id = 0; id < count; id++)
-		n += t->st[id] == EV_SELECTED || t->st[id] == EV_DECLARED;
-	if (!kp || (n && !(kp->ev = calloc(n, sizeof(*kp->ev))))) {
+	for (const struct ring_pkt *r = t->head; seen && r; r = r->next)
+		for (size_t off = 0; off + sizeof(struct rm_record) <= r->p.len;) {
+			const struct rm_record *rec = (const void *)(r->p.data + off);
+			uint32_t id = RM_REC_ID(rec->word), asz = RM_ALIGN8(RM_REC_SIZE(rec->word));
+			if (asz < sizeof(struct rm_record))
+				break;
+			if (id < max && !seen[id]) {
+				seen[id] = 1;
+				n++;
+			}
+			off += asz;
+		}
+	if (!seen || !kp || (n && !(kp->ev = calloc(n, sizeof(*kp->ev))))) {
+		free(seen);
 		free(kp);
 		t->overwritten += t->ring_records; /* out of memory: dropped, said in stats */
 		ring_free(t);
 		return;
 	}
-	for (uint32_t id = 0; id < count; id++) {
+	for (uint32_t id = 0; id < max && kp->nev < n; id++) {
 		const struct rm_event_info *e;
-		if ((t->st[id] == EV_SELECTED || t->st[id] == EV_DECLARED) &&
-		    (e = rm_reader_event(k->r, id)))
+		if (seen[id] && (e = rm_reader_event(k->r, id)))
 			kp->ev[kp->nev++] = *e;
 	}
+	free(seen);
 	comm_of(kp->comm, k->hello.comm);
 	kp->pid = k->hello.pid;
 	kp->clock = k->a.clock;

@@ -8,7 +8,8 @@
 #    5 s here; the real figure is in remorad's reply) with every event
 #    committed before the stop;
 # 2. a snapshot taken after the app exited (its tree reaped by remorad)
-#    still holds its last events (LTTng per-PID: 0);
+#    still holds its last events (LTTng per-PID: 0), even with the rule
+#    that selected them disabled before the exit;
 # 3. 3 snapshots of one running session: each readable alone, ticks
 #    contiguous and in order, each ending later than the one before;
 # 4. a ring smaller than the data: the newest events without a hole, the
@@ -64,7 +65,9 @@ v=$("$remora" view "$path" | grep -c "burst:item" || true)
 echo "stopped producer: snapshot in $ms ms (CLI wall time); remorad: $(sed -n 's/.*lost (\(.*\)).*/\1/p' "$T/snap.out")"
 kill -CONT "$a"
 
-# --- 2. after the app exited ---
+# --- 2. after the app exited (its rule disabled first: the ring keeps what
+#        it recorded, and its events, as the tree ends) ---
+"$remora" disable-event -s sn 'burst:*' >/dev/null
 touch "$T/stop"
 wait "$a" || fail "the app exited $?"
 for _ in $(seq 100); do "$remora" list | grep -q "^pid $a " || break; sleep 0.1; done
