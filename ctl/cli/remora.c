@@ -14,8 +14,10 @@ struct verb {
 static const struct verb verbs[] = {
 	{ "record", rm_cmd_record,
 	  "record [-o DIR] [-e PATTERN]... [--overwrite] [--buffer-size SIZE] -- CMD [ARG...]" },
+	{ "record", rm_cmd_record, "record --snapshot-on-exit [-o DIR] [--buffer-size SIZE] -- CMD" },
 	{ "view", rm_cmd_view, "view DIR" },
 	{ "create", rm_cmd_create, "create NAME [-o DIR] [--overwrite]" },
+	{ "create", rm_cmd_create, "create NAME --snapshot [--buffer-size SIZE] [-o DIR]" },
 	{ "enable-event", rm_cmd_enable_event, "enable-event [-s NAME] PATTERN... | -a" },
 	{ "disable-event", rm_cmd_disable_event, "disable-event [-s NAME] PATTERN... | -a" },
 	{ "start", rm_cmd_session, "start [[-s] NAME]" },
@@ -23,6 +25,7 @@ static const struct verb verbs[] = {
 	{ "destroy", rm_cmd_session, "destroy [[-s] NAME]" },
 	{ "list", rm_cmd_list, "list" },
 	{ "status", rm_cmd_session, "status [[-s] NAME]" },
+	{ "snapshot", rm_cmd_snapshot, "snapshot [[-s] NAME] [-o DIR]" },
 	{ "version", rm_cmd_version, "version" },
 };
 

@@ -7,7 +7,8 @@
 #     the description.
 
 # The verbs, one per line.
-help_verbs() { "$1" --help | sed -nE '2,$s/^  ([a-z][a-z0-9-]*)( .*)?$/\1/p'; }
+# (a verb with two usage lines, such as record, is named once)
+help_verbs() { "$1" --help | sed -nE '2,$s/^  ([a-z][a-z0-9-]*)( .*)?$/\1/p' | awk '!seen[$0]++'; }
 
 # The options of a verb's --help (or of a program's when VERB is empty),
 # one per line: -X and --long.
