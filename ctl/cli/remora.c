@@ -23,6 +23,8 @@ static const struct verb verbs[] = {
 	{ "destroy", rm_cmd_session, "destroy [NAME]" },
 	{ "list", rm_cmd_list, "list" },
 	{ "status", rm_cmd_session, "status [NAME]" },
+	{ "export", rm_cmd_export, "export --format perfetto|chrome -o FILE TRACE_DIR" },
+	{ "stats", rm_cmd_stats, "stats [--json] [--top N] TRACE_DIR" },
 };
 
 static void usage(FILE *f)
