@@ -31,6 +31,24 @@ grep -q '^top 2 rows by count:' "$out/top" || fail "--top header: $(cat "$out/to
 "$remora" export --format chrome -o - "$out/s" 2>/dev/null | "$PYTHON3" -c 'import json,sys; json.load(sys.stdin)' ||
     fail "-o - does not write JSON to stdout"
 
+# memcheck (when given): no error, no leak, on a clean and a corrupt trace
+if [ -n "${VALGRIND:-}" ]; then
+    for t in s bad; do
+        [ -d "$out/$t" ] || { cp -r "$out/s" "$out/bad"
+            printf 'XXXX' | dd of="$(ls "$out"/bad/stream_* | head -1)" bs=1 seek=100 conv=notrunc status=none; }
+        for a in "export --format perfetto -o $out/vg.pf" "export --format chrome -o $out/vg.json" "stats --json"; do
+            st=0
+            # shellcheck disable=SC2086
+            "$VALGRIND" --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+                -q "$remora" $a "$out/$t" >/dev/null 2>"$out/vg.err" || st=$?
+            [ "$st" = 99 ] && fail "memcheck: $a $t: $(cat "$out/vg.err")"
+            [ "$st" = $([ $t = s ] && echo 0 || echo 1) ] || fail "memcheck: $a $t exited $st"
+        done
+    done
+    echo "memcheck: clean"
+    rm -rf "$out/bad"
+fi
+
 # usage and input errors: a message naming what is wrong, and the status
 expect() { # STATUS PATTERN CMD...
     local want=$1 pat=$2 st=0
