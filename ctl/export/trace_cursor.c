@@ -308,9 +308,17 @@ int rmx_cursor_open(struct rmx_cursor *c, const char *dir, const char *prog)
 
 /* ---------------------------------------------------------- the merge */
 
+/* Time order; in a tie, within one trace, the stream whose packet began
+ * first (a thread's next packet may sit in another lane, and must not
+ * overtake the end of its previous one: a slice end before its begin);
+ * then file order. */
 static int before(const struct rmx_stream *a, const struct rmx_stream *b)
 {
-	return a->key < b->key || (a->key == b->key && a->idx < b->idx);
+	if (a->key != b->key)
+		return a->key < b->key;
+	if (a->trace == b->trace && a->cur.ts_begin != b->cur.ts_begin)
+		return a->cur.ts_begin < b->cur.ts_begin;
+	return a->idx < b->idx;
 }
 
 static void sift_down(struct rmx_stream **h, size_t n, size_t i)

@@ -1,4 +1,4 @@
-/* export_gen OUT slices | big N: test traces for `remora export` and
+/* export_gen OUT slices | tie | big N: test traces for `remora export` and
  * `remora stats`, written with the real CTF writer (ctl/ctf/ctf_writer.h).
  *
  *  slices   OUT/s: pids 100 and 200, two threads each; on every thread, in
@@ -6,6 +6,10 @@
  *           op_end, func_exit, note (hostile strings and bytes), stray_end
  *           (an end with no begin), op_end; the thread 100/101 loses 5
  *           events before its second packet.
+ *  tie      OUT/t: thread 1/2's second packet lands in a lower-numbered
+ *           stream file than its first (the writer's lanes), and the end
+ *           that starts it has the same time as the begin that ends the
+ *           first: the merge must not put the end first.
  *  big N    OUT/big: N events on 4 threads of 2 processes (~1000 per
  *           packet): op_begin, note, queue_counter, op_end in turn (N is
  *           rounded down to a multiple of 4). For bench/export.sh. */
@@ -214,6 +218,30 @@ static void slices(const char *out)
 	close_trace();
 }
 
+static void tie(const char *out)
+{
+	char *dir;
+	if (asprintf(&dir, "%s/t", out) < 0)
+		exit(1);
+	open_trace(dir);
+	free(dir);
+	struct pkt k = { .buf = calloc(1, PKT_MAX) };
+	u32_event(&k, STRAY_END, 10, 1);     /* 1/3 [10..400] -> stream_0 */
+	u32_event(&k, STRAY_END, 400, 2);
+	flush(&k, 1, 3, 0);
+	op_begin(&k, 5, 1, "outer");         /* 1/2 [5..500] -> stream_1 */
+	op_begin(&k, 500, 2, "inner");
+	flush(&k, 1, 2, 0);
+	u32_event(&k, STRAY_END, 450, 3);    /* 1/3 [450..500] -> stream_0 */
+	u32_event(&k, STRAY_END, 500, 4);
+	flush(&k, 1, 3, 0);
+	u32_event(&k, OP_END, 500, 2);       /* 1/2 [500..600] -> stream_0 */
+	u32_event(&k, OP_END, 600, 1);
+	flush(&k, 1, 2, 0);
+	free(k.buf);
+	close_trace();
+}
+
 static void big(const char *out, uint64_t n)
 {
 	char *dir;
@@ -248,12 +276,14 @@ static void big(const char *out, uint64_t n)
 int main(int argc, char **argv)
 {
 	if (argc < 3 || (!strcmp(argv[2], "big") && argc < 4)) {
-		fprintf(stderr, "usage: export_gen OUT slices | big N\n");
+		fprintf(stderr, "usage: export_gen OUT slices | tie | big N\n");
 		return 2;
 	}
 	mkdir(argv[1], 0700);
 	if (!strcmp(argv[2], "slices"))
 		slices(argv[1]);
+	else if (!strcmp(argv[2], "tie"))
+		tie(argv[1]);
 	else if (!strcmp(argv[2], "big"))
 		big(argv[1], strtoull(argv[3], NULL, 10));
 	else {

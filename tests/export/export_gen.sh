@@ -31,12 +31,28 @@ grep -q '^top 2 rows by count:' "$out/top" || fail "--top header: $(cat "$out/to
 "$remora" export --format chrome -o - "$out/s" 2>/dev/null | "$PYTHON3" -c 'import json,sys; json.load(sys.stdin)' ||
     fail "-o - does not write JSON to stdout"
 
+# a thread's next packet in a lower-numbered stream, starting at the time
+# its previous one ended: its end must still come after its begin
+# (babeltrace2 and `remora view` show the end first in this tie)
+"$gen" "$out" tie || fail "export_gen tie failed"
+"$remora" export --format chrome -o "$out/tie.json" "$out/t" 2>/dev/null || fail "export chrome tie"
+"$remora" export --format perfetto -o "$out/tie.pf" "$out/t" 2>/dev/null || fail "export perfetto tie"
+"$PROTOC" --decode=perfetto.protos.Trace -I"$PROTO_DIR" perfetto_trace_min.proto <"$out/tie.pf" >"$out/tie.txt" ||
+    fail "protoc cannot decode the tie export"
+phs=$("$PYTHON3" -c 'import json,sys; print("".join(e["ph"] for e in json.load(open(sys.argv[1]))["traceEvents"] if e["tid"] == 2))' "$out/tie.json")
+[ "$phs" = BBEE ] || fail "tie: thread 2 exported as $phs, not BBEE"
+[ "$(grep -o 'TYPE_SLICE_[A-Z]*' "$out/tie.txt" | tr '\n' ' ')" = "TYPE_SLICE_BEGIN TYPE_SLICE_BEGIN TYPE_SLICE_END TYPE_SLICE_END " ] ||
+    fail "tie: perfetto slices $(grep -o 'TYPE_SLICE_[A-Z]*' "$out/tie.txt" | tr '\n' ' ')"
+
 # memcheck (when given): no error, no leak, on a clean and a corrupt trace
 if [ -n "${VALGRIND:-}" ]; then
     for t in s bad; do
         [ -d "$out/$t" ] || { cp -r "$out/s" "$out/bad"
             printf 'XXXX' | dd of="$(ls "$out"/bad/stream_* | head -1)" bs=1 seek=100 conv=notrunc status=none; }
-        for a in "export --format perfetto -o $out/vg.pf" "export --format chrome -o $out/vg.json" "stats --json"; do
+        # the corrupt trace once (the reader and cursor are shared), the clean one per writer
+        acts=("stats --json")
+        [ $t = s ] && acts+=("export --format perfetto -o $out/vg.pf" "export --format chrome -o $out/vg.json")
+        for a in "${acts[@]}"; do
             st=0
             # shellcheck disable=SC2086
             "$VALGRIND" --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
