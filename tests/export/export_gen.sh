@@ -44,27 +44,6 @@ phs=$("$PYTHON3" -c 'import json,sys; print("".join(e["ph"] for e in json.load(o
 [ "$(grep -o 'TYPE_SLICE_[A-Z]*' "$out/tie.txt" | tr '\n' ' ')" = "TYPE_SLICE_BEGIN TYPE_SLICE_BEGIN TYPE_SLICE_END TYPE_SLICE_END " ] ||
     fail "tie: perfetto slices $(grep -o 'TYPE_SLICE_[A-Z]*' "$out/tie.txt" | tr '\n' ' ')"
 
-# memcheck (when given): no error, no leak, on a clean and a corrupt trace
-if [ -n "${VALGRIND:-}" ]; then
-    for t in s bad; do
-        [ -d "$out/$t" ] || { cp -r "$out/s" "$out/bad"
-            printf 'XXXX' | dd of="$(ls "$out"/bad/stream_* | head -1)" bs=1 seek=100 conv=notrunc status=none; }
-        # the corrupt trace once (the reader and cursor are shared), the clean one per writer
-        acts=("stats --json")
-        [ $t = s ] && acts+=("export --format perfetto -o $out/vg.pf" "export --format chrome -o $out/vg.json")
-        for a in "${acts[@]}"; do
-            st=0
-            # shellcheck disable=SC2086
-            "$VALGRIND" --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
-                -q "$remora" $a "$out/$t" >/dev/null 2>"$out/vg.err" || st=$?
-            [ "$st" = 99 ] && fail "memcheck: $a $t: $(cat "$out/vg.err")"
-            [ "$st" = $([ $t = s ] && echo 0 || echo 1) ] || fail "memcheck: $a $t exited $st"
-        done
-    done
-    echo "memcheck: clean"
-    rm -rf "$out/bad"
-fi
-
 # usage and input errors: a message naming what is wrong, and the status
 expect() { # STATUS PATTERN CMD...
     local want=$1 pat=$2 st=0
