@@ -27,6 +27,8 @@ static const struct verb verbs[] = {
 	{ "status", rm_cmd_session, "status [[-s] NAME]" },
 	{ "snapshot", rm_cmd_snapshot, "snapshot [[-s] NAME] [-o DIR]" },
 	{ "version", rm_cmd_version, "version" },
+	{ "export", rm_cmd_export, "export --format perfetto|chrome -o FILE TRACE_DIR" },
+	{ "stats", rm_cmd_stats, "stats [--json] [--top N] TRACE_DIR" },
 };
 
 static void usage(FILE *f)
