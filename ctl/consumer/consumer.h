@@ -29,6 +29,7 @@ struct rm_consumer_opts {
 	/* `remora record`: a sink started at once with these. NULL for none. */
 	const char *out_dir;
 	const char *const *patterns; /* "provider:name" globs; none = every event */
+	const char *const *filters;  /* NULL, or per pattern: its --filter (NULL: none) */
 	int npatterns;
 	bool flight_recorder;        /* overwrite mode: read only at the end */
 	/* Blocking mode: a producer with no free chunk waits this long for
@@ -55,6 +56,8 @@ struct rm_consumer_summary {
 	uint64_t lost_buffer_full, lost_too_large, lost_no_slot, lost_catalog;
 	uint64_t lost_refused, lost_corrupt, lost_overwritten;
 	uint64_t truncated;
+	uint64_t filter_errors;  /* events a --filter did not fit (not recorded) */
+	char filter_err[512];    /* the first such error */
 };
 
 struct rm_consumer;
@@ -108,6 +111,15 @@ struct rm_sink *rm_sink_new(struct rm_consumer *c, const char *out_dir, bool ove
 
 /* Adds a glob (0), or -1 when it is already there or too many. */
 int rm_sink_enable(struct rm_sink *s, const char *pattern);
+/* Adds a glob with a filter expression (ctl/filter/filter.h), or replaces
+ * the filter of a glob already there (NULL or "": no filter). 0, or -1
+ * with err (a syntax error, with its column). Events are type-checked as
+ * they are selected: one the filter does not fit (unknown field, a string
+ * compared as a number) is reported on stderr and not recorded. */
+int rm_sink_enable_filter(struct rm_sink *s, const char *pattern, const char *filter, char *err,
+			  size_t errlen);
+/* Events a filter could not be compiled for so far, and the first error. */
+uint64_t rm_sink_filter_errors(const struct rm_sink *s, const char **first);
 /* Blocking mode while the sink is started: a producer with no free chunk
  * waits up to `ns` for one (the longest of every started sink's wait, and
  * of rm_consumer_opts.block_ns, applies to an arena). 0 turns it off. */
