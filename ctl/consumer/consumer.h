@@ -118,6 +118,11 @@ int rm_sink_enable(struct rm_sink *s, const char *pattern);
  * compared as a number) is reported on stderr and not recorded. */
 int rm_sink_enable_filter(struct rm_sink *s, const char *pattern, const char *filter, char *err,
 			  size_t errlen);
+/* Type-checks filter against every event `pattern` selects in the traced
+ * processes known now: 0, or -1 with err naming the event, the field and
+ * the column (or the syntax error). */
+int rm_consumer_check_filter(struct rm_consumer *c, const char *pattern, const char *filter,
+			     char *err, size_t errlen);
 /* Events a filter could not be compiled for so far, and the first error. */
 uint64_t rm_sink_filter_errors(const struct rm_sink *s, const char **first);
 /* Blocking mode while the sink is started: a producer with no free chunk

@@ -201,3 +201,29 @@ void filter_trace_free(struct trace *t)
 	free(t->prog);
 	t->prog = NULL;
 }
+
+int rm_consumer_check_filter(struct rm_consumer *c, const char *pattern, const char *filter,
+			     char *err, size_t errlen)
+{
+	struct rm_filter_expr *x = rm_filter_parse(filter, err, errlen);
+	if (!x)
+		return -1;
+	int rc = 0;
+	struct conn *k;
+	struct cds_lfht_iter it;
+	struct rm_filter_prog prog;
+	rcu_read_lock();
+	EACH_CONN(c, it, k) {
+		if (!k->attached || k->done || rc < 0)
+			continue;
+		uint32_t n = rm_reader_event_count(k->r);
+		for (uint32_t id = 0; id < n && rc == 0; id++) {
+			const struct rm_event_info *e = rm_reader_event(k->r, id);
+			if (e && e->valid && matches(pattern, e))
+				rc = rm_filter_compile(x, e, &prog, err, errlen);
+		}
+	}
+	rcu_read_unlock();
+	rm_filter_expr_free(x);
+	return rc;
+}

@@ -163,10 +163,14 @@ static void str_cmp(struct emit *m, const struct fx *x)
 	char ts = leaf_type(m, s, &idx);
 	if (!ts)
 		return;
-	if (lit->kind != FX_STR || ts != 's') {
-		const struct fx *bad = ts != 's' ? s : lit;
-		fail(m, bad->col, "a string compares only with == or != to a \"string\" (%s %s%s)",
-		     what(bad), bad->text ? bad->text : "", ts != 's' ? " is a number" : "");
+	if (ts != 's') {
+		fail(m, s->col, "%s '%s' is a number, compared to a string (a string compares only "
+		     "with == or != to a string field or $ctx.procname)", what(s), s->text ? s->text : "");
+		return;
+	}
+	if (lit->kind != FX_STR) {
+		fail(m, s->col, "%s '%s' is a string: it compares only with == or != to a \"string\" "
+		     "literal, not a number", what(s), s->text);
 		return;
 	}
 	if (x->cmp != RM_FCMP_EQ && x->cmp != RM_FCMP_NE) {

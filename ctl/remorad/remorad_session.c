@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ctl/remorad/remorad.h"
+#include "ctl/remorad/remorad_filter.h"
 
 static const char *const state_names[] = { "created", "started", "stopped" };
 
@@ -222,6 +223,25 @@ static void do_enable(struct remorad *d, const struct rmd_req *q, struct reply *
 	if (!pat[0] || strlen(pat) > 255 || !printable(pat)) {
 		reply_error(o, "invalid event pattern: give a provider:name glob such as 'myapp:*' "
 			       "(at most 255 printable characters)\n");
+		return;
+	}
+	char filter[RMD_ARG_MAX], ferr[768];
+	if (on && rmd_enable_opts(q->opts, filter, sizeof(filter), ferr, sizeof(ferr)) < 0) {
+		reply_error(o, "%s\n", ferr);
+		return;
+	}
+	if (on && filter[0]) {
+		/* a new rule, or a new filter for a rule already there */
+		if (rm_consumer_check_filter(d->c, pat, filter, ferr, sizeof(ferr)) < 0 ||
+		    rm_sink_enable_filter(s->sink, pat, filter, ferr, sizeof(ferr)) < 0) {
+			reply_error(o, "%s\n", ferr);
+			return;
+		}
+		save(d);
+		reply_printf(o, "Event rule '%s' enabled with filter '%s' in session %s%s\n", pat,
+			     filter, s->name, s->state != SESSION_STARTED ?
+			     " (it records once the session is started)" : "");
+		reply_end(o, RMD_OK);
 		return;
 	}
 	if (on && rm_sink_enable(s->sink, pat) < 0) {
