@@ -30,6 +30,8 @@
  *   JF c=target               top false: jump, keeping it; else pop  (&&)
  *   JT c=target               top true: jump, keeping it; else pop   (||)
  *   RET                       the answer is top != 0
+ *   FCMP a=field b=cmp|kind<<8 c=off   push field CMP constant (kind 0 signed,
+ *                             1 unsigned, 2 double): FIELD, CONST_*, CMP in one
  * Falling off the end is RET. Globs: `*` matches any run of characters,
  * `\*` a literal star, `\\` a backslash; anything else matches itself. */
 #ifndef REMORA_SHM_FILTER_H
@@ -49,6 +51,7 @@ enum rm_filter_op {
 	RM_FOP_RET = 0,
 	RM_FOP_FIELD, RM_FOP_CTX, RM_FOP_CONST_S, RM_FOP_CONST_U, RM_FOP_CONST_F,
 	RM_FOP_STR, RM_FOP_CTXSTR, RM_FOP_CMP, RM_FOP_NOT, RM_FOP_BOOL, RM_FOP_JF, RM_FOP_JT,
+	RM_FOP_FCMP,
 	RM_FOP_COUNT
 };
 

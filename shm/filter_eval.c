@@ -205,6 +205,16 @@ static int run(const struct rm_filter_prog *p, const struct rm_filter_env *env, 
 			v.u = (uint64_t)r;
 			break;
 		}
+		case RM_FOP_FCMP: {
+			struct val k;
+			uint8_t how = (uint8_t)in.b, kind = (uint8_t)(in.b >> 8);
+			if (how > RM_FCMP_GE || kind > 2 || !load_field(env, in.a, &v) ||
+			    !load_const(p, (uint8_t)(RM_FOP_CONST_S + kind), in.c, &k))
+				return KEEP;
+			v.u = cmp(how, v, k);
+			v.k = V_U;
+			break;
+		}
 		case RM_FOP_CMP:
 			if (sp < 2 || in.a > RM_FCMP_GE)
 				return KEEP;

@@ -39,6 +39,12 @@ static const char *operands(const struct rm_filter_prog *p, const struct rm_filt
 		return p->pool_len >= 8 && in->c <= p->pool_len - 8 ? NULL : "constant outside the pool";
 	case RM_FOP_CMP:
 		return in->a <= RM_FCMP_GE ? NULL : "bad comparison";
+	case RM_FOP_FCMP:
+		if (!(in->a < nfields && numeric(types[in->a])))
+			return "field operand is not a number field";
+		if ((in->b & 0xff) > RM_FCMP_GE || (in->b >> 8) > 2)
+			return "bad comparison";
+		return p->pool_len >= 8 && in->c <= p->pool_len - 8 ? NULL : "constant outside the pool";
 	case RM_FOP_JF: case RM_FOP_JT:
 		return in->c > pc && in->c <= n ? NULL : "jump not forward";
 	default:
