@@ -11,29 +11,31 @@
  * anything it cannot run, the answer is "keep" (the record is not lost;
  * the consumer's own copy of the filter still decides what is written).
  *
- * Bounds: the program counter only moves forward, so at most
- * RM_FILTER_INSN_MAX instructions run; every string comparison spends
- * from a budget of RM_FILTER_STEP_MAX character steps shared by the whole
- * program; the stack holds RM_FILTER_STACK values. No loop runs longer,
- * nothing is allocated, no syscall is made: it runs on the app's fast path.
+ * A program is a decision graph, as in classic BPF: each instruction is one
+ * test (a comparison, a glob match, "not zero") and names the instruction
+ * to go to when it is true and when it is false, or RM_FILTER_KEEP /
+ * RM_FILTER_DROP to stop. `a && b` is "a: true -> b, false -> DROP", `!`
+ * swaps the two targets. No stack, no values carried between tests.
  *
- * Instruction set (8 bytes: op, a, b, c). Values on the stack are numbers
- * (signed or unsigned 64-bit integers, doubles); strings are only ever
- * compared with a literal glob from the pool, by one instruction.
- *   FIELD  a=field            push the field's value (integer, bool, float)
- *   CTX    a=RM_FCTX_*        push a numeric context value (consumer only)
- *   CONST_S/CONST_U/CONST_F c=pool offset of 8 bytes
- *   STR    a=field b=len c=off  push 1 if the string field matches the glob
- *   CTXSTR a=RM_FCTX_PROCNAME   same with a context string (consumer only)
- *   CMP    a=RM_FCMP_*        pop y, x; push x OP y
- *   NOT                       top = !top       BOOL  top = top != 0
- *   JF c=target               top false: jump, keeping it; else pop  (&&)
- *   JT c=target               top true: jump, keeping it; else pop   (||)
- *   RET                       the answer is top != 0
- *   FCMP a=field b=cmp|kind<<8 c=off   push field CMP constant (kind 0 signed,
- *                             1 unsigned, 2 double): FIELD, CONST_*, CMP in one
- * Falling off the end is RET. Globs: `*` matches any run of characters,
- * `\*` a literal star, `\\` a backslash; anything else matches itself. */
+ * Bounds: every target is after the instruction that names it, so at most
+ * RM_FILTER_INSN_MAX tests run; every glob match spends from a budget of
+ * RM_FILTER_STEP_MAX character steps shared by the whole program. No loop
+ * runs longer, nothing is allocated, no syscall is made: it runs on the
+ * app's fast path.
+ *
+ * An operand (`a`, and `k.u` of TEST_V) is a field number (0..15), or
+ * RM_FOPND_CTX | enum rm_filter_ctx for a context value (consumer only).
+ * Instructions (16 bytes):
+ *   TEST_K   a=operand cmp kind k      operand CMP constant k (kind: signed,
+ *                                      unsigned, double)
+ *   TEST_V   a=operand cmp k.u=operand operand CMP operand
+ *   TEST_STR a=operand cmp(EQ/NE) len k.u=pool offset
+ *                                      the string operand matches the glob
+ *                                      pool[off, off+len) (or does not)
+ *   TEST_NZ  a=operand                 operand != 0
+ *   TEST_CONST a=0|1                   always false / always true
+ * then jt or jf. Globs: `*` matches any run of characters, `\*` a literal
+ * star, `\\` a backslash; anything else matches itself. */
 #ifndef REMORA_SHM_FILTER_H
 #define REMORA_SHM_FILTER_H
 
@@ -42,20 +44,20 @@
 
 #define RM_FILTER_SLOTS 63      /* programs per arena: enable byte >> 2, 1..63 */
 #define RM_FILTER_INSN_MAX 64
-#define RM_FILTER_POOL_MAX 496
-#define RM_FILTER_STACK 16
-#define RM_FILTER_STEP_MAX 65536 /* character steps of all string matches */
+#define RM_FILTER_POOL_MAX 1008
+#define RM_FILTER_STEP_MAX 65536 /* character steps of all glob matches */
 #define RM_ENABLE_FILTER_SHIFT 2 /* enable byte: bits 0-1 on/early, 2-7 filter slot */
+#define RM_FILTER_KEEP 0xfe      /* jump targets that stop */
+#define RM_FILTER_DROP 0xff
+#define RM_FOPND_CTX 0x80        /* operand: a context value, not a field */
 
 enum rm_filter_op {
-	RM_FOP_RET = 0,
-	RM_FOP_FIELD, RM_FOP_CTX, RM_FOP_CONST_S, RM_FOP_CONST_U, RM_FOP_CONST_F,
-	RM_FOP_STR, RM_FOP_CTXSTR, RM_FOP_CMP, RM_FOP_NOT, RM_FOP_BOOL, RM_FOP_JF, RM_FOP_JT,
-	RM_FOP_FCMP,
+	RM_FOP_TEST_K = 1, RM_FOP_TEST_V, RM_FOP_TEST_STR, RM_FOP_TEST_NZ, RM_FOP_TEST_CONST,
 	RM_FOP_COUNT
 };
 
 enum rm_filter_cmp { RM_FCMP_EQ = 0, RM_FCMP_NE, RM_FCMP_LT, RM_FCMP_LE, RM_FCMP_GT, RM_FCMP_GE };
+enum rm_filter_kind { RM_FK_S = 0, RM_FK_U, RM_FK_F };
 
 /* Context values a filter may read ($ctx.NAME). Only the consumer has
  * them: a program that reads one is never given to the app. */
@@ -63,12 +65,17 @@ enum rm_filter_ctx { RM_FCTX_PID = 0, RM_FCTX_TID, RM_FCTX_VPID, RM_FCTX_VTID, R
 		     RM_FCTX_COUNT };
 
 struct rm_filter_insn {
-	uint8_t op, a;
-	uint16_t b;
-	uint32_t c;
+	uint8_t op, a, cmp, kind;
+	uint8_t jt, jf;
+	uint16_t len;
+	union {
+		int64_t i;
+		uint64_t u;
+		double d;
+	} k;
 };
 
-/* One program, 1 KiB. In the arena: written by the consumer before it
+/* One program, 2 KiB. In the arena: written by the consumer before it
  * stores an enable byte that names its slot; read by producers. */
 struct rm_filter_prog {
 	uint32_t ninsn;
@@ -78,8 +85,8 @@ struct rm_filter_prog {
 	uint8_t pool[RM_FILTER_POOL_MAX];
 };
 
-_Static_assert(sizeof(struct rm_filter_insn) == 8, "filter insn ABI");
-_Static_assert(sizeof(struct rm_filter_prog) == 1024, "filter prog ABI");
+_Static_assert(sizeof(struct rm_filter_insn) == 16, "filter insn ABI");
+_Static_assert(sizeof(struct rm_filter_prog) == 2048, "filter prog ABI");
 
 /* What a program runs against. vals[i] points to field i's value in its
  * C type (a string field: to a `const char *`, NULL read as ""). types[i]
@@ -94,16 +101,16 @@ struct rm_filter_env {
 	const char *procname;
 };
 
-/* 1 keep, 0 drop. *steps (may be NULL) gets the steps spent: instructions
- * run plus string characters compared, never above
+/* 1 keep, 0 drop. *steps (may be NULL) gets the steps spent: tests run
+ * plus glob characters compared, never above
  * RM_FILTER_INSN_MAX + RM_FILTER_STEP_MAX. */
 int rm_filter_eval(const struct rm_filter_prog *p, const struct rm_filter_env *env,
 		   uint32_t *steps);
 
 /* Checks a program against an event's field types before it is used:
- * NULL when every path is well formed (operands in range, types right,
- * the stack never under- or overflows, exactly one value at RET), else
- * why not (static text). `app` refuses context instructions. */
+ * NULL when it is well formed (operands in range and of the right type,
+ * every target forward or KEEP/DROP), else why not (static text). `app`
+ * refuses context operands. */
 const char *rm_filter_validate(const struct rm_filter_prog *p, uint32_t nfields,
 			       const uint8_t *types, bool app);
 

@@ -1,12 +1,17 @@
 /* The expression tree of one filter, type-checked against one event's
- * fields and emitted as bytecode (shm/filter.h). && and || short-circuit
- * with forward jumps; a string comparison is one STR instruction against
- * a glob in the pool. */
+ * fields and emitted as a decision graph (shm/filter.h). Emission runs
+ * from the end: a node is compiled knowing where to go when it is true
+ * and when it is false, so `l && r` compiles r first, then l with "true:
+ * go to r". Instructions are numbered in emission order and laid out in
+ * reverse, so every jump goes forward and the entry is instruction 0. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "ctl/filter/filter_ast.h"
+
+/* A label: an emission number, or one of these. */
+enum { L_KEEP = -1, L_DROP = -2 };
 
 struct emit {
 	struct rm_filter_prog *p;
@@ -15,8 +20,6 @@ struct emit {
 	size_t errlen;
 	bool failed;
 };
-
-static void cond(struct emit *m, const struct fx *x);
 
 static const char *const ctx_names[RM_FCTX_COUNT] = { "pid", "tid", "vpid", "vtid", "procname" };
 
@@ -34,26 +37,18 @@ static void fail(struct emit *m, int col, const char *fmt, ...)
 		 what, col);
 }
 
-static uint32_t insn(struct emit *m, int col, uint8_t op, uint8_t a, uint16_t b, uint32_t c)
+/* Emits a test going to t when true and f when false; its label. Targets
+ * are emission numbers until rm_filter_compile lays the program out. */
+static int emit(struct emit *m, int col, struct rm_filter_insn in, int t, int f)
 {
 	if (m->p->ninsn == RM_FILTER_INSN_MAX) {
-		fail(m, col, "expression too long (%d instructions at most)", RM_FILTER_INSN_MAX);
-		return 0;
+		fail(m, col, "expression too long (%d tests at most)", RM_FILTER_INSN_MAX);
+		return L_KEEP;
 	}
-	m->p->insn[m->p->ninsn] = (struct rm_filter_insn){ op, a, b, c };
-	return m->p->ninsn++;
-}
-
-static uint32_t pool(struct emit *m, int col, const void *data, size_t len, size_t align)
-{
-	uint32_t off = (m->p->pool_len + (uint32_t)align - 1) & ~((uint32_t)align - 1);
-	if (off > RM_FILTER_POOL_MAX || len > RM_FILTER_POOL_MAX - off) {
-		fail(m, col, "constants too long (%d bytes at most)", RM_FILTER_POOL_MAX);
-		return 0;
-	}
-	memcpy(m->p->pool + off, data, len);
-	m->p->pool_len = off + (uint32_t)len;
-	return off;
+	in.jt = (uint8_t)(t == L_KEEP ? RM_FILTER_KEEP : t == L_DROP ? RM_FILTER_DROP : t);
+	in.jf = (uint8_t)(f == L_KEEP ? RM_FILTER_KEEP : f == L_DROP ? RM_FILTER_DROP : f);
+	m->p->insn[m->p->ninsn] = in;
+	return (int)m->p->ninsn++;
 }
 
 static int find_field(const struct rm_event_info *e, const char *name)
@@ -61,14 +56,6 @@ static int find_field(const struct rm_event_info *e, const char *name)
 	for (uint32_t i = 0; i < e->nfields; i++)
 		if (!strcmp(e->fields[i].name, name))
 			return (int)i;
-	return -1;
-}
-
-static int find_ctx(const char *name)
-{
-	for (int i = 0; i < RM_FCTX_COUNT; i++)
-		if (!strcmp(ctx_names[i], name))
-			return i;
 	return -1;
 }
 
@@ -82,8 +69,9 @@ static void field_list(const struct rm_event_info *e, char *buf, size_t n)
 		snprintf(buf, n, "none");
 }
 
-/* What a leaf is: 'n' number, 's' string, 0 after an error. */
-static char leaf_type(struct emit *m, const struct fx *x, int *index)
+/* A field or $ctx leaf: its operand code and 'n' (number) or 's'
+ * (string); 0 after an error (reported). */
+static char operand(struct emit *m, const struct fx *x, uint8_t *opnd)
 {
 	if (x->kind == FX_FIELD) {
 		int f = find_field(m->e, x->text);
@@ -93,7 +81,7 @@ static char leaf_type(struct emit *m, const struct fx *x, int *index)
 			fail(m, x->col, "unknown field '%s' (its fields: %s)", x->text, list);
 			return 0;
 		}
-		*index = f;
+		*opnd = (uint8_t)f;
 		uint8_t t = m->e->fields[f].type;
 		if (t == RM_T_BYTES) {
 			fail(m, x->col, "field '%s' is a byte sequence, which filters cannot read", x->text);
@@ -101,175 +89,187 @@ static char leaf_type(struct emit *m, const struct fx *x, int *index)
 		}
 		return t == RM_T_STRING ? 's' : 'n';
 	}
-	if (x->kind == FX_CTX) {
-		int c = find_ctx(x->text);
-		if (c < 0) {
-			fail(m, x->col, "unknown context '$ctx.%s' (pid, tid, vpid, vtid, procname)", x->text);
-			return 0;
+	for (int c = 0; c < RM_FCTX_COUNT; c++)
+		if (!strcmp(ctx_names[c], x->text)) {
+			*opnd = (uint8_t)(RM_FOPND_CTX | c);
+			return c == RM_FCTX_PROCNAME ? 's' : 'n';
 		}
-		*index = c;
-		return c == RM_FCTX_PROCNAME ? 's' : 'n';
-	}
-	return x->kind == FX_STR ? 's' : 'n';
+	fail(m, x->col, "unknown context '$ctx.%s' (pid, tid, vpid, vtid, procname)", x->text);
+	return 0;
 }
 
-static const char *what(const struct fx *x)
+static bool is_operand(const struct fx *x)
 {
-	switch (x->kind) {
-	case FX_FIELD: return "field";
-	case FX_CTX: return "context";
-	case FX_STR: return "string";
-	default: return "value";
-	}
+	return x->kind == FX_FIELD || x->kind == FX_CTX;
 }
 
-static void num(struct emit *m, const struct fx *x)
-{
-	int idx = 0;
-	switch (x->kind) {
-	case FX_FIELD:
-	case FX_CTX:
-		if (leaf_type(m, x, &idx) == 's')
-			fail(m, x->col, "%s '%s' is a string, used as a number", what(x), x->text);
-		else
-			insn(m, x->col, x->kind == FX_FIELD ? RM_FOP_FIELD : RM_FOP_CTX, (uint8_t)idx, 0, 0);
-		return;
-	case FX_INT:
-		insn(m, x->col, RM_FOP_CONST_S, 0, 0, pool(m, x->col, &x->i, 8, 8));
-		return;
-	case FX_UINT:
-		insn(m, x->col, RM_FOP_CONST_U, 0, 0, pool(m, x->col, &x->u, 8, 8));
-		return;
-	case FX_FLOAT:
-		insn(m, x->col, RM_FOP_CONST_F, 0, 0, pool(m, x->col, &x->d, 8, 8));
-		return;
-	case FX_STR:
-		fail(m, x->col, "string \"%s\" used as a number", x->text);
-		return;
-	default: /* a condition used as a value: 0 or 1 */
-		break;
-	}
-	cond(m, x);
-}
-
-static void str_cmp(struct emit *m, const struct fx *x)
-{
-	const struct fx *s = x->l, *lit = x->r;
-	if (s->kind == FX_STR) {
-		s = x->r;
-		lit = x->l;
-	}
-	int idx = 0;
-	char ts = leaf_type(m, s, &idx);
-	if (!ts)
-		return;
-	if (ts != 's') {
-		fail(m, s->col, "%s '%s' is a number, compared to a string (a string compares only "
-		     "with == or != to a string field or $ctx.procname)", what(s), s->text ? s->text : "");
-		return;
-	}
-	if (lit->kind != FX_STR) {
-		fail(m, s->col, "%s '%s' is a string: it compares only with == or != to a \"string\" "
-		     "literal, not a number", what(s), s->text);
-		return;
-	}
-	if (x->cmp != RM_FCMP_EQ && x->cmp != RM_FCMP_NE) {
-		fail(m, x->col, "strings compare with == or != only");
-		return;
-	}
-	uint32_t off = pool(m, lit->col, lit->text, lit->len, 1);
-	insn(m, s->col, s->kind == FX_FIELD ? RM_FOP_STR : RM_FOP_CTXSTR, (uint8_t)idx,
-	     (uint16_t)lit->len, off);
-	if (x->cmp == RM_FCMP_NE)
-		insn(m, x->col, RM_FOP_NOT, 0, 0, 0);
-}
-
-static bool literal(const struct fx *x)
+static bool is_number(const struct fx *x)
 {
 	return x->kind == FX_INT || x->kind == FX_UINT || x->kind == FX_FLOAT;
 }
 
-/* field OP literal (or literal OP field, mirrored) as one FCMP: the common
- * shape, three instructions' work in one dispatch. */
-static bool fused(struct emit *m, const struct fx *x)
+static const char *what(const struct fx *x)
+{
+	return x->kind == FX_FIELD ? "field" : "context";
+}
+
+static const char *name_of(const struct fx *x)
+{
+	return x->text ? x->text : "";
+}
+
+static struct rm_filter_insn konst(const struct fx *k)
+{
+	struct rm_filter_insn in = { .op = RM_FOP_TEST_K };
+	if (k->kind == FX_FLOAT)
+		in.kind = RM_FK_F, in.k.d = k->d;
+	else if (k->kind == FX_UINT)
+		in.kind = RM_FK_U, in.k.u = k->u;
+	else
+		in.kind = RM_FK_S, in.k.i = k->i;
+	return in;
+}
+
+static double num_value(const struct fx *k)
+{
+	return k->kind == FX_FLOAT ? k->d : k->kind == FX_UINT ? (double)k->u : (double)k->i;
+}
+
+static int string_test(struct emit *m, const struct fx *x, int t, int f)
+{
+	const struct fx *s = is_operand(x->l) ? x->l : x->r, *lit = s == x->l ? x->r : x->l;
+	uint8_t o = 0;
+	char ty = operand(m, s, &o);
+	if (!ty)
+		return L_KEEP;
+	if (ty != 's') {
+		fail(m, s->col, "%s '%s' is a number, compared to a string (a string compares only "
+		     "with == or != to a string field or $ctx.procname)", what(s), name_of(s));
+		return L_KEEP;
+	}
+	if (lit->kind != FX_STR) {
+		fail(m, s->col, "%s '%s' is a string: it compares only with == or != to a \"string\" "
+		     "literal", what(s), name_of(s));
+		return L_KEEP;
+	}
+	if (x->cmp != RM_FCMP_EQ && x->cmp != RM_FCMP_NE) {
+		fail(m, x->col, "strings compare with == or != only");
+		return L_KEEP;
+	}
+	uint32_t off = m->p->pool_len;
+	if (lit->len > RM_FILTER_POOL_MAX - off) {
+		fail(m, lit->col, "strings too long (%d bytes in all at most)", RM_FILTER_POOL_MAX);
+		return L_KEEP;
+	}
+	memcpy(m->p->pool + off, lit->text, lit->len);
+	m->p->pool_len = off + (uint32_t)lit->len;
+	struct rm_filter_insn in = { .op = RM_FOP_TEST_STR, .a = o, .cmp = x->cmp,
+				     .len = (uint16_t)lit->len };
+	in.k.u = off;
+	return emit(m, x->col, in, t, f);
+}
+
+static int compare(struct emit *m, const struct fx *x, int t, int f)
 {
 	static const uint8_t mirror[] = { RM_FCMP_EQ, RM_FCMP_NE, RM_FCMP_GT, RM_FCMP_GE,
 					  RM_FCMP_LT, RM_FCMP_LE };
-	const struct fx *f = x->l, *k = x->r;
-	uint8_t how = x->cmp;
-	if (f->kind != FX_FIELD || !literal(k)) {
-		f = x->r, k = x->l, how = mirror[x->cmp];
-		if (f->kind != FX_FIELD || !literal(k))
-			return false;
+	const struct fx *l = x->l, *r = x->r;
+	if (l->kind == FX_STR || r->kind == FX_STR) {
+		if (l->kind == FX_STR && r->kind == FX_STR) {
+			fail(m, x->col, "two string literals compared: compare a field");
+			return L_KEEP;
+		}
+		if (!is_operand(l->kind == FX_STR ? r : l)) {
+			fail(m, x->col, "a string compares only with a string field or $ctx.procname");
+			return L_KEEP;
+		}
+		return string_test(m, x, t, f);
 	}
-	int idx = 0;
-	if (leaf_type(m, f, &idx) != 'n')
-		return false; /* num() reports it */
-	uint16_t kind = k->kind == FX_INT ? 0 : k->kind == FX_UINT ? 1 : 2;
-	const void *v = k->kind == FX_INT ? (const void *)&k->i : k->kind == FX_UINT ?
-			(const void *)&k->u : (const void *)&k->d;
-	uint32_t off = pool(m, k->col, v, 8, 8);
-	insn(m, f->col, RM_FOP_FCMP, (uint8_t)idx, (uint16_t)(how | kind << 8), off);
-	return true;
+	if (!is_operand(l) && !is_operand(r)) {
+		if (!is_number(l) || !is_number(r)) {
+			fail(m, x->col, "a comparison compares a field or $ctx value, not a condition");
+			return L_KEEP;
+		}
+		double a = num_value(l), b = num_value(r); /* constant: decided here */
+		bool v = x->cmp == RM_FCMP_EQ ? a == b : x->cmp == RM_FCMP_NE ? a != b :
+			 x->cmp == RM_FCMP_LT ? a < b : x->cmp == RM_FCMP_LE ? a <= b :
+			 x->cmp == RM_FCMP_GT ? a > b : a >= b;
+		return v ? t : f;
+	}
+	uint8_t how = x->cmp;
+	if (!is_operand(l)) {
+		const struct fx *tmp = l;
+		l = r, r = tmp, how = mirror[how];
+	}
+	uint8_t a = 0, b = 0;
+	char tl = operand(m, l, &a);
+	if (!tl)
+		return L_KEEP;
+	if (tl == 's') {
+		fail(m, l->col, "%s '%s' is a string, used as a number (a string compares with == or "
+		     "!= to a \"string\")", what(l), name_of(l));
+		return L_KEEP;
+	}
+	if (is_number(r)) {
+		struct rm_filter_insn in = konst(r);
+		in.a = a;
+		in.cmp = how;
+		return emit(m, x->col, in, t, f);
+	}
+	if (!is_operand(r)) {
+		fail(m, r->col, "a comparison compares a field or $ctx value, not a condition");
+		return L_KEEP;
+	}
+	char tr = operand(m, r, &b);
+	if (!tr)
+		return L_KEEP;
+	if (tr == 's') {
+		fail(m, r->col, "%s '%s' is a string, used as a number", what(r), name_of(r));
+		return L_KEEP;
+	}
+	struct rm_filter_insn in = { .op = RM_FOP_TEST_V, .a = a, .cmp = how };
+	in.k.u = b;
+	return emit(m, x->col, in, t, f);
 }
 
-static bool stringy(struct emit *m, const struct fx *x)
-{
-	int idx;
-	if (x->kind == FX_STR)
-		return true;
-	if (x->kind != FX_FIELD && x->kind != FX_CTX)
-		return false;
-	bool failed = m->failed;
-	char t = leaf_type(m, x, &idx);
-	if (!failed && m->failed)
-		return false; /* reported */
-	return t == 's';
-}
-
-/* Leaves one 0/1 (or, for a bare number, its truth) on the stack. */
-static void cond(struct emit *m, const struct fx *x)
+/* Compiles x to go to t when it is true, f when false; its entry label. */
+static int cond(struct emit *m, const struct fx *x, int t, int f)
 {
 	if (m->failed)
-		return;
+		return L_KEEP;
 	switch (x->kind) {
+	case FX_AND:
+		return cond(m, x->l, cond(m, x->r, t, f), f);
 	case FX_OR:
-	case FX_AND: {
-		cond(m, x->l);
-		uint32_t j = insn(m, x->col, x->kind == FX_OR ? RM_FOP_JT : RM_FOP_JF, 0, 0, 0);
-		cond(m, x->r);
-		if (!m->failed)
-			m->p->insn[j].c = m->p->ninsn;
-		return;
-	}
+		return cond(m, x->l, t, cond(m, x->r, t, f));
 	case FX_NOT:
-		cond(m, x->l);
-		insn(m, x->col, RM_FOP_NOT, 0, 0, 0);
-		return;
+		return cond(m, x->l, f, t);
 	case FX_CMP:
-		if (stringy(m, x->l) || stringy(m, x->r)) {
-			str_cmp(m, x);
-			return;
-		}
-		if (fused(m, x))
-			return;
-		num(m, x->l);
-		num(m, x->r);
-		insn(m, x->col, RM_FOP_CMP, x->cmp, 0, 0);
-		return;
+		return compare(m, x, t, f);
 	case FX_STR:
 		fail(m, x->col, "a string alone is not a condition: compare it with == or !=");
-		return;
-	default:
-		if (stringy(m, x)) {
-			if (!m->failed)
-				fail(m, x->col, "string %s '%s' alone is not a condition: compare it with == or !=",
-				     what(x), x->text);
-			return;
-		}
-		num(m, x);
-		insn(m, x->col, RM_FOP_BOOL, 0, 0, 0);
+		return L_KEEP;
+	case FX_INT:
+	case FX_UINT:
+	case FX_FLOAT:
+		return num_value(x) != 0 || (x->kind != FX_FLOAT && x->u) ? t : f;
+	default: {
+		uint8_t o = 0;
+		char ty = operand(m, x, &o);
+		if (ty == 's')
+			fail(m, x->col, "string %s '%s' alone is not a condition: compare it with == or !=",
+			     what(x), name_of(x));
+		if (ty != 'n')
+			return L_KEEP;
+		return emit(m, x->col, (struct rm_filter_insn){ .op = RM_FOP_TEST_NZ, .a = o }, t, f);
 	}
+	}
+}
+
+/* Emission numbers to positions: the last emitted is the entry, at 0. */
+static uint8_t place(uint8_t target, uint32_t n)
+{
+	return target == RM_FILTER_KEEP || target == RM_FILTER_DROP ? target : (uint8_t)(n - 1 - target);
 }
 
 int rm_filter_compile(const struct rm_filter_expr *x, const struct rm_event_info *e,
@@ -277,10 +277,26 @@ int rm_filter_compile(const struct rm_filter_expr *x, const struct rm_event_info
 {
 	memset(out, 0, sizeof(*out));
 	struct emit m = { .p = out, .e = e, .err = err, .errlen = errlen };
-	cond(&m, x->root);
-	insn(&m, 1, RM_FOP_RET, 0, 0, 0);
+	int entry = cond(&m, x->root, L_KEEP, L_DROP);
 	if (m.failed)
 		return -1;
+	if (entry < 0) /* decided without a test: one that always gives it */
+		entry = emit(&m, 1, (struct rm_filter_insn){ .op = RM_FOP_TEST_CONST,
+							    .a = entry == L_KEEP },
+			     L_KEEP, L_DROP);
+	else if (entry != (int)out->ninsn - 1) /* tests after it were folded away: go to it */
+		entry = emit(&m, 1, (struct rm_filter_insn){ .op = RM_FOP_TEST_CONST, .a = 1 },
+			     entry, entry);
+	if (m.failed)
+		return -1;
+	uint32_t n = out->ninsn;
+	struct rm_filter_insn tmp[RM_FILTER_INSN_MAX];
+	for (uint32_t i = 0; i < n; i++) {
+		tmp[n - 1 - i] = out->insn[i];
+		tmp[n - 1 - i].jt = place(out->insn[i].jt, n);
+		tmp[n - 1 - i].jf = place(out->insn[i].jf, n);
+	}
+	memcpy(out->insn, tmp, n * sizeof(tmp[0]));
 	uint8_t types[RM_FIELDS_MAX];
 	for (uint32_t i = 0; i < e->nfields && i < RM_FIELDS_MAX; i++)
 		types[i] = e->fields[i].type;

@@ -81,6 +81,18 @@ static void test_filter_answers(void **state)
 	assert_int_equal(run("id == 18446744073709551615", v, NULL), 0);
 	v.id = UINT64_MAX;
 	assert_int_equal(run("id == 18446744073709551615 && id > 0x7fffffffffffffff", v, NULL), 1);
+	/* constants folded away, field against field, mirrored literals */
+	v.id = 9;
+	v.s = 9;
+	assert_int_equal(run("(0 && id < 5) || id > 7", v, NULL), 1);
+	assert_int_equal(run("(0 && id < 5) || id > 70", v, NULL), 0);
+	assert_int_equal(run("1 || id > 70", v, NULL), 1);
+	assert_int_equal(run("0 || 2 < 1", v, NULL), 0);
+	assert_int_equal(run("id == s && !(s != id)", v, NULL), 1);
+	assert_int_equal(run("8 < id && 10 > id && 9 <= s", v, NULL), 1);
+	assert_int_equal(run("!(id > 5 || s < 3) || d", v, NULL), 1); /* d = 2.5: not zero */
+	v.d = 0;
+	assert_int_equal(run("!(id > 5 || s < 3) || d", v, NULL), 0);
 }
 
 static void expect_error(const char *text, const char *want)
@@ -182,10 +194,18 @@ static void random_prog(struct rm_filter_prog *p, bool mutate_valid)
 	p->pool_len = rnd() % (RM_FILTER_POOL_MAX + 8);
 	/* mostly real opcodes and small operands, so deep paths get run */
 	for (int i = 0; i < RM_FILTER_INSN_MAX; i++) {
-		p->insn[i].op = (uint8_t)(rnd() % (RM_FOP_COUNT + 1));
-		p->insn[i].a = (uint8_t)(rnd() % 8);
+		struct rm_filter_insn *in = &p->insn[i];
+		in->op = (uint8_t)(rnd() % (RM_FOP_COUNT + 1));
+		in->a = (uint8_t)(rnd() % 2 ? rnd() % 8 : RM_FOPND_CTX | rnd() % 6);
+		in->cmp = (uint8_t)(rnd() % 8);
+		in->kind = (uint8_t)(rnd() % 4);
+		uint32_t t = rnd() % 4;
+		in->jt = (uint8_t)(t == 0 ? RM_FILTER_KEEP : t == 1 ? RM_FILTER_DROP : rnd() % 70);
+		t = rnd() % 4;
+		in->jf = (uint8_t)(t == 0 ? RM_FILTER_KEEP : t == 1 ? RM_FILTER_DROP : rnd() % 70);
+		in->len = (uint16_t)(rnd() % 2 ? rnd() % 16 : rnd());
 		if (rnd() % 2)
-			p->insn[i].c = rnd() % (RM_FILTER_POOL_MAX + 16);
+			in->k.u = rnd() % (RM_FILTER_POOL_MAX + 16);
 	}
 }
 
