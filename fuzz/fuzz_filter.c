@@ -70,8 +70,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint32_t u32 = 11;
 	const void *vals[RM_FIELDS_MAX] = { &u64, &s32, &d, &str, &flag, &u8, &u8, &u16,
 					    &u16, &u32, &s64v, &f, NULL, &name, &u64, &s64v };
+	struct rm_filter_ctxv ctx = { .num = { 1, 2, 3, 4 }, .procname = "proc" };
 	struct rm_filter_env env = { .nfields = nfields, .types = field_types, .vals = vals,
-				     .has_ctx = flags & 32, .procname = "proc" };
+				     .ctx = flags & 32 ? &ctx : NULL };
 	uint32_t steps = 0;
 	int r = rm_filter_eval(p, &env, &steps);
 	FUZZ_CHECK(r == 0 || r == 1);

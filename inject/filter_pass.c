@@ -17,10 +17,8 @@ __attribute__((visibility("default"))) int remora_filter_pass(struct remora_even
 	const struct rm_arena *a = &rm_stub.arena;
 	if (slot == 0 || !a->filters)
 		return 1;
-	uint8_t types[RM_FIELDS_MAX];
 	uint32_t n = ev->nfields < RM_FIELDS_MAX ? ev->nfields : RM_FIELDS_MAX;
-	for (uint32_t i = 0; i < n; i++)
-		types[i] = ev->fields[i].type;
-	struct rm_filter_env env = { .nfields = n, .types = types, .vals = vals };
+	struct rm_filter_env env = { .nfields = n, .types = &ev->fields[0].type,
+				     .type_stride = sizeof(ev->fields[0]), .vals = vals };
 	return rm_filter_eval(&a->filters[slot - 1], &env, NULL);
 }

@@ -34,6 +34,11 @@
  *                                      pool[off, off+len) (or does not)
  *   TEST_NZ  a=operand                 operand != 0
  *   TEST_CONST a=0|1                   always false / always true
+ *   TEST_RANGE a=field kind k len=pool offset
+ *                                      k <= integer field <= the 8-byte
+ *                                      constant at pool[len] (both of kind
+ *                                      signed or unsigned): `x >= A && x < B`
+ *                                      in one test
  * then jt or jf. Globs: `*` matches any run of characters, `\*` a literal
  * star, `\\` a backslash; anything else matches itself. */
 #ifndef REMORA_SHM_FILTER_H
@@ -53,6 +58,7 @@
 
 enum rm_filter_op {
 	RM_FOP_TEST_K = 1, RM_FOP_TEST_V, RM_FOP_TEST_STR, RM_FOP_TEST_NZ, RM_FOP_TEST_CONST,
+	RM_FOP_TEST_RANGE,
 	RM_FOP_COUNT
 };
 
@@ -89,15 +95,21 @@ _Static_assert(sizeof(struct rm_filter_insn) == 16, "filter insn ABI");
 _Static_assert(sizeof(struct rm_filter_prog) == 2048, "filter prog ABI");
 
 /* What a program runs against. vals[i] points to field i's value in its
- * C type (a string field: to a `const char *`, NULL read as ""). types[i]
- * is enum rm_type, from a source the caller trusts (the app's own event
- * descriptor; the consumer's validated catalog copy), never the program. */
+ * C type (a string field: to a `const char *`, NULL read as ""). The type
+ * of field i (enum rm_type) is the byte at types + i * type_stride (0 is
+ * read as 1), from a source the caller trusts (the app's own event
+ * descriptor, read in place; the consumer's validated catalog copy),
+ * never the program. */
 struct rm_filter_env {
 	uint32_t nfields;
+	uint32_t type_stride;
 	const uint8_t *types;
 	const void *const *vals;
-	bool has_ctx;                    /* consumer side only */
-	int64_t ctx[RM_FCTX_COUNT];      /* numeric contexts */
+	const struct rm_filter_ctxv *ctx; /* consumer side only; NULL in the app */
+};
+
+struct rm_filter_ctxv {
+	int64_t num[RM_FCTX_COUNT];      /* numeric contexts, by enum rm_filter_ctx */
 	const char *procname;
 };
 

@@ -3,6 +3,8 @@
  * instruction is loaded once, as two 8-byte words, then checked; control
  * only moves forward; glob matching spends from a fixed budget. Any check
  * that fails answers "keep". No libc: the stub links it. */
+#include <stddef.h>
+
 #include "shm/filter.h"
 #include "shm/layout.h"
 
@@ -17,13 +19,13 @@ struct val {
 
 #define BAD (-1) /* internal: cannot run, keep the record */
 
-static double as_double(struct val v)
+static inline __attribute__((always_inline)) double as_double(struct val v)
 {
 	return v.k == RM_FK_F ? v.d : v.k == RM_FK_S ? (double)v.i : (double)v.u;
 }
 
 /* -1, 0, 1 as x <, ==, > y; 2 when unordered (a NaN). */
-static int order(struct val x, struct val y)
+static inline __attribute__((always_inline)) int order(struct val x, struct val y)
 {
 	if (x.k == RM_FK_F || y.k == RM_FK_F) {
 		double a = as_double(x), b = as_double(y);
@@ -45,29 +47,34 @@ static const uint8_t accepts[] = {
 	[RM_FCMP_LE] = 0x3, [RM_FCMP_GT] = 0x4, [RM_FCMP_GE] = 0x6,
 };
 
-static int cmp(uint8_t how, struct val x, struct val y)
+static inline __attribute__((always_inline)) int cmp(uint8_t how, struct val x, struct val y)
 {
 	if (how > RM_FCMP_GE)
 		return BAD;
 	return (accepts[how] >> (order(x, y) + 1)) & 1;
 }
 
+static inline uint8_t type_of(const struct rm_filter_env *env, uint32_t f)
+{
+	return env->types[(size_t)f * (env->type_stride ? env->type_stride : 1)];
+}
+
 /* A numeric operand, read in its trusted type; false for a string, bytes,
  * or anything out of range. */
-static bool load(const struct rm_filter_env *env, uint32_t opnd, struct val *out)
+static inline __attribute__((always_inline)) bool load(const struct rm_filter_env *env, uint32_t opnd, struct val *out)
 {
 	if (opnd & RM_FOPND_CTX) {
 		opnd &= ~(uint32_t)RM_FOPND_CTX;
-		if (!env->has_ctx || opnd >= RM_FCTX_PROCNAME)
+		if (!env->ctx || opnd >= RM_FCTX_PROCNAME)
 			return false;
 		out->k = RM_FK_S;
-		out->i = env->ctx[opnd];
+		out->i = env->ctx->num[opnd];
 		return true;
 	}
 	if (opnd >= env->nfields || opnd >= RM_FIELDS_MAX || !env->vals[opnd])
 		return false;
 	const void *p = env->vals[opnd];
-	switch (env->types[opnd]) {
+	switch (type_of(env, opnd)) {
 #define LOAD(T, kind, member)                                                               \
 	{                                                                                   \
 		T x;                                                                        \
@@ -99,14 +106,14 @@ static bool load(const struct rm_filter_env *env, uint32_t opnd, struct val *out
 	}
 }
 
-static bool load_str(const struct rm_filter_env *env, uint32_t opnd, const char **out)
+static inline bool load_str(const struct rm_filter_env *env, uint32_t opnd, const char **out)
 {
 	if (opnd & RM_FOPND_CTX) {
-		if (!env->has_ctx || opnd != (RM_FOPND_CTX | RM_FCTX_PROCNAME))
+		if (!env->ctx || opnd != (RM_FOPND_CTX | RM_FCTX_PROCNAME))
 			return false;
-		*out = env->procname;
+		*out = env->ctx->procname;
 	} else {
-		if (opnd >= env->nfields || opnd >= RM_FIELDS_MAX || env->types[opnd] != RM_T_STRING ||
+		if (opnd >= env->nfields || opnd >= RM_FIELDS_MAX || type_of(env, opnd) != RM_T_STRING ||
 		    !env->vals[opnd])
 			return false;
 		__builtin_memcpy(out, env->vals[opnd], sizeof(*out));
@@ -157,7 +164,7 @@ static int glob(const uint8_t *pat, uint32_t n, const char *s, uint32_t *budget)
 }
 
 /* One test: 1 true, 0 false, BAD. */
-static int test(const struct rm_filter_prog *p, const struct rm_filter_insn *in,
+static __attribute__((noinline)) int test(const struct rm_filter_prog *p, const struct rm_filter_insn *in,
 		const struct rm_filter_env *env, uint32_t *budget)
 {
 	struct val x, y;
@@ -191,27 +198,89 @@ static int test(const struct rm_filter_prog *p, const struct rm_filter_insn *in,
 	}
 }
 
+/* The common test, an integer field against an integer constant, without
+ * the general path's tagged values: 1, 0, or BAD when it is not that case
+ * (the caller checked f < nfields <= RM_FIELDS_MAX, so f is a field). */
+/* -1, 0, 1: a negative value is below any other; same signs order like
+ * unsigned (two's complement). */
+static inline __attribute__((always_inline)) int order_int(uint64_t x, bool sx, uint64_t k, bool sk)
+{
+	bool xneg = sx && (int64_t)x < 0, kneg = sk && (int64_t)k < 0;
+	return xneg != kneg ? (xneg ? -1 : 1) : x < k ? -1 : x > k;
+}
+
+#define RANGE 0x100 /* int_test's `how` for TEST_RANGE */
+
+static inline __attribute__((always_inline)) int int_test(const void *v, uint8_t type, uint64_t k,
+							  uint64_t k2, bool sk, uint32_t how)
+{
+	uint64_t x;
+	bool sx; /* x is signed */
+	switch (type) {
+#define INT(T, s)                                                                           \
+	{                                                                                   \
+		T t;                                                                        \
+		__builtin_memcpy(&t, v, sizeof(t));                                         \
+		x = (uint64_t)t;                                                            \
+		sx = s;                                                                     \
+		break;                                                                      \
+	}
+	case RM_T_U8: INT(uint8_t, false)
+	case RM_T_U16: INT(uint16_t, false)
+	case RM_T_U32: INT(uint32_t, false)
+	case RM_T_U64: INT(uint64_t, false)
+	case RM_T_S8: INT(int8_t, true)
+	case RM_T_S16: INT(int16_t, true)
+	case RM_T_S32: INT(int32_t, true)
+	case RM_T_S64: INT(int64_t, true)
+#undef INT
+	default:
+		return BAD;
+	}
+	if (how == RANGE) { /* k <= x <= k2 */
+		return order_int(x, sx, k, sk) >= 0 && order_int(x, sx, k2, sk) <= 0;
+	}
+	return (accepts[how] >> (order_int(x, sx, k, sk) + 1)) & 1;
+}
+
 int rm_filter_eval(const struct rm_filter_prog *p, const struct rm_filter_env *env,
 		   uint32_t *steps)
 {
 	uint32_t n = __atomic_load_n(&p->ninsn, __ATOMIC_RELAXED), budget = RM_FILTER_STEP_MAX;
-	uint32_t pc = 0, tests = 0;
+	uint32_t pc = 0, tests = 0, nf = env->nfields;
+	uint32_t stride = env->type_stride ? env->type_stride : 1;
+	const uint8_t *types = env->types;
+	const void *const *vals = env->vals;
 	int answer = 1;
-	if (n > RM_FILTER_INSN_MAX)
+	if (n > RM_FILTER_INSN_MAX || nf > RM_FIELDS_MAX)
 		n = 0; /* malformed: keep */
 	while (pc < n) {
-		/* one copy, read once: another process may be rewriting it */
+		/* read once, as two words: another process may be rewriting it */
 		const uint64_t *w = (const uint64_t *)(const void *)&p->insn[pc];
 		uint64_t lo = __atomic_load_n(&w[0], __ATOMIC_RELAXED);
 		uint64_t hi = __atomic_load_n(&w[1], __ATOMIC_RELAXED);
-		struct rm_filter_insn in;
-		__builtin_memcpy(&in, &lo, 8);
-		__builtin_memcpy(&in.k, &hi, 8);
+		uint32_t op = lo & 0xff, a = (lo >> 8) & 0xff, how = (lo >> 16) & 0xff;
+		uint32_t kind = (lo >> 24) & 0xff;
 		tests++;
-		int r = test(p, &in, env, &budget);
-		if (r == BAD)
-			break;
-		uint32_t next = r ? in.jt : in.jf;
+		int r = BAD;
+		if (op == RM_FOP_TEST_K && a < nf && kind != RM_FK_F && how <= RM_FCMP_GE && vals[a]) {
+			r = int_test(vals[a], types[(size_t)a * stride], hi, 0, kind == RM_FK_S, how);
+		} else if (op == RM_FOP_TEST_RANGE && a < nf && kind <= RM_FK_U && vals[a]) {
+			uint32_t off = (uint32_t)(lo >> 48);
+			uint64_t k2;
+			if (off > RM_FILTER_POOL_MAX - 8)
+				break; /* malformed: keep */
+			__builtin_memcpy(&k2, p->pool + off, 8);
+			r = int_test(vals[a], types[(size_t)a * stride], hi, k2, kind == RM_FK_S, RANGE);
+		}
+		if (r == BAD) {
+			struct rm_filter_insn in;
+			__builtin_memcpy(&in, &lo, 8);
+			__builtin_memcpy(&in.k, &hi, 8);
+			if ((r = test(p, &in, env, &budget)) == BAD)
+				break;
+		}
+		uint32_t next = r ? (lo >> 32) & 0xff : (lo >> 40) & 0xff;
 		if (next == RM_FILTER_KEEP || next == RM_FILTER_DROP) {
 			answer = next == RM_FILTER_KEEP;
 			break;

@@ -56,6 +56,12 @@ static const char *check(const struct rm_filter_prog *p, const struct rm_filter_
 		return operand(in->a, nfields, types, app, false);
 	case RM_FOP_TEST_CONST:
 		return in->a <= 1 ? NULL : "bad constant test";
+	case RM_FOP_TEST_RANGE:
+		if (in->kind > RM_FK_U || p->pool_len < 8 || in->len > p->pool_len - 8)
+			return "bad range bound";
+		if (in->a >= nfields || types[in->a] < RM_T_U8 || types[in->a] > RM_T_S64)
+			return "range test on a field that is not an integer";
+		return NULL;
 	default:
 		return "unknown instruction";
 	}

@@ -122,12 +122,10 @@ bool filter_pass(struct trace *t, const struct rm_packet *pk, const struct rm_re
 	}
 	struct rm_task_ctx tc;
 	rm_task_ctx(pk->pid, pk->tid, t->k->hello.comm, &tc);
-	struct rm_filter_env env = { .nfields = e->nfields, .types = types, .vals = vals,
-				     .has_ctx = true, .procname = tc.procname };
-	env.ctx[RM_FCTX_PID] = pk->pid;
-	env.ctx[RM_FCTX_TID] = pk->tid;
-	env.ctx[RM_FCTX_VPID] = tc.vpid;
-	env.ctx[RM_FCTX_VTID] = tc.vtid;
+	struct rm_filter_ctxv ctx = { .num = { [RM_FCTX_PID] = pk->pid, [RM_FCTX_TID] = pk->tid,
+					      [RM_FCTX_VPID] = tc.vpid, [RM_FCTX_VTID] = tc.vtid },
+				     .procname = tc.procname };
+	struct rm_filter_env env = { .nfields = e->nfields, .types = types, .vals = vals, .ctx = &ctx };
 	return rm_filter_eval(prog, &env, NULL) != 0;
 }
 

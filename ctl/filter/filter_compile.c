@@ -11,7 +11,7 @@
 #include "ctl/filter/filter_ast.h"
 
 /* A label: an emission number, or one of these. */
-enum { L_KEEP = -1, L_DROP = -2 };
+enum { L_KEEP = -1, L_DROP = -2, L_NONE = -3 };
 
 struct emit {
 	struct rm_filter_prog *p;
@@ -232,14 +232,78 @@ static int compare(struct emit *m, const struct fx *x, int t, int f)
 	return emit(m, x->col, in, t, f);
 }
 
+/* One bound of a range: `field OP integer` (either way round) with OP
+ * one of < <= > >=, as an inclusive bound. False when x is not one. */
+static bool bound(const struct fx *x, const char **field, bool *lower, struct fx *k)
+{
+	static const uint8_t mirror[] = { RM_FCMP_EQ, RM_FCMP_NE, RM_FCMP_GT, RM_FCMP_GE,
+					  RM_FCMP_LT, RM_FCMP_LE };
+	if (x->kind != FX_CMP || x->cmp < RM_FCMP_LT)
+		return false;
+	const struct fx *f = x->l, *c = x->r;
+	uint8_t how = x->cmp;
+	if (f->kind != FX_FIELD)
+		f = x->r, c = x->l, how = mirror[how];
+	if (f->kind != FX_FIELD || (c->kind != FX_INT && c->kind != FX_UINT))
+		return false;
+	*field = f->text;
+	*k = *c;
+	bool uns = c->kind == FX_UINT;
+	*lower = how == RM_FCMP_GT || how == RM_FCMP_GE;
+	/* > A is >= A + 1, < B is <= B - 1; at the type's edge, no range */
+	if (how == RM_FCMP_GT) {
+		if (uns ? k->u == UINT64_MAX : k->i == INT64_MAX)
+			return false;
+		uns ? (void)k->u++ : (void)k->i++;
+	} else if (how == RM_FCMP_LT) {
+		if (uns ? k->u == 0 : k->i == INT64_MIN)
+			return false;
+		uns ? (void)k->u-- : (void)k->i--;
+	}
+	return true;
+}
+
+/* `f >= A && f < B` on one integer field as one TEST_RANGE (both
+ * constants signed, or both unsigned); L_NONE when x is not that. */
+static int range(struct emit *m, const struct fx *x, int t, int f)
+{
+	const char *n1, *n2;
+	bool lo1, lo2;
+	struct fx k1, k2;
+	if (!bound(x->l, &n1, &lo1, &k1) || !bound(x->r, &n2, &lo2, &k2) || lo1 == lo2 ||
+	    strcmp(n1, n2) || k1.kind != k2.kind)
+		return L_NONE;
+	int idx = find_field(m->e, n1);
+	if (idx < 0 || m->e->fields[idx].type < RM_T_U8 || m->e->fields[idx].type > RM_T_S64)
+		return L_NONE; /* floats, bools, strings, unknown: the general way reports */
+	const struct fx *low = lo1 ? &k1 : &k2, *high = lo1 ? &k2 : &k1;
+	uint32_t off = (m->p->pool_len + 7) & ~7u;
+	if (off + 8 > RM_FILTER_POOL_MAX)
+		return L_NONE;
+	memcpy(m->p->pool + off, low->kind == FX_UINT ? (const void *)&high->u : (const void *)&high->i, 8);
+	m->p->pool_len = off + 8;
+	struct rm_filter_insn in = { .op = RM_FOP_TEST_RANGE, .a = (uint8_t)idx,
+				     .kind = low->kind == FX_UINT ? RM_FK_U : RM_FK_S,
+				     .len = (uint16_t)off };
+	if (low->kind == FX_UINT)
+		in.k.u = low->u;
+	else
+		in.k.i = low->i;
+	return emit(m, x->col, in, t, f);
+}
+
 /* Compiles x to go to t when it is true, f when false; its entry label. */
 static int cond(struct emit *m, const struct fx *x, int t, int f)
 {
 	if (m->failed)
 		return L_KEEP;
 	switch (x->kind) {
-	case FX_AND:
+	case FX_AND: {
+		int r = range(m, x, t, f);
+		if (r != L_NONE)
+			return r;
 		return cond(m, x->l, cond(m, x->r, t, f), f);
+	}
 	case FX_OR:
 		return cond(m, x->l, t, cond(m, x->r, t, f));
 	case FX_NOT:

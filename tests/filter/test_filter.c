@@ -138,11 +138,12 @@ static void test_filter_ctx_is_consumer_only(void **state)
 	uint8_t types[5] = { RM_T_U64, RM_T_S32, RM_T_F64, RM_T_STRING, RM_T_BOOL };
 	assert_non_null(rm_filter_validate(&p, 5, types, true)); /* not for the app */
 	assert_null(rm_filter_validate(&p, 5, types, false));
+	struct rm_filter_ctxv ctx = { .procname = "app" };
 	struct rm_filter_env env = { .nfields = 5, .types = types, .vals = (const void *[5]){ 0 },
-				     .has_ctx = true, .procname = "app" };
-	env.ctx[RM_FCTX_VTID] = 5;
+				     .ctx = &ctx };
+	ctx.num[RM_FCTX_VTID] = 5;
 	assert_int_equal(rm_filter_eval(&p, &env, NULL), 1);
-	env.ctx[RM_FCTX_VTID] = 6;
+	ctx.num[RM_FCTX_VTID] = 6;
 	assert_int_equal(rm_filter_eval(&p, &env, NULL), 0);
 }
 
@@ -219,8 +220,9 @@ static void test_filter_random_programs_are_safe(void **state)
 	for (int i = 0; i < 2000; i++) {
 		struct rm_filter_prog *p = malloc(sizeof(*p)); /* exact size: memcheck sees overreads */
 		random_prog(p, i >= 1000);
+		struct rm_filter_ctxv ctx = { .num = { 1, 2, 3, 4 }, .procname = "x" };
 		struct rm_filter_env env = { .nfields = 5, .types = types, .vals = ptrs,
-					     .has_ctx = i % 2, .procname = "x" };
+					     .ctx = i % 2 ? &ctx : NULL };
 		uint32_t steps = 0;
 		int r = rm_filter_eval(p, &env, &steps);
 		assert_true(r == 0 || r == 1);
