@@ -168,6 +168,10 @@ void rm_consumer_each_proc(struct rm_consumer *c, rm_proc_fn fn, void *ctx);
 int rm_consumer_event(struct rm_consumer *c, uint32_t serial, uint32_t id, char *buf,
 		      size_t size, bool *enabled);
 
+/* Whether the enable byte of event `id` of process tree `serial` names a
+ * filter program the app runs (enable-event --filter, consumer_filter.c). */
+bool rm_consumer_event_app_filter(struct rm_consumer *c, uint32_t serial, uint32_t id);
+
 /* Whether an arena with this memfd inode (from /proc/PID/maps) is mapped. */
 bool rm_consumer_knows_inode(struct rm_consumer *c, uint64_t ino);
 

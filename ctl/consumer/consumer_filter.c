@@ -225,3 +225,17 @@ int rm_consumer_check_filter(struct rm_consumer *c, const char *pattern, const c
 	rm_filter_expr_free(x);
 	return rc;
 }
+
+bool rm_consumer_event_app_filter(struct rm_consumer *c, uint32_t serial, uint32_t id)
+{
+	struct conn *k;
+	struct cds_lfht_iter it;
+	bool on = false;
+	rcu_read_lock();
+	EACH_CONN(c, it, k)
+		if (k->serial == serial && k->attached && !k->done && id < k->a.event_max)
+			on = (__atomic_load_n(&k->a.enable[id], __ATOMIC_RELAXED) >>
+			      RM_ENABLE_FILTER_SHIFT) != 0;
+	rcu_read_unlock();
+	return on;
+}
