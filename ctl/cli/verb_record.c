@@ -48,7 +48,7 @@ static void on_sigint(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: remora record [-o DIR [--force]] [-e PATTERN]... [--filter EXPR]... "
-		   "[--overwrite] "
+		   "[--context TYPE]... [--overwrite] "
 		   "[--buffer-size SIZE] [--blocking[=MS]] [--preload NAME]... -- CMD [ARG...]\n"
 		   "  -o, --output DIR      trace directory (default ./remora-YYYYmmdd-HHMMSS), created\n"
 		   "                        0700; an existing one must be empty, and no symbolic\n"
@@ -59,6 +59,9 @@ static void usage(FILE *f)
 		   "                        (since the previous --filter; all events when none) for\n"
 		   "                        which EXPR is true, e.g. 'id >= 10 && path == \"/a/*\"'\n"
 		   "                        (fields, $ctx.vtid/vpid/procname, == != < <= > >=, && || !)\n"
+		   "      --context TYPE    add a context field to every packet of the trace:\n"
+		   "                        procname, vpid or vtid (read by remora from /proc: no\n"
+		   "                        cost in the app)\n"
 
 		   "      --overwrite       flight recorder: keep the newest data, read at the end\n"
 		   "      --buffer-size SZ  arena size per process tree, e.g. 64M (default 16M)\n"
@@ -217,6 +220,7 @@ struct record_args {
 	const char *filters[64]; /* per pattern: its --filter, or NULL */
 	int npat;
 	int filtered;            /* patterns before this one have their --filter */
+	uint32_t contexts;       /* --context: CTF_CTX_* bits */
 
 	bool overwrite, force;
 	uint64_t block_ms;       /* --blocking: 0 for off */
@@ -231,7 +235,7 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 		{ "overwrite", no_argument, 0, 'O' }, { "buffer-size", required_argument, 0, 'b' },
 		{ "preload", required_argument, 0, 'P' }, { "blocking", optional_argument, 0, 'B' },
 		{ "force", no_argument, 0, 'f' }, { "help", no_argument, 0, 'h' },
-		{ "filter", required_argument, 0, 'F' },
+		{ "filter", required_argument, 0, 'F' }, { "context", required_argument, 0, 'C' },
 		{ 0, 0, 0, 0 },
 	};
 	int ch;
@@ -263,6 +267,16 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 			}
 			for (; a->filtered < a->npat; a->filtered++)
 				a->filters[a->filtered] = optarg;
+			break;
+		}
+		case 'C': {
+			char err[256];
+			uint32_t bit;
+			if (rm_context_parse(optarg, &bit, err, sizeof(err)) < 0) {
+				fprintf(stderr, "remora record: --context: %s\n", err);
+				return 2;
+			}
+			a->contexts |= bit;
 			break;
 		}
 		case 'O': a->overwrite = true; break;
@@ -512,7 +526,7 @@ int rm_cmd_record(int argc, char **argv)
 	char err[512];
 	struct rm_consumer_opts co = { .socket_path = sock, .out_dir = outdir,
 				       .patterns = a.patterns, .npatterns = a.npat,
-				       .filters = a.filters,
+				       .filters = a.filters, .contexts = a.contexts,
 				       .flight_recorder = a.overwrite,
 				       .block_ns = a.block_ms * 1000000 };
 	struct rm_consumer *c = rm_consumer_new(&co, err, sizeof(err));

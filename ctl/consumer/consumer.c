@@ -115,6 +115,7 @@ struct rm_consumer *rm_consumer_new(const struct rm_consumer_opts *o, char *err,
 			return NULL;
 		}
 		c->rec->open_on_attach = true;
+		c->rec->contexts = o->contexts;
 		for (int i = 0; i < o->npatterns; i++)
 			if (rm_sink_enable_filter(c->rec, o->patterns[i],
 						  o->filters ? o->filters[i] : NULL, err, errlen) < 0) {

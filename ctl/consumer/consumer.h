@@ -30,6 +30,7 @@ struct rm_consumer_opts {
 	const char *out_dir;
 	const char *const *patterns; /* "provider:name" globs; none = every event */
 	const char *const *filters;  /* NULL, or per pattern: its --filter (NULL: none) */
+	uint32_t contexts;           /* --context: CTF_CTX_* bits (rm_context_parse) */
 	int npatterns;
 	bool flight_recorder;        /* overwrite mode: read only at the end */
 	/* Blocking mode: a producer with no free chunk waits this long for
@@ -123,6 +124,15 @@ int rm_sink_enable_filter(struct rm_sink *s, const char *pattern, const char *fi
  * the column (or the syntax error). */
 int rm_consumer_check_filter(struct rm_consumer *c, const char *pattern, const char *filter,
 			     char *err, size_t errlen);
+/* A context type of add-context / --context: its CTF_CTX_* bit in *bit;
+ * 0, or -1 with err (unknown, or not supported: say which are). */
+int rm_context_parse(const char *type, uint32_t *bit, char *err, size_t errlen);
+/* Adds context fields (CTF_CTX_* bits) to the sink's traces. On a started
+ * sink the traces open so far are closed, and the next packets open new
+ * ones (COMM-PID.1, ...) whose packet context has the fields: a CTF
+ * stream's context cannot grow. Returns the bits that were new. */
+uint32_t rm_sink_add_contexts(struct rm_sink *s, uint32_t bits);
+uint32_t rm_sink_contexts(const struct rm_sink *s);
 /* Events a filter could not be compiled for so far, and the first error. */
 uint64_t rm_sink_filter_errors(const struct rm_sink *s, const char **first);
 /* Blocking mode while the sink is started: a producer with no free chunk

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ctl/consumer/consumer_ctx.h"
+#include "ctl/ctf/ctf_packet.h"
 
 #define CACHE 256
 
@@ -55,4 +56,24 @@ void rm_task_ctx(uint32_t pid, uint32_t tid, const char *fallback_comm, struct r
 	snprintf(out->procname, sizeof(out->procname), "%.15s", fallback_comm ? fallback_comm : "");
 	read_status(pid, tid, out);
 	*c = *out;
+}
+
+int rm_context_parse(const char *type, uint32_t *bit, char *err, size_t errlen)
+{
+	static const struct {
+		const char *name;
+		uint32_t bit;
+	} known[] = { { "procname", CTF_CTX_PROCNAME }, { "vpid", CTF_CTX_VPID },
+		      { "vtid", CTF_CTX_VTID } };
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (!strcmp(type, known[i].name)) {
+			*bit = known[i].bit;
+			return 0;
+		}
+	if (!strcmp(type, "ip") || !strcmp(type, "cpu_id") || !strncmp(type, "perf:thread:", 12))
+		snprintf(err, errlen, "context '%s' is not supported yet (per-event contexts are "
+				      "not built; procname, vpid and vtid are)", type);
+	else
+		snprintf(err, errlen, "unknown context '%s' (procname, vpid, vtid)", type);
+	return -1;
 }

@@ -65,6 +65,7 @@ struct rm_sink {
 	bool overwrite;
 	bool open_on_attach;       /* `remora record`: a trace per arena, even an empty one */
 	uint64_t block_ns;         /* blocking mode while started (0: off) */
+	uint32_t contexts;         /* CTF_CTX_* packet context fields (add-context) */
 	uint64_t pgen;             /* bumped when the globs change */
 	struct rm_sink_stats acc;  /* of traces already closed */
 	struct rm_sink *next;

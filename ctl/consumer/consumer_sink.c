@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ctl/consumer/consumer_int.h"
+#include "ctl/consumer/consumer_ctx.h"
 #include "ctl/filter/filter.h"
 #include "shm/glob.h"
 
@@ -137,6 +138,7 @@ static int open_writer(struct trace *t)
 		.hostname = s->c->hostname, .procname = comm, .clock = k->a.clock,
 		.real_minus_mono_ns = (real.tv_sec - mono.tv_sec) * 1000000000ll +
 				      (real.tv_nsec - mono.tv_nsec),
+		.contexts = s->contexts,
 	};
 	if (k->a.clock == RM_CLOCK_TSC) {
 		/* calibrated once per consumer, not per trace: no 20 ms sleep in
@@ -215,7 +217,15 @@ static void write_packet(struct trace *t, const struct rm_packet *q)
 	char err[512];
 	if (q->len == 0 && q->lost == 0)
 		return;
-	if (ctf_writer_packet(t->w, q, err, sizeof(err)) < 0) {
+	struct ctf_packet_ctx pc = { 0 };
+	if (t->s->contexts) {
+		struct rm_task_ctx tc;
+		rm_task_ctx(q->pid, q->tid, t->k->hello.comm, &tc);
+		pc.vpid = tc.vpid;
+		pc.vtid = tc.vtid;
+		memcpy(pc.procname, tc.procname, sizeof(pc.procname));
+	}
+	if (ctf_writer_packet_ctx(t->w, q, &pc, err, sizeof(err)) < 0) {
 		/* the first failure says why; the rest are counted, not repeated
 		 * (a full disk refuses every packet after it) */
 		if (t->write_errors++ == 0)
@@ -574,6 +584,25 @@ static void sync_all(struct rm_consumer *c)
 	EACH_CONN(c, it, k)
 		sink_sync_conn(c, k);
 	rcu_read_unlock();
+}
+
+uint32_t rm_sink_add_contexts(struct rm_sink *s, uint32_t bits)
+{
+	uint32_t added = bits & ~s->contexts;
+	if (!added)
+		return 0;
+	s->contexts |= added;
+	/* a stream's packet context cannot grow: new traces get the fields */
+	close_traces(s->c, s, NULL);
+	s->c->gen++;
+	if (s->state == SINK_STARTED)
+		sync_all(s->c);
+	return added;
+}
+
+uint32_t rm_sink_contexts(const struct rm_sink *s)
+{
+	return s->contexts;
 }
 
 void rm_sink_set_blocking(struct rm_sink *s, uint64_t ns)

@@ -261,6 +261,24 @@ static void do_enable(struct remorad *d, const struct rmd_req *q, struct reply *
 	reply_end(o, RMD_OK);
 }
 
+static void do_add_context(struct remorad *d, const struct rmd_req *q, struct reply *o)
+{
+	struct session *s = target(d, q, o);
+	if (!s)
+		return;
+	char err[256];
+	uint32_t bit;
+	if (!memchr(q->arg, 0, 64) || rm_context_parse(q->arg, &bit, err, sizeof(err)) < 0) {
+		reply_error(o, "%s\n", memchr(q->arg, 0, 64) ? err : "context type too long");
+		return;
+	}
+	bool added = rm_sink_add_contexts(s->sink, bit) != 0;
+	reply_printf(o, "Context %s %s session %s%s\n", q->arg, added ? "added to" : "already in",
+		     s->name, added && s->state == SESSION_STARTED ?
+		     " (the next packets go to new trace directories that have it)" : "");
+	reply_end(o, RMD_OK);
+}
+
 static void do_start(struct remorad *d, const struct rmd_req *q, struct reply *o)
 {
 	struct session *s = target(d, q, o);
@@ -331,6 +349,7 @@ void sessions_handle(struct remorad *d, const struct rmd_req *q, struct reply *o
 	case RMD_START: do_start(d, q, o); break;
 	case RMD_STOP: do_stop(d, q, o); break;
 	case RMD_DESTROY: do_destroy(d, q, o); break;
+	case RMD_ADD_CONTEXT: do_add_context(d, q, o); break;
 	case RMD_LIST: report_list(d, o); break;
 	case RMD_STATUS: report_status(d, q->session, o); break;
 	default: reply_error(o, "unknown request %u: is the remora CLI from another version?\n",
