@@ -133,6 +133,8 @@ int rm_context_parse(const char *type, uint32_t *bit, char *err, size_t errlen);
  * stream's context cannot grow. Returns the bits that were new. */
 uint32_t rm_sink_add_contexts(struct rm_sink *s, uint32_t bits);
 uint32_t rm_sink_contexts(const struct rm_sink *s);
+/* The filter text of pattern i, or NULL. */
+const char *rm_sink_filter(const struct rm_sink *s, int i);
 /* Events a filter could not be compiled for so far, and the first error. */
 uint64_t rm_sink_filter_errors(const struct rm_sink *s, const char **first);
 /* Blocking mode while the sink is started: a producer with no free chunk

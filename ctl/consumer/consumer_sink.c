@@ -535,6 +535,11 @@ int rm_sink_enable_filter(struct rm_sink *s, const char *pattern, const char *fi
 	return 0;
 }
 
+const char *rm_sink_filter(const struct rm_sink *s, int i)
+{
+	return i >= 0 && i < s->npatterns ? s->filters[i] : NULL;
+}
+
 uint64_t rm_sink_filter_errors(const struct rm_sink *s, const char **first)
 {
 	if (first)

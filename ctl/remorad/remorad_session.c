@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ctl/remorad/remorad.h"
+#include "ctl/ctf/ctf_packet.h"
 #include "ctl/remorad/remorad_filter.h"
 
 static const char *const state_names[] = { "created", "started", "stopped" };
@@ -63,8 +64,14 @@ static void save(struct remorad *d)
 			s->out_dir);
 		if (s->block_ms)
 			fprintf(f, "blocking %s %u\n", s->name, s->block_ms);
-		for (int i = 0; i < rm_sink_npatterns(s->sink); i++)
+		for (int i = 0; i < rm_sink_npatterns(s->sink); i++) {
 			fprintf(f, "pattern %s %s\n", s->name, rm_sink_pattern(s->sink, i));
+			/* applies to the pattern line just above */
+			if (rm_sink_filter(s->sink, i))
+				fprintf(f, "filter %s %s\n", s->name, rm_sink_filter(s->sink, i));
+		}
+		if (rm_sink_contexts(s->sink))
+			fprintf(f, "contexts %s %u\n", s->name, rm_sink_contexts(s->sink));
 	}
 	rcu_read_unlock();
 	if (fclose(f) != 0 || rename(tmp, d->state_file) != 0) {
@@ -230,6 +237,10 @@ static void do_enable(struct remorad *d, const struct rmd_req *q, struct reply *
 		reply_error(o, "%s\n", ferr);
 		return;
 	}
+	if (on && filter[0] && !printable(filter)) {
+		reply_error(o, "invalid filter: control characters\n");
+		return;
+	}
 	if (on && filter[0]) {
 		/* a new rule, or a new filter for a rule already there */
 		if (rm_consumer_check_filter(d->c, pat, filter, ferr, sizeof(ferr)) < 0 ||
@@ -273,6 +284,8 @@ static void do_add_context(struct remorad *d, const struct rmd_req *q, struct re
 		return;
 	}
 	bool added = rm_sink_add_contexts(s->sink, bit) != 0;
+	if (added)
+		save(d);
 	reply_printf(o, "Context %s %s session %s%s\n", q->arg, added ? "added to" : "already in",
 		     s->name, added && s->state == SESSION_STARTED ?
 		     " (the next packets go to new trace directories that have it)" : "");
@@ -386,6 +399,7 @@ void sessions_restore(struct remorad *d)
 		fclose(f);
 		return;
 	}
+	char last[RMD_ARG_MAX] = ""; /* the pattern a `filter` line applies to */
 	while (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = 0;
 		char name[RMD_NAME_MAX], state[16];
@@ -410,6 +424,17 @@ void sessions_restore(struct remorad *d)
 			struct session *s = lookup(d, name);
 			if (s)
 				rm_sink_enable(s->sink, line + off);
+			snprintf(last, sizeof(last), "%s", line + off);
+		} else if (sscanf(line, "filter %63s %n", name, &off) == 1 && off) {
+			struct session *s = lookup(d, name);
+			char ferr[512];
+			if (s && rm_sink_enable_filter(s->sink, last, line + off, ferr, sizeof(ferr)) < 0)
+				fprintf(stderr, "remorad: session %s, rule '%s': %s (restored without "
+						"its filter)\n", name, last, ferr);
+		} else if (sscanf(line, "contexts %63s %u", name, &ms) == 2) {
+			struct session *s = lookup(d, name);
+			if (s)
+				rm_sink_add_contexts(s->sink, ms & CTF_CTX_ALL);
 		}
 	}
 	fclose(f);
