@@ -105,7 +105,11 @@ __attribute__((destructor, unused)) static void remora__unregister_section(void)
 #define REMORA__LEN_I(c, i, _)                                                              \
 	size_t remora__o##i = REMORA__LEN(remora__a##i), remora__l##i = remora__o##i;
 #define REMORA__ADD_I(c, i, _) +remora__l##i
-#define REMORA__ADDR_I(c, i, _) (const void *)&remora__a##i,
+/* The filter takes the addresses of copies made in its own (cold) branch:
+ * the address of a value itself would keep it out of registers on the
+ * unfiltered path too (+50 instructions per event, measured). */
+#define REMORA__COPY_I(c, i, _) __typeof__(remora__a##i) remora__c##i = remora__a##i;
+#define REMORA__ADDR_I(c, i, _) (const void *)&remora__c##i,
 #define REMORA__FIT_I(c, i, _) remora__l##i = REMORA__FIT(remora__a##i, remora__l##i, &remora__x);
 #define REMORA__PUT_I(c, i, _)                                                              \
 	remora__p = REMORA__PUT(remora__p, remora__a##i, remora__l##i, remora__o##i);
@@ -118,8 +122,11 @@ __attribute__((destructor, unused)) static void remora__unregister_section(void)
 #define REMORA__FILTER_OK(ev, ...)                                                          \
 	(__builtin_expect(*__atomic_load_n(&(ev)->enabled, __ATOMIC_RELAXED) <               \
 				  REMORA_ENABLE_FILTERED, 1) ||                             \
-	 remora_filter_pass((ev), (const void *const[]){                                    \
-		 REMORA__EACH(REMORA__ADDR_I, _, ##__VA_ARGS__) 0 }))
+	 __extension__({                                                                    \
+		 REMORA__EACH(REMORA__COPY_I, _, ##__VA_ARGS__)                             \
+		 remora_filter_pass((ev), (const void *const[]){                            \
+			 REMORA__EACH(REMORA__ADDR_I, _, ##__VA_ARGS__) 0 });               \
+	 }))
 #define REMORA__RECORD(ev, ...)                                                             \
 	{ if (REMORA__FILTER_OK(ev, ##__VA_ARGS__)) {                                       \
 		REMORA__EACH(REMORA__LEN_I, _, ##__VA_ARGS__)                               \
