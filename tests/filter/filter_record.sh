@@ -7,6 +7,8 @@
 #    bool, string glob with an escaped star, !, ||) keeps exactly the
 #    records it should (the expected count computed here from the same
 #    values the program records);
+#  - two -e patterns that select the same event, each with a --filter:
+#    a record either keeps is kept;
 #  - a syntax error is refused with its column (exit 2); a field the event
 #    does not have is reported in the summary and that event not recorded.
 set -u
@@ -27,6 +29,13 @@ seq 1000 2 1998 >"$T/want"
 cmp -s "$T/ids" "$T/want" || fail "many: kept ids are not the even ids of 1000..1998"
 grep -q 'path = "/a/' "$T/many.txt" || fail "many: path missing"
 grep 'path = "/b/' "$T/many.txt" && fail "many: a /b path kept"
+
+# two patterns selecting the same event, each with its filter: either keeps it
+"$CLI" record -o "$T/two" -e 'ft:req' --filter 'id < 3' -e 'ft:r*' --filter 'id >= 99998' \
+	-- "$APP" many 2>"$T/two.err" || fail "record two: $(cat "$T/two.err")"
+"$BT" "$T/two" >"$T/two.txt" 2>"$T/two.bt" || fail "babeltrace2: $(cat "$T/two.bt")"
+got=$(grep -o '{ id = [0-9]*' "$T/two.txt" | sed 's/{ id = //' | tr '\n' ' ')
+[ "$got" = "0 1 2 99998 99999 " ] || fail "two filters: ids $got, want 0 1 2 99998 99999"
 
 # one filter per type; expected counts from the values filter_app records
 # (i = 0..999: s32 = i-500, u16 = i*60 mod 65536, u64 = i<<54, s8 = (int8)(i-128),
