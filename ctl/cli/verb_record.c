@@ -47,9 +47,9 @@ static void on_sigint(int sig)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: remora record [-o DIR [--force]] [-e PATTERN]... [--filter EXPR]... "
-		   "[--context TYPE]... [--overwrite] "
-		   "[--buffer-size SIZE] [--blocking[=MS]] [--preload NAME]... -- CMD [ARG...]\n"
+	fprintf(f, "usage: remora record [-o DIR [--force]] [-e PATTERN]... [--filter EXPR]...\n"
+		   "         [--context TYPE]... [--overwrite | --snapshot-on-exit]\n"
+		   "         [--buffer-size SIZE] [--blocking[=MS]] [--preload NAME]... -- CMD [ARG...]\n"
 		   "  -o, --output DIR      trace directory (default ./remora-YYYYmmdd-HHMMSS), created\n"
 		   "                        0700; an existing one must be empty, and no symbolic\n"
 		   "                        link on the way to it may belong to another user\n"
@@ -62,8 +62,10 @@ static void usage(FILE *f)
 		   "      --context TYPE    add a context field to every packet of the trace:\n"
 		   "                        procname, vpid or vtid (read by remora from /proc: no\n"
 		   "                        cost in the app)\n"
-
 		   "      --overwrite       flight recorder: keep the newest data, read at the end\n"
+		   "      --snapshot-on-exit  keep the newest data in memory (as much as the arena\n"
+		   "                        holds) and write it when CMD exits or crashes, as one\n"
+		   "                        snapshot directory DIR/snapshot-1-YYYYmmdd-HHMMSS\n"
 		   "      --buffer-size SZ  arena size per process tree, e.g. 64M (default 16M)\n"
 		   "      --blocking[=MS]   a thread with no free buffer waits up to MS ms (default 1000)\n"
 		   "                        for the consumer instead of dropping the event\n"
@@ -221,8 +223,8 @@ struct record_args {
 	int npat;
 	int filtered;            /* patterns before this one have their --filter */
 	uint32_t contexts;       /* --context: CTF_CTX_* bits */
-
 	bool overwrite, force;
+	bool snapshot_on_exit;
 	uint64_t block_ms;       /* --blocking: 0 for off */
 	char **cmd;
 };
@@ -236,7 +238,7 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 		{ "preload", required_argument, 0, 'P' }, { "blocking", optional_argument, 0, 'B' },
 		{ "force", no_argument, 0, 'f' }, { "help", no_argument, 0, 'h' },
 		{ "filter", required_argument, 0, 'F' }, { "context", required_argument, 0, 'C' },
-		{ 0, 0, 0, 0 },
+		{ "snapshot-on-exit", no_argument, 0, 'S' }, { 0, 0, 0, 0 },
 	};
 	int ch;
 	optind = 1;
@@ -281,6 +283,7 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 		}
 		case 'O': a->overwrite = true; break;
 		case 'f': a->force = true; break;
+		case 'S': a->snapshot_on_exit = true; break;
 		case 'B': {
 			char *end;
 			unsigned long long ms = optarg ? strtoull(optarg, &end, 10) : 1000;
@@ -315,6 +318,11 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 		return 2;
 	}
 	a->cmd = argv + optind;
+	if (a->snapshot_on_exit && (a->overwrite || a->block_ms)) {
+		fprintf(stderr, "remora record: --snapshot-on-exit excludes --overwrite and "
+				"--blocking (a flight recorder never makes the app wait)\n");
+		return 2;
+	}
 	return -1;
 }
 
@@ -499,6 +507,23 @@ static void print_summary(const struct rm_consumer_summary *s, const char *outdi
 			(unsigned long long)s->refused, s->write_errors);
 }
 
+/* --snapshot-on-exit: the one snapshot, once every tree is over. */
+static bool record_snapshot(struct rm_consumer *c, struct rm_snapshot_result *r)
+{
+	char err[PATH_MAX + 256];
+	if (rm_consumer_snapshot(c, r, err, sizeof(err)) < 0) {
+		fprintf(stderr, "remora record: snapshot failed: %s\n", err);
+		return false;
+	}
+	fprintf(stderr, "remora: snapshot written to %s: %llu events, %u process tree%s, %llu "
+			"lost\n", r->path, (unsigned long long)r->events, r->traces,
+		r->traces == 1 ? "" : "s", (unsigned long long)r->discarded);
+	if (r->overwritten)
+		fprintf(stderr, "remora: %llu older events were overwritten (snapshot mode keeps the "
+				"newest; overwritten is not lost)\n", (unsigned long long)r->overwritten);
+	return true;
+}
+
 int rm_cmd_record(int argc, char **argv)
 {
 	struct record_args a = { 0 };
@@ -528,6 +553,7 @@ int rm_cmd_record(int argc, char **argv)
 				       .patterns = a.patterns, .npatterns = a.npat,
 				       .filters = a.filters, .contexts = a.contexts,
 				       .flight_recorder = a.overwrite,
+				       .snapshot = a.snapshot_on_exit,
 				       .block_ns = a.block_ms * 1000000 };
 	struct rm_consumer *c = rm_consumer_new(&co, err, sizeof(err));
 	if (!c) {
@@ -537,8 +563,12 @@ int rm_cmd_record(int argc, char **argv)
 	}
 	pid_t cmd;
 	int cmd_status = record_run(c, &a, sock, &cmd);
+	struct rm_snapshot_result snap;
+	bool snapped = a.snapshot_on_exit && record_snapshot(c, &snap);
 	struct rm_consumer_summary s;
 	rm_consumer_finish(c, &s);
+	if (snapped)
+		s.events += snap.events, s.write_errors += snap.write_errors;
 	rm_rec_sockdir_remove(sockdir);
 	print_summary(&s, outdir);
 	int rc = cmd_status < 0 ? (cmd < 0 ? 1 : 128 + SIGINT)
