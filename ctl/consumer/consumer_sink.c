@@ -617,8 +617,10 @@ uint32_t rm_sink_add_contexts(struct rm_sink *s, uint32_t bits)
 	if (!added)
 		return 0;
 	s->contexts |= added;
-	/* a stream's packet context cannot grow: new traces get the fields */
-	close_traces(s->c, s, NULL);
+	/* a stream's packet context cannot grow: new traces get the fields (a
+	 * snapshot opens new traces at every snapshot: its ring stays) */
+	if (!s->snapshot)
+		close_traces(s->c, s, NULL);
 	s->c->gen++;
 	if (s->state == SINK_STARTED)
 		sync_all(s->c);

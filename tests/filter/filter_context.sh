@@ -2,6 +2,8 @@
 # Context fields, checked with babeltrace2 and remora view:
 #  - record --context procname --context vpid --context vtid: every event
 #    shows the three, with the app's pid, tid and name;
+#  - record --snapshot-on-exit: the snapshot holds the filtered events, with
+#    the context field;
 #  - in a new pid namespace (unshare, as root) vpid and vtid are 1;
 #  - add-context in a started remorad session: the packets after it carry
 #    procname (new trace directory COMM-PID.1), those before do not;
@@ -19,6 +21,13 @@ pid=$(sed -nE 's/.*\{ pid = ([0-9]+), tid.*/\1/p' "$T/bt.out" | sort -u)
 "$remora" view "$T/r" >"$T/view.out" 2>&1 || fail "view: $(cat "$T/view.out")"
 [ "$(grep -c "procname=filter_app vpid=$pid vtid=$pid ft:req" "$T/view.out")" = 10 ] ||
 	fail "remora view: $(head -2 "$T/view.out")"
+
+# snapshot mode: the filtered ring, written with the context
+"$remora" record --snapshot-on-exit -o "$T/snap" --context procname -e 'ft:req' \
+	--filter 'id >= 99990' -- "$app" many 2>"$T/snap.err" || fail "snapshot record: $(cat "$T/snap.err")"
+read_trace "$T/snap"
+[ "$(grep -c 'procname = "filter_app" }, { id = 9999[0-9],' "$T/bt.out")" = 10 ] ||
+	fail "snapshot with filter and context: $(head -2 "$T/bt.out")"
 
 if [ "$(id -u)" = 0 ] && unshare --pid --fork true 2>/dev/null; then
 	"$remora" record -o "$T/ns" --context vpid --context vtid -e 'ft:req' --filter 'id < 3' \
