@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "ctl/consumer/consumer_int.h"
+#include "ctl/consumer/consumer_ctx.h"
+#include "ctl/filter/filter.h"
 #include "shm/glob.h"
 
 struct trace_key {
@@ -50,7 +52,7 @@ static struct trace *trace_get(struct rm_sink *s, struct conn *k, bool create)
 	t->s = s;
 	t->k = k;
 	t->pgen = s->pgen;
-	t->ring_max = (size_t)k->a.chunk_bytes;
+	t->ring_max = s->ring_max ? s->ring_max : (size_t)k->a.chunk_bytes;
 	cds_lfht_node_init(&t->node);
 	cds_lfht_add(c->streams, trace_hash(s, k), &t->node);
 	return t;
@@ -85,7 +87,7 @@ static void decide(struct trace *t, uint32_t id)
 	const struct rm_event_info *e = rm_reader_event(t->k->r, id);
 	if (!e)
 		return;
-	if (!selected(t->s, e))
+	if (!selected(t->s, e) || filter_decide(t, id, e) < 0)
 		t->st[id] = EV_IGNORED;
 	else if (t->w)
 		declare(t, id, e);
@@ -101,6 +103,7 @@ static void sync_trace(struct trace *t, uint32_t count)
 		for (uint32_t id = 0; id < t->k->a.event_max; id++)
 			if (t->st[id] != EV_REFUSED)
 				t->st[id] = EV_UNDECIDED;
+		filter_trace_free(t); /* decide() compiles them again */
 		t->pgen = t->s->pgen;
 		t->any = false;
 	}
@@ -135,6 +138,7 @@ static int open_writer(struct trace *t)
 		.hostname = s->c->hostname, .procname = comm, .clock = k->a.clock,
 		.real_minus_mono_ns = (real.tv_sec - mono.tv_sec) * 1000000000ll +
 				      (real.tv_nsec - mono.tv_nsec),
+		.contexts = s->contexts,
 	};
 	if (k->a.clock == RM_CLOCK_TSC) {
 		/* calibrated once per consumer, not per trace: no 20 ms sleep in
@@ -180,7 +184,7 @@ static struct rm_packet filter(struct trace *t, const struct rm_packet *p, bool 
 {
 	bool all = p->nids > 0;
 	for (uint32_t i = 0; all && i < p->nids && i < RM_PACKET_IDS; i++)
-		all = takes(t, p->ids[i], take_selected);
+		all = takes(t, p->ids[i], take_selected) && !(t->prog && t->prog[p->ids[i]]);
 	if (all)
 		return *p;
 	struct rm_packet q = *p;
@@ -191,7 +195,8 @@ static struct rm_packet filter(struct trace *t, const struct rm_packet *p, bool 
 		const struct rm_record *rec = (const void *)(p->data + off);
 		uint32_t id = RM_REC_ID(rec->word), asz = RM_ALIGN8(RM_REC_SIZE(rec->word));
 		uint8_t st = id < t->k->a.event_max ? t->st[id] : EV_IGNORED;
-		if (st == EV_DECLARED || (take_selected && st == EV_SELECTED)) {
+		if ((st == EV_DECLARED || (take_selected && st == EV_SELECTED)) &&
+		    filter_pass(t, p, rec)) {
 			if (q.nrecords++ == 0)
 				q.ts_begin = rec->ts;
 			q.ts_end = rec->ts;
@@ -219,7 +224,15 @@ static void write_packet(struct trace *t, const struct rm_packet *q)
 	w.lost += t->carry_lost;
 	for (int i = 0; i < RM_LOST_CAUSES; i++)
 		w.lost_by[i] += t->carry_by[i];
-	if (ctf_writer_packet(t->w, &w, err, sizeof(err)) < 0) {
+	struct ctf_packet_ctx pc = { 0 };
+	if (t->s->contexts) {
+		struct rm_task_ctx tc;
+		rm_task_ctx(q->pid, q->tid, t->k->hello.comm, &tc);
+		pc.vpid = tc.vpid;
+		pc.vtid = tc.vtid;
+		memcpy(pc.procname, tc.procname, sizeof(pc.procname));
+	}
+	if (ctf_writer_packet_ctx(t->w, &w, &pc, err, sizeof(err)) < 0) {
 		/* the first failure says why; the rest are counted, not repeated
 		 * (a full disk refuses every packet after it) */
 		if (t->write_errors++ == 0)
@@ -240,11 +253,16 @@ static void write_packet(struct trace *t, const struct rm_packet *q)
 
 static void ring_push(struct trace *t, const struct rm_packet *q)
 {
+	bool snap = t->s->snapshot;
 	struct ring_pkt *r = malloc(sizeof(*r) + q->len);
 	if (!r) {
 		t->evicted += q->nrecords + q->lost;
 		return;
 	}
+	/* snapshot mode: the producers' losses count when seen; what the ring
+	 * drops later is overwritten (older than the window), not lost */
+	if (snap)
+		t->discarded += q->lost;
 	r->next = NULL;
 	r->p = *q;
 	r->size = sizeof(*r) + q->len;
@@ -262,9 +280,23 @@ static void ring_push(struct trace *t, const struct rm_packet *q)
 		t->head = old->next;
 		t->ring_bytes -= old->size;
 		t->ring_records -= old->p.nrecords;
-		t->evicted += old->p.nrecords + old->p.lost;
+		if (snap)
+			t->overwritten += old->p.nrecords;
+		else
+			t->evicted += old->p.nrecords + old->p.lost;
 		free(old);
 	}
+}
+
+void ring_free(struct trace *t)
+{
+	while (t->head) {
+		struct ring_pkt *r = t->head;
+		t->head = r->next;
+		free(r);
+	}
+	t->tail = NULL;
+	t->ring_bytes = t->ring_records = 0;
 }
 
 /* Writes the flight recorder's packets, oldest first; the first one
@@ -275,18 +307,16 @@ static void ring_flush(struct trace *t)
 		return;
 	if (!t->w && open_writer(t) < 0) {
 		/* no trace directory: what the ring held is counted, not
-		 * dropped in silence (its records as unwritten) */
+		 * dropped in silence (its records as unwritten; a snapshot
+		 * ring counted its losses when they came) */
 		t->discarded += t->evicted;
 		t->evicted = 0;
-		while (t->head) {
-			struct ring_pkt *r = t->head;
-			t->head = r->next;
+		for (struct ring_pkt *r = t->head; r; r = r->next) {
 			t->unwritten += r->p.nrecords;
-			t->discarded += r->p.lost;
-			free(r);
+			if (!t->s->snapshot)
+				t->discarded += r->p.lost;
 		}
-		t->tail = NULL;
-		t->ring_bytes = t->ring_records = 0;
+		ring_free(t);
 		return;
 	}
 	uint64_t evicted = t->evicted;
@@ -402,6 +432,7 @@ void sink_sync_conn(struct rm_consumer *c, struct conn *k)
 		if (s->state == SINK_STARTED)
 			ts[nt++] = t;
 	}
+	filter_sync_begin(k);
 	for (uint32_t id = 0; id < count; id++) {
 		/* An id whose entry is not committed yet is being registered:
 		 * nothing is decided about it, so its byte (RM_ENABLE_EARLY
@@ -417,6 +448,8 @@ void sink_sync_conn(struct rm_consumer *c, struct conn *k)
 		uint8_t on = 0;
 		for (int i = 0; i < nt && !on; i++)
 			on = ts[i]->st[id] == EV_SELECTED || ts[i]->st[id] == EV_DECLARED;
+		if (on)
+			on |= filter_app_bits(k, ts, nt, id);
 		/* the byte itself too: the stub may have set it EARLY after
 		 * we read the table */
 		if (k->enabled[id] != on ||
@@ -425,6 +458,7 @@ void sink_sync_conn(struct rm_consumer *c, struct conn *k)
 			__atomic_store_n(&k->a.enable[id], on, __ATOMIC_RELAXED);
 		}
 	}
+	filter_sync_end(k);
 }
 
 void sink_conn_attached(struct rm_consumer *c, struct conn *k)
@@ -440,10 +474,16 @@ void sink_conn_attached(struct rm_consumer *c, struct conn *k)
 	}
 }
 
-static void trace_close(struct rm_consumer *c, struct trace *t)
+/* keep: the tree ended (not the sink): a snapshot sink keeps its ring. */
+static void trace_close(struct rm_consumer *c, struct trace *t, bool keep)
 {
 	struct rm_sink *s = t->s;
-	ring_flush(t);
+	if (!s->snapshot)
+		ring_flush(t);
+	else if (keep)
+		snap_keep(t);
+	else
+		ring_free(t);
 	char err[512];
 	struct ctf_writer_stats ws;
 	if (t->w && ctf_writer_close(t->w, &ws, err, sizeof(err)) < 0) {
@@ -456,10 +496,12 @@ static void trace_close(struct rm_consumer *c, struct trace *t)
 	s->acc.traces += t->opened;
 	s->acc.write_errors += t->write_errors;
 	s->acc.unwritten += t->unwritten;
+	s->acc.overwritten += t->overwritten;
 	rcu_read_lock();
 	cds_lfht_del(c->streams, &t->node);
 	rcu_read_unlock();
 	synchronize_rcu();
+	filter_trace_free(t);
 	free(t->st);
 	free(t);
 }
@@ -479,7 +521,7 @@ static void close_traces(struct rm_consumer *c, struct rm_sink *s, struct conn *
 		rcu_read_unlock();
 		if (!found)
 			return;
-		trace_close(c, found);
+		trace_close(c, found, k != NULL);
 	}
 }
 
@@ -509,10 +551,64 @@ int rm_sink_enable(struct rm_sink *s, const char *pattern)
 			return -1;
 	if (s->npatterns == SINK_PATTERNS_MAX || !(s->patterns[s->npatterns] = strdup(pattern)))
 		return -1;
+	s->filters[s->npatterns] = NULL;
+	s->exprs[s->npatterns] = NULL;
 	s->npatterns++;
 	s->pgen++;
 	s->c->gen++;
 	return 0;
+}
+
+static void drop_filter(struct rm_sink *s, int i)
+{
+	free(s->filters[i]);
+	rm_filter_expr_free(s->exprs[i]);
+	s->filters[i] = NULL;
+	s->exprs[i] = NULL;
+}
+
+int rm_sink_enable_filter(struct rm_sink *s, const char *pattern, const char *filter, char *err,
+			  size_t errlen)
+{
+	struct rm_filter_expr *x = NULL;
+	char *text = NULL;
+	if (filter && *filter) {
+		if (!(x = rm_filter_parse(filter, err, errlen)))
+			return -1;
+		if (!(text = strdup(filter))) {
+			rm_filter_expr_free(x);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	}
+	int i = 0;
+	while (i < s->npatterns && strcmp(s->patterns[i], pattern))
+		i++;
+	if (i == s->npatterns && rm_sink_enable(s, pattern) < 0) {
+		rm_filter_expr_free(x);
+		free(text);
+		snprintf(err, errlen, "too many event patterns (%d at most)", SINK_PATTERNS_MAX);
+		return -1;
+	}
+	/* enabling a pattern again replaces its filter (or removes it) */
+	drop_filter(s, i);
+	s->filters[i] = text;
+	s->exprs[i] = x;
+	s->pgen++;
+	s->c->gen++;
+	return 0;
+}
+
+const char *rm_sink_filter(const struct rm_sink *s, int i)
+{
+	return i >= 0 && i < s->npatterns ? s->filters[i] : NULL;
+}
+
+uint64_t rm_sink_filter_errors(const struct rm_sink *s, const char **first)
+{
+	if (first)
+		*first = s->filter_err;
+	return s->filter_errors;
 }
 
 int rm_sink_disable(struct rm_sink *s, const char *pattern)
@@ -521,7 +617,12 @@ int rm_sink_disable(struct rm_sink *s, const char *pattern)
 	for (int i = 0; i < s->npatterns;) {
 		if (!pattern || !strcmp(s->patterns[i], pattern)) {
 			free(s->patterns[i]);
+			drop_filter(s, i);
 			s->patterns[i] = s->patterns[--s->npatterns];
+			s->filters[i] = s->filters[s->npatterns];
+			s->exprs[i] = s->exprs[s->npatterns];
+			s->filters[s->npatterns] = NULL;
+			s->exprs[s->npatterns] = NULL;
 			removed++;
 		} else {
 			i++;
@@ -552,6 +653,27 @@ static void sync_all(struct rm_consumer *c)
 	EACH_CONN(c, it, k)
 		sink_sync_conn(c, k);
 	rcu_read_unlock();
+}
+
+uint32_t rm_sink_add_contexts(struct rm_sink *s, uint32_t bits)
+{
+	uint32_t added = bits & ~s->contexts;
+	if (!added)
+		return 0;
+	s->contexts |= added;
+	/* a stream's packet context cannot grow: new traces get the fields (a
+	 * snapshot opens new traces at every snapshot: its ring stays) */
+	if (!s->snapshot)
+		close_traces(s->c, s, NULL);
+	s->c->gen++;
+	if (s->state == SINK_STARTED)
+		sync_all(s->c);
+	return added;
+}
+
+uint32_t rm_sink_contexts(const struct rm_sink *s)
+{
+	return s->contexts;
 }
 
 void rm_sink_set_blocking(struct rm_sink *s, uint64_t ns)
@@ -595,7 +717,7 @@ void sink_stop_end(struct rm_sink *s)
 	struct cds_lfht_iter it;
 	rcu_read_lock();
 	EACH_TRACE(c, it, t)
-		if (t->s == s)
+		if (t->s == s && !s->snapshot)
 			ring_flush(t);
 	rcu_read_unlock();
 }
@@ -615,14 +737,17 @@ void rm_sink_stats(struct rm_sink *s, struct rm_sink_stats *out)
 			out->write_errors += t->write_errors;
 			out->unwritten += t->unwritten;
 			out->buffered += t->ring_records;
+			out->overwritten += t->overwritten;
 		}
 	rcu_read_unlock();
+	snap_stats(s, out);
 }
 
 void sink_free(struct rm_sink *s, struct rm_sink_stats *out)
 {
 	struct rm_consumer *c = s->c;
 	close_traces(c, s, NULL);
+	snap_free_kept(s);
 	for (struct rm_sink **pp = &c->sinks; *pp; pp = &(*pp)->next)
 		if (*pp == s) {
 			*pp = s->next;

@@ -112,10 +112,17 @@ static void put_preamble(FILE *f, const struct ctf_metadata *m)
 	      "\t\tuint32_t level;\n"
 	      "\t\t/* losses by cause, cumulative; the first one's alignment skips"
 	      " the 4 bytes after level */\n"
-	      CTF_CONTEXT_CAUSES
-	      "\t};\n};\n\n",
+	      CTF_CONTEXT_CAUSES,
 	      f);
-
+	/* add-context fields, in ctf_packet.h's order */
+	if (in->contexts & CTF_CTX_VPID)
+		fputs("\t\tuint32_t vpid;\n", f);
+	if (in->contexts & CTF_CTX_VTID)
+		fputs("\t\tuint32_t vtid;\n", f);
+	if (in->contexts & CTF_CTX_PROCNAME)
+		fputs("\t\tinteger { size = 8; align = 8; signed = false; encoding = UTF8; }"
+		      " procname[16];\n", f);
+	fputs("\t};\n};\n\n", f);
 }
 
 static bool name_taken(const struct rm_event_info *e, const char *name)

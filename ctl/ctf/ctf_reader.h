@@ -80,8 +80,10 @@ struct ctfr_meta {
 	struct ctfr_event *events; /* sorted by id */
 	uint32_t nevents;
 	bool causes;        /* the packet context has the discarded_* fields */
-	uint32_t packet_hdr; /* bytes of packet header and context: 160, or 96 without causes */
-	uint32_t context_end; /* where the declared context ends: 160, or 92 */
+	uint32_t contexts;  /* CTF_CTX_* (ctf_packet.h): add-context fields after those */
+	uint32_t context_end; /* where the declared context ends: 160 (92 without
+			       * causes) plus the add-context fields */
+	uint32_t packet_hdr; /* where records start: context_end rounded up to 8 */
 };
 
 /* Parses metadata text (need not be NUL-terminated). Returns 0, or -1 with
@@ -132,6 +134,8 @@ struct ctfr_item {
 	uint64_t ts;        /* clock value: the event's, or the packet's begin for LOST */
 	uint64_t offset;    /* byte offset in the file (record or packet) */
 	uint32_t pid, tid, level;
+	uint32_t vpid, vtid; /* context fields, when the trace has them (meta->contexts) */
+	char procname[17];   /* NUL-terminated */
 	uint64_t lost;      /* LOST: events_discarded growth */
 	/* LOST: of `lost`, by cause (enum rm_lost_cause order); all zero when
 	 * the trace has no causes (meta.causes false) */
@@ -159,6 +163,8 @@ struct ctfr_stream {
 	uint64_t lost;                  /* growth of events_discarded at this packet */
 	uint64_t discarded_by[CTF_CAUSES], lost_by[CTF_CAUSES]; /* the same, by cause */
 	uint32_t pid, tid, level;
+	uint32_t vpid, vtid;
+	char procname[17];
 	uint64_t errors;
 };
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl/ctf/ctf_packet.h"
 #include "ctl/ctf/ctf_reader.h"
 #include "ctl/ctf/ctf_reader_lex.h"
 #include "shm/catalog.h"
@@ -120,17 +121,59 @@ static const char preamble_stream[] =
 	" uint64_t content_size ; uint64_t packet_size ; uint64_t events_discarded ;"
 	" uint64_t packet_seq_num ; uint32_t pid ; uint32_t tid ; uint32_t level ;";
 
-/* The packet context's end: older remora ends it at `level`; since issue
- * 19 the discarded_* fields follow (lex_seq reads text with any
- * whitespace between tokens, so the writer's own text is the pattern). */
-static bool parse_context_end(struct lex *l, struct ctfr_meta *m)
+/* After `level`: the discarded_* fields (since issue 19; older remora has
+ * none), then the context fields of add-context, each optional, in
+ * ctf_packet.h's order; then the end of the stream block. lex_seq reads
+ * text with any whitespace between tokens, so the writer's own text is
+ * the pattern. */
+static bool causes_next(const struct lex *l)
 {
-	m->causes = !lex_tok_is(l, T_PUNCT, "}");
-	m->packet_hdr = m->causes ? (uint32_t)sizeof(struct ctf_packet_hdr) : CTF_PACKET_HDR_V1;
-	m->context_end = m->causes ? m->packet_hdr
-				   : (uint32_t)offsetof(struct ctf_packet_hdr, pad);
+	static const struct { int kind; const char *text; } want[] = {
+		{ T_IDENT, "integer" }, { T_PUNCT, "{" }, { T_IDENT, "size" },
+		{ T_PUNCT, "=" }, { T_NUM, "64" },
+	};
+	struct lex peek = *l; /* procname starts "integer { size = 8" */
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++, lex_next(&peek))
+		if (!lex_tok_is(&peek, want[i].kind, want[i].text))
+			return false;
+	return true;
+}
+
+static bool parse_contexts(struct lex *l, struct ctfr_meta *m)
+{
+	static const struct {
+		uint32_t bit;
+		const char *tmpl;
+	} ctx[] = {
+		{ CTF_CTX_VPID, "uint32_t vpid ;" },
+		{ CTF_CTX_VTID, "uint32_t vtid ;" },
+		{ CTF_CTX_PROCNAME, "integer { size = 8 ; align = 8 ; signed = false ; encoding = UTF8 ; }"
+				    " procname [ 16 ] ;" },
+	};
+	m->causes = causes_next(l);
 	if (m->causes && !lex_seq(l, CTF_CONTEXT_CAUSES))
 		return false;
+	m->contexts = 0;
+	for (size_t i = 0; i < sizeof(ctx) / sizeof(ctx[0]); i++) {
+		bool is_int = lex_tok_is(l, T_IDENT, "integer");
+		if (!lex_tok_is(l, T_IDENT, "uint32_t") && !is_int)
+			break;
+		if (is_int != (ctx[i].bit == CTF_CTX_PROCNAME))
+			continue; /* not this one: maybe the next */
+		/* uint32_t vpid or vtid: which one is the next token's */
+		if (!is_int) {
+			struct lex peek = *l;
+			lex_next(&peek);
+			if (!lex_tok_is(&peek, T_IDENT, ctx[i].bit == CTF_CTX_VPID ? "vpid" : "vtid"))
+				continue;
+		}
+		if (!lex_seq(l, ctx[i].tmpl))
+			return false;
+		m->contexts |= ctx[i].bit;
+	}
+	m->context_end = (m->causes ? CTF_CONTEXT_FIXED_END : CTF_CONTEXT_END) +
+			 (uint32_t)ctf_ctx_size(m->contexts);
+	m->packet_hdr = (m->context_end + 7u) & ~7u;
 	return lex_seq(l, "} ; } ;");
 }
 
@@ -345,7 +388,7 @@ int ctfr_meta_parse(const char *text, size_t len, struct ctfr_meta *m, char *err
 	lex_init(&l, text, len, err, errlen);
 	bool ok = lex_seq(&l, preamble_types) && parse_uuid(&l, m->uuid) &&
 		  lex_seq(&l, preamble_trace_end) && parse_env(&l) && parse_clock(&l, m) &&
-		  lex_seq(&l, preamble_stream) && parse_context_end(&l, m) && parse_events(&l, m);
+		  lex_seq(&l, preamble_stream) && parse_contexts(&l, m) && parse_events(&l, m);
 	if (!ok) {
 		ctfr_meta_free(m);
 		return -1;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl/ctf/ctf_packet.h"
 #include "ctl/ctf/ctf_reader.h"
 #include "shm/catalog.h"
 
@@ -92,6 +93,7 @@ static const unsigned char *packet_header(struct ctfr_stream *s, uint64_t *psize
 	}
 	if (off == size)
 		return NULL;
+	/* the fixed header and the add-context fields, to the first record */
 	uint32_t hsize = s->meta->packet_hdr;
 	if (off > size || size - off < hsize) {
 		serr(s, off, "truncated packet header: %" PRIu64 " bytes left, a header takes %u",
@@ -207,6 +209,15 @@ static void open_packet(struct ctfr_stream *s)
 	s->pid = rd32(h + 80);
 	s->tid = rd32(h + 84);
 	s->level = rd32(h + 88);
+	const unsigned char *x = h + (s->meta->causes ? CTF_CONTEXT_FIXED_END : CTF_CONTEXT_END);
+	memset(s->procname, 0, sizeof(s->procname));
+	s->vpid = s->vtid = 0;
+	if (s->meta->contexts & CTF_CTX_VPID)
+		s->vpid = rd32(x), x += 4;
+	if (s->meta->contexts & CTF_CTX_VTID)
+		s->vtid = rd32(x), x += 4;
+	if (s->meta->contexts & CTF_CTX_PROCNAME)
+		memcpy(s->procname, x, CTF_CTX_PROCNAME_LEN);
 	/* fetch the content: the header bytes fetched above are gone after this */
 	s->pkt = s->src.fetch(s->src.ctx, off, (size_t)(csize / 8), why, sizeof(why));
 	if (!s->pkt) {
@@ -332,6 +343,9 @@ enum ctfr_kind ctfr_stream_next(struct ctfr_stream *s, struct ctfr_item *it)
 		it->pid = s->pid;
 		it->tid = s->tid;
 		it->level = s->level;
+		it->vpid = s->vpid;
+		it->vtid = s->vtid;
+		memcpy(it->procname, s->procname, sizeof(it->procname));
 		if (s->lost_pending) {
 			s->lost_pending = false;
 			it->kind = CTFR_LOST;

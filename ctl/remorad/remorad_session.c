@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "ctl/remorad/remorad.h"
+#include "ctl/ctf/ctf_packet.h"
+#include "ctl/remorad/remorad_filter.h"
 
 static const char *const state_names[] = { "created", "started", "stopped" };
 
@@ -62,8 +64,16 @@ static void save(struct remorad *d)
 			s->out_dir);
 		if (s->block_ms)
 			fprintf(f, "blocking %s %u\n", s->name, s->block_ms);
-		for (int i = 0; i < rm_sink_npatterns(s->sink); i++)
+		if (s->snapshot)
+			fprintf(f, "snapshot %s %llu\n", s->name, (unsigned long long)s->ring_bytes);
+		for (int i = 0; i < rm_sink_npatterns(s->sink); i++) {
 			fprintf(f, "pattern %s %s\n", s->name, rm_sink_pattern(s->sink, i));
+			/* applies to the pattern line just above */
+			if (rm_sink_filter(s->sink, i))
+				fprintf(f, "filter %s %s\n", s->name, rm_sink_filter(s->sink, i));
+		}
+		if (rm_sink_contexts(s->sink))
+			fprintf(f, "contexts %s %u\n", s->name, rm_sink_contexts(s->sink));
 	}
 	rcu_read_unlock();
 	if (fclose(f) != 0 || rename(tmp, d->state_file) != 0) {
@@ -136,9 +146,41 @@ static int mkdir_p(const char *dir)
 	return mkdir(buf, 0700) < 0 && errno != EEXIST ? -1 : 0;
 }
 
+/* rmd_req.opts of create: "key=value" lines; an unknown key is refused by
+ * name. 0, or -1 after an error reply. */
+static int create_opts(const struct rmd_req *q, struct session_opts *so, struct reply *o)
+{
+	char buf[sizeof(q->opts)], err[256];
+	memcpy(buf, q->opts, sizeof(buf));
+	buf[sizeof(buf) - 1] = 0;
+	for (char *save = NULL, *line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *eq = strchr(line, '=');
+		if (!eq) {
+			reply_error(o, "bad option line '%.64s' (key=value)\n", line);
+			return -1;
+		}
+		*eq = 0;
+		int r = snapshot_create_opt(so, line, eq + 1, err, sizeof(err));
+		if (r == 0)
+			snprintf(err, sizeof(err), "unknown option '%.64s': is the remora CLI from "
+						   "another version?", line);
+		if (r <= 0) {
+			reply_error(o, "%s\n", err);
+			return -1;
+		}
+	}
+	if (snapshot_check_opts(so, q, err, sizeof(err)) < 0) {
+		reply_error(o, "%s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
 static void do_create(struct remorad *d, const struct rmd_req *q, struct reply *o)
 {
 	const char *dir = q->arg;
+	struct session_opts so = { 0 };
 	if (!rmd_name_ok(q->session)) {
 		reply_error(o, "invalid session name '%s': use 1 to 63 letters, digits, '_', '.' "
 			       "or '-', not starting with '.' or '-'\n", q->session);
@@ -154,6 +196,8 @@ static void do_create(struct remorad *d, const struct rmd_req *q, struct reply *
 			       "characters, under %d bytes\n", PATH_MAX - 128);
 		return;
 	}
+	if (create_opts(q, &so, o) < 0)
+		return;
 	struct stat st;
 	if (mkdir_p(dir) < 0) {
 		reply_error(o, "cannot create output directory %s: %s; choose another with "
@@ -181,12 +225,16 @@ static void do_create(struct remorad *d, const struct rmd_req *q, struct reply *
 		return;
 	}
 	session_set_blocking(s, q->block_ms);
+	if (so.snapshot)
+		snapshot_session_set(s, so.ring_bytes);
 	snprintf(d->current, sizeof(d->current), "%s", s->name);
 	save(d);
-	reply_printf(o, "Session %s created%s.\nTraces will be written in %s\n", s->name,
+	reply_printf(o, "Session %s created%s.\n%s will be written in %s\n", s->name,
 		     s->overwrite ? " (overwrite mode: the newest data is kept, written at stop)"
 		     : s->block_ms ? " (blocking mode: a full buffer makes the app wait for us)"
-				  : "", s->out_dir);
+		     : s->snapshot ? " (snapshot mode: the newest data is kept in memory, nothing is "
+				     "written until `remora snapshot`)" : "",
+		     s->snapshot ? "Snapshots" : "Traces", s->out_dir);
 	reply_end(o, RMD_OK);
 }
 
@@ -224,6 +272,29 @@ static void do_enable(struct remorad *d, const struct rmd_req *q, struct reply *
 			       "(at most 255 printable characters)\n");
 		return;
 	}
+	char filter[RMD_ARG_MAX], ferr[768];
+	if (on && rmd_enable_opts(q->opts, filter, sizeof(filter), ferr, sizeof(ferr)) < 0) {
+		reply_error(o, "%s\n", ferr);
+		return;
+	}
+	if (on && filter[0] && !printable(filter)) {
+		reply_error(o, "invalid filter: control characters\n");
+		return;
+	}
+	if (on && filter[0]) {
+		/* a new rule, or a new filter for a rule already there */
+		if (rm_consumer_check_filter(d->c, pat, filter, ferr, sizeof(ferr)) < 0 ||
+		    rm_sink_enable_filter(s->sink, pat, filter, ferr, sizeof(ferr)) < 0) {
+			reply_error(o, "%s\n", ferr);
+			return;
+		}
+		save(d);
+		reply_printf(o, "Event rule '%s' enabled with filter '%s' in session %s%s\n", pat,
+			     filter, s->name, s->state != SESSION_STARTED ?
+			     " (it records once the session is started)" : "");
+		reply_end(o, RMD_OK);
+		return;
+	}
 	if (on && rm_sink_enable(s->sink, pat) < 0) {
 		reply_error(o, "event rule '%s' is already enabled in session %s (or the session "
 			       "has 256 rules)\n", pat, s->name);
@@ -238,6 +309,26 @@ static void do_enable(struct remorad *d, const struct rmd_req *q, struct reply *
 	reply_printf(o, "Event rule '%s' %s in session %s%s\n", pat, on ? "enabled" : "disabled",
 		     s->name, on && s->state != SESSION_STARTED ? " (it records once the session "
 								  "is started)" : "");
+	reply_end(o, RMD_OK);
+}
+
+static void do_add_context(struct remorad *d, const struct rmd_req *q, struct reply *o)
+{
+	struct session *s = target(d, q, o);
+	if (!s)
+		return;
+	char err[256];
+	uint32_t bit;
+	if (!memchr(q->arg, 0, 64) || rm_context_parse(q->arg, &bit, err, sizeof(err)) < 0) {
+		reply_error(o, "%s\n", memchr(q->arg, 0, 64) ? err : "context type too long");
+		return;
+	}
+	bool added = rm_sink_add_contexts(s->sink, bit) != 0;
+	if (added)
+		save(d);
+	reply_printf(o, "Context %s %s session %s%s\n", q->arg, added ? "added to" : "already in",
+		     s->name, added && s->state == SESSION_STARTED ?
+		     " (the next packets go to new trace directories that have it)" : "");
 	reply_end(o, RMD_OK);
 }
 
@@ -276,10 +367,16 @@ static void do_stop(struct remorad *d, const struct rmd_req *q, struct reply *o)
 	save(d);
 	struct rm_sink_stats st;
 	rm_sink_stats(s->sink, &st);
-	reply_printf(o, "Tracing stopped for session %s: %llu events written, %llu lost\n"
-			"Trace in %s: view it with `remora view %s` (or babeltrace2)\n",
-		     s->name, (unsigned long long)st.events, (unsigned long long)st.discarded,
-		     s->out_dir, s->out_dir);
+	if (s->snapshot) /* nothing is written at stop in snapshot mode */
+		reply_printf(o, "Tracing stopped for session %s: %llu events held in memory, "
+				"%llu lost; `remora snapshot %s` writes them\n", s->name,
+			     (unsigned long long)st.buffered, (unsigned long long)st.discarded,
+			     s->name);
+	else
+		reply_printf(o, "Tracing stopped for session %s: %llu events written, %llu lost\n"
+				"Trace in %s: view it with `remora view %s` (or babeltrace2)\n",
+			     s->name, (unsigned long long)st.events,
+			     (unsigned long long)st.discarded, s->out_dir, s->out_dir);
 	reply_end(o, RMD_OK);
 }
 
@@ -311,8 +408,15 @@ void sessions_handle(struct remorad *d, const struct rmd_req *q, struct reply *o
 	case RMD_START: do_start(d, q, o); break;
 	case RMD_STOP: do_stop(d, q, o); break;
 	case RMD_DESTROY: do_destroy(d, q, o); break;
+	case RMD_ADD_CONTEXT: do_add_context(d, q, o); break;
 	case RMD_LIST: report_list(d, o); break;
 	case RMD_STATUS: report_status(d, q->session, o); break;
+	case RMD_SNAPSHOT: {
+		struct session *s = target(d, q, o);
+		if (s)
+			snapshot_take(d, s, q, o);
+		break;
+	}
 	default: reply_error(o, "unknown request %u: is the remora CLI from another version?\n",
 			     q->op);
 	}
@@ -347,11 +451,13 @@ void sessions_restore(struct remorad *d)
 		fclose(f);
 		return;
 	}
+	char last[RMD_ARG_MAX] = ""; /* the pattern a `filter` line applies to */
 	while (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = 0;
 		char name[RMD_NAME_MAX], state[16];
 		int ow, off = 0;
 		unsigned ms;
+		unsigned long long ring;
 		if (!strncmp(line, "current ", 8)) {
 			if (rmd_name_ok(line + 8)) /* so shorter than RMD_NAME_MAX */
 				memcpy(d->current, line + 8, strlen(line + 8) + 1);
@@ -367,10 +473,25 @@ void sessions_restore(struct remorad *d)
 			struct session *s = lookup(d, name);
 			if (s && !s->overwrite)
 				session_set_blocking(s, ms);
+		} else if (sscanf(line, "snapshot %63s %llu", name, &ring) == 2) {
+			struct session *s = lookup(d, name);
+			if (s && !s->overwrite && !s->block_ms)
+				snapshot_session_set(s, ring);
 		} else if (sscanf(line, "pattern %63s %n", name, &off) == 1 && off) {
 			struct session *s = lookup(d, name);
 			if (s)
 				rm_sink_enable(s->sink, line + off);
+			snprintf(last, sizeof(last), "%s", line + off);
+		} else if (sscanf(line, "filter %63s %n", name, &off) == 1 && off) {
+			struct session *s = lookup(d, name);
+			char ferr[512];
+			if (s && rm_sink_enable_filter(s->sink, last, line + off, ferr, sizeof(ferr)) < 0)
+				fprintf(stderr, "remorad: session %s, rule '%s': %s (restored without "
+						"its filter)\n", name, last, ferr);
+		} else if (sscanf(line, "contexts %63s %u", name, &ms) == 2) {
+			struct session *s = lookup(d, name);
+			if (s)
+				rm_sink_add_contexts(s->sink, ms & CTF_CTX_ALL);
 		}
 	}
 	fclose(f);
