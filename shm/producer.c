@@ -133,9 +133,11 @@ static uint64_t count_records(const struct rm_arena *a, uint32_t idx, uint32_t o
 }
 
 /* Scans one size class. Large chunks from where the last claim left off,
- * so fast writers spread over them; small ones first fit from the start,
- * so a churn of short threads reuses the same few pages instead of
- * touching the whole class (the app's RSS stays flat). */
+ * so fast writers spread over them; small ones first fit from the last
+ * index down, so a churn of short threads reuses the same few pages
+ * instead of touching the whole class (the app's RSS stays flat), and a
+ * new process finds them in the window its descriptor read mapped
+ * (layout.h). */
 static int claim_free_in(struct rm_arena *a, bool small, uint32_t level, uint32_t slot,
 			 uint32_t *out)
 {
@@ -145,7 +147,7 @@ static int claim_free_in(struct rm_arena *a, bool small, uint32_t level, uint32_
 		return -1;
 	uint32_t start = small ? 0 : (uint32_t)(__atomic_load_n(&a->hdr->claim_hint, __ATOMIC_RELAXED) % n);
 	for (uint32_t k = 0; k < n; k++) {
-		uint32_t i = first + (start + k < n ? start + k : start + k - n);
+		uint32_t i = small ? first + n - 1 - k : first + (start + k < n ? start + k : start + k - n);
 		struct rm_chunk_desc *d = &a->descs[i];
 		uint64_t s = __atomic_load_n(&d->state, __ATOMIC_ACQUIRE); /* (B) */
 		if (RM_CS_KIND(s) != RM_CHUNK_FREE)

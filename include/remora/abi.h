@@ -70,11 +70,26 @@ struct remora_wr {
 /* Always 0; the enable byte of every event the stub has not attached. */
 extern const volatile uint8_t remora_off;
 
+/* Calls through the GOT, bound when the program is loaded, not through a
+ * lazily bound PLT slot: a lazy slot is resolved on the first call in each
+ * process, and a child forked before its parent recorded paid that
+ * resolution (about 10 page faults on the linker's and libraries' pages,
+ * which fork does not copy) on its first event (docs/HOSTILE.md, issue 18).
+ * GCC only; elsewhere the ordinary PLT call. */
+#if defined(__has_attribute)
+#if __has_attribute(noplt)
+#define REMORA__NOPLT __attribute__((noplt))
+#endif
+#endif
+#ifndef REMORA__NOPLT
+#define REMORA__NOPLT
+#endif
+
 /* Reserve `payload` bytes for one record of `ev`; NULL means the record is
  * dropped (and counted by the stub). Every non-NULL reservation is followed
  * by exactly one remora_commit(). Async-signal-safe, reentrant. */
-unsigned char *remora_reserve(struct remora_event *ev, size_t payload, struct remora_wr *wr);
-void remora_commit(struct remora_wr *wr);
+REMORA__NOPLT unsigned char *remora_reserve(struct remora_event *ev, size_t payload, struct remora_wr *wr);
+REMORA__NOPLT void remora_commit(struct remora_wr *wr);
 /* Counts a record remora_trace() cut to fit REMORA_RECORD_MAX (a counter
  * in the arena, reported in `remora record`'s summary). Async-signal-safe. */
 void remora_count_truncated(void);
