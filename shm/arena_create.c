@@ -58,6 +58,7 @@ int rm_arena_create(const struct rm_params *p, const char *name, struct rm_arena
 	rm_arena_bind(a, (char *)base, p, &l);
 	a->fd = (int)fd;
 	a->proc = 0;
+	a->registered_pid = 0;
 
 	struct rm_arena_hdr *h = a->hdr;
 	h->version = RM_VERSION;
@@ -111,12 +112,18 @@ uint64_t rm_proc_register(struct rm_arena *a)
 	struct rm_proc *pr = a->proc;
 	if (pr->token)
 		return pr->token;
-	long spid = rsys(SYS_getpid), sppid = rsys(SYS_getppid);
+	long spid = rsys(SYS_getpid);
 	if (spid <= 0)
 		return 0; /* a sandbox denies getpid: the process cannot be named */
+	/* The parent as this process's memory knows it: the last process of
+	 * this image that registered (a->proc is wiped by fork, `a` is not).
+	 * The creator asks the kernel. Informational (nothing reads the pid
+	 * entry's ppid), so a forked child spends no getppid on it. */
+	long sppid = a->registered_pid ? (long)a->registered_pid : rsys(SYS_getppid);
 	uint32_t pid = (uint32_t)spid, ppid = sppid > 0 ? (uint32_t)sppid : 0;
 	uint64_t token = (uint64_t)pid << 32 | 1u;
 	pr->pid = pid;
+	a->registered_pid = pid;
 	pr->pid_entry = claim_pid_entry(a, pid, ppid, token);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	pr->token = token;

@@ -19,14 +19,20 @@ void rm_lost_nested(struct rm_arena *a)
  * be told alive from dead, so it must not claim a slot. */
 static int writer_reset(struct rm_arena *a, struct rm_writer *w)
 {
-	if (w->token) { /* forked: a brand-new thread has nothing to forget */
+	bool forked = w->token != 0; /* a brand-new thread has nothing to forget */
+	if (forked) {
 		uint32_t depth = w->depth, busy = w->busy;
 		memset(w, 0, sizeof(*w));
 		w->depth = depth;
 		w->busy = busy;
 	}
-	long tid = rsys(SYS_gettid);
+	/* A thread set up before a fork is the one that forked: the child's
+	 * only thread, whose tid is the child's pid (one syscall fewer on a
+	 * forked child's first event). */
+	long tid = forked ? 1 : rsys(SYS_gettid);
 	uint64_t token = tid > 0 ? rm_proc_register(a) : 0;
+	if (forked && token)
+		tid = a->proc->pid;
 	if (!token)
 		return -1;
 	w->tid = (uint32_t)tid;
