@@ -34,8 +34,6 @@ struct rm_arena {
 	uint32_t event_max, pid_max, slot_max, mode, clock;
 	int fd;
 	struct rm_proc *proc; /* producer side only */
-	uint32_t registered_pid; /* producer side: the pid this image last registered
-				  * under, kept across fork (rm_proc_register) */
 };
 
 /* Defaults for a process tree: 16 MiB of chunks, 6 MiB of them in 4 KiB

@@ -58,7 +58,6 @@ int rm_arena_create(const struct rm_params *p, const char *name, struct rm_arena
 	rm_arena_bind(a, (char *)base, p, &l);
 	a->fd = (int)fd;
 	a->proc = 0;
-	a->registered_pid = 0;
 
 	struct rm_arena_hdr *h = a->hdr;
 	h->version = RM_VERSION;
@@ -107,7 +106,7 @@ static uint32_t claim_pid_entry(struct rm_arena *a, uint32_t pid, uint32_t ppid,
 /* Called by the creator, and lazily by a forked child on its first event
  * (token == 0 in the wiped page). Idempotent within one process. Returns
  * 0 when a sandbox denies getpid. */
-uint64_t rm_proc_register(struct rm_arena *a)
+uint64_t rm_proc_register(struct rm_arena *a, uint32_t parent)
 {
 	struct rm_proc *pr = a->proc;
 	if (pr->token)
@@ -115,15 +114,17 @@ uint64_t rm_proc_register(struct rm_arena *a)
 	long spid = rsys(SYS_getpid);
 	if (spid <= 0)
 		return 0; /* a sandbox denies getpid: the process cannot be named */
-	/* The parent as this process's memory knows it: the last process of
-	 * this image that registered (a->proc is wiped by fork, `a` is not).
-	 * The creator asks the kernel. Informational (nothing reads the pid
-	 * entry's ppid), so a forked child spends no getppid on it. */
-	long sppid = a->registered_pid ? (long)a->registered_pid : rsys(SYS_getppid);
+	/* The parent, when the caller knows it: the forking thread's token
+	 * from before the fork names the process it last recorded in (the
+	 * parent, or an older ancestor when the parent never recorded; the
+	 * entry's ppid is informational, nothing reads it). A forked child's
+	 * first event then spends no getppid. Not kept in `a`, which fork
+	 * copies: a write to it in the child costs a copy-on-write fault,
+	 * dearer than the syscall. */
+	long sppid = parent ? (long)parent : rsys(SYS_getppid);
 	uint32_t pid = (uint32_t)spid, ppid = sppid > 0 ? (uint32_t)sppid : 0;
 	uint64_t token = (uint64_t)pid << 32 | 1u;
 	pr->pid = pid;
-	a->registered_pid = pid;
 	pr->pid_entry = claim_pid_entry(a, pid, ppid, token);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	pr->token = token;
@@ -141,6 +142,6 @@ int rm_arena_producer_init(struct rm_arena *a)
 		return (int)r;
 	}
 	a->proc = (struct rm_proc *)page;
-	rm_proc_register(a);
+	rm_proc_register(a, 0);
 	return 0;
 }

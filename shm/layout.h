@@ -176,7 +176,7 @@ struct rm_catalog_entry {
  * helper clears it after the process is gone. */
 struct rm_pid_entry {
 	uint32_t pid;          /* (D) */
-	uint32_t ppid;         /* the nearest ancestor that registered (informational) */
+	uint32_t ppid;
 	uint64_t token;        /* the process token the entry belongs to */
 };
 

@@ -19,7 +19,10 @@ void rm_lost_nested(struct rm_arena *a)
  * be told alive from dead, so it must not claim a slot. */
 static int writer_reset(struct rm_arena *a, struct rm_writer *w)
 {
-	bool forked = w->token != 0; /* a brand-new thread has nothing to forget */
+	/* a brand-new thread has nothing to forget; one set up before a fork
+	 * has the parent's pid in its old token */
+	uint32_t parent = (uint32_t)(w->token >> 32);
+	bool forked = w->token != 0;
 	if (forked) {
 		uint32_t depth = w->depth, busy = w->busy;
 		memset(w, 0, sizeof(*w));
@@ -30,7 +33,7 @@ static int writer_reset(struct rm_arena *a, struct rm_writer *w)
 	 * only thread, whose tid is the child's pid (one syscall fewer on a
 	 * forked child's first event). */
 	long tid = forked ? 1 : rsys(SYS_gettid);
-	uint64_t token = tid > 0 ? rm_proc_register(a) : 0;
+	uint64_t token = tid > 0 ? rm_proc_register(a, parent) : 0;
 	if (forked && token)
 		tid = a->proc->pid;
 	if (!token)
