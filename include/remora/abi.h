@@ -67,15 +67,13 @@ struct remora_wr {
 	void *opaque[4];
 };
 
-/* Always 0; the enable byte of every event the stub has not attached. */
-extern const volatile uint8_t remora_off;
-
 /* Calls through the GOT, bound when the program is loaded, not through a
  * lazily bound PLT slot: a lazy slot is resolved on the first call in each
- * process, and a child forked before its parent recorded paid that
- * resolution (about 10 page faults on the linker's and libraries' pages,
- * which fork does not copy) on its first event (docs/HOSTILE.md, issue 18).
- * GCC only; elsewhere the ordinary PLT call. */
+ * process, so a child forked before its parent recorded ran the dynamic
+ * linker's lookup on its first event, on pages fork did not copy (issue
+ * 18); and a PLT call is one jump more per event. GCC only; elsewhere the
+ * ordinary PLT call. The attribute sticks to the plain declarations
+ * further down. */
 #if defined(__has_attribute)
 #if __has_attribute(noplt)
 #define REMORA__NOPLT __attribute__((noplt))
@@ -85,11 +83,17 @@ extern const volatile uint8_t remora_off;
 #define REMORA__NOPLT
 #endif
 
+REMORA__NOPLT unsigned char *remora_reserve(struct remora_event *ev, size_t payload, struct remora_wr *wr);
+REMORA__NOPLT void remora_commit(struct remora_wr *wr);
+
+/* Always 0; the enable byte of every event the stub has not attached. */
+extern const volatile uint8_t remora_off;
+
 /* Reserve `payload` bytes for one record of `ev`; NULL means the record is
  * dropped (and counted by the stub). Every non-NULL reservation is followed
  * by exactly one remora_commit(). Async-signal-safe, reentrant. */
-REMORA__NOPLT unsigned char *remora_reserve(struct remora_event *ev, size_t payload, struct remora_wr *wr);
-REMORA__NOPLT void remora_commit(struct remora_wr *wr);
+unsigned char *remora_reserve(struct remora_event *ev, size_t payload, struct remora_wr *wr);
+void remora_commit(struct remora_wr *wr);
 /* Counts a record remora_trace() cut to fit REMORA_RECORD_MAX (a counter
  * in the arena, reported in `remora record`'s summary). Async-signal-safe. */
 void remora_count_truncated(void);
