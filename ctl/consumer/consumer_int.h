@@ -39,6 +39,21 @@ struct conn {
 	struct conn *next_dead;
 };
 
+/* A sink's trace chunks (consumer_chunks.c). */
+struct sink_chunks {
+	struct rm_rotation sched;
+	bool on;                   /* traces go to chunk-NNNNN/ */
+	bool clearing;             /* rm_sink_clear's drain: packets are dropped */
+	uint32_t cur;              /* number of the chunk being written */
+	uint32_t closed;           /* chunks closed so far */
+	uint64_t bytes;            /* stream bytes in the current chunk */
+	uint64_t total_bytes;      /* in every chunk */
+	uint64_t began_ns;         /* CLOCK_MONOTONIC when the current chunk began */
+	char **dirs;               /* trace directories of the current chunk (full paths) */
+	char err[PATH_MAX + 128];  /* why the last trace could not be opened */
+	size_t ndirs, capdirs;
+};
+
 enum sink_state { SINK_CREATED, SINK_STARTED, SINK_STOPPING, SINK_STOPPED };
 
 #define SINK_PATTERNS_MAX 256
@@ -54,6 +69,7 @@ struct rm_sink {
 	uint64_t block_ns;         /* blocking mode while started (0: off) */
 	uint64_t pgen;             /* bumped when the globs change */
 	struct rm_sink_stats acc;  /* of traces already closed */
+	struct sink_chunks ch;     /* rotation and clear (consumer_chunks.c) */
 	struct rm_sink *next;
 };
 
@@ -151,6 +167,28 @@ bool sink_stop_begin(struct rm_sink *s);
 void sink_stop_end(struct rm_sink *s);
 /* rm_sink_destroy after the stop: closes s's traces, unlinks and frees it. */
 void sink_free(struct rm_sink *s, struct rm_sink_stats *out);
+
+/* consumer.c: drains every arena that is not gone (rm_sink_stop's drain). */
+void consumer_drain_all(struct rm_consumer *c);
+
+/* consumer_chunks.c, called by consumer_sink.c and consumer.c. */
+/* Where s's traces go now: out_dir, or out_dir/chunk-NNNNN. */
+void sink_chunk_base(const struct rm_sink *s, char *buf, size_t size);
+/* A trace directory was opened in the current chunk. */
+void sink_chunk_note_dir(struct rm_sink *s, const char *dir);
+/* After a packet: rotates when the size schedule says so. */
+void sink_chunk_after_packet(struct rm_sink *s);
+/* From the poll loop: timer rotations. */
+void sink_chunk_tick(struct rm_consumer *c, uint64_t now_ns);
+/* Frees the chunk state of s. */
+void sink_chunk_free(struct rm_sink *s);
+/* The rotation itself, after the caller's drain. */
+int sink_rotate(struct rm_sink *s, char *msg, size_t msglen);
+int sink_clear_end(struct rm_sink *s, char *msg, size_t msglen);
+
+/* consumer_sink.c, for consumer_chunks.c */
+int sink_open_writer(struct trace *t);
+void sink_ring_drop(struct trace *t);
 
 /* Walks of the two tables; the caller holds the RCU read lock. */
 #define EACH_CONN(c, it, k) cds_lfht_for_each_entry((c)->procs, &(it), k, node)
