@@ -129,6 +129,11 @@ static int start_daemon(const char *sock, const char *ctl)
 
 int rmd_call(const struct rmd_req *q, bool autostart)
 {
+	return rmd_call_to(q, autostart, stdout);
+}
+
+int rmd_call_to(const struct rmd_req *q, bool autostart, FILE *out)
+{
 	char sock[108], ctl[108];
 	rm_socket_path(sock, sizeof(sock));
 	if (rmd_ctl_path(sock, ctl, sizeof(ctl)) < 0) {
@@ -181,7 +186,7 @@ int rmd_call(const struct rmd_req *q, bool autostart)
 			break;
 		}
 		if (r.status == RMD_OK)
-			fputs(r.text, stdout);
+			fputs(r.text, out);
 		else
 			fprintf(stderr, "remora: %s", r.text);
 		status = r.status == RMD_OK ? 0 : 1;

@@ -15,6 +15,8 @@ void rmd_req_init(struct rmd_req *q, enum rmd_op op);
  * "remora: "). With autostart, a missing remorad is started first.
  * Returns the exit status: 0 done, 1 refused or failed. */
 int rmd_call(const struct rmd_req *q, bool autostart);
+/* The same, remorad's answer on `out` (errors still on stderr). */
+int rmd_call_to(const struct rmd_req *q, bool autostart, FILE *out);
 
 /* Shared argument handling of the session verbs: prints usage and returns
  * 2 for a bad option, 0 after --help, -1 to go on. */

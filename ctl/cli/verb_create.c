@@ -11,11 +11,13 @@
 
 #include "ctl/cli/cli_daemon.h"
 #include "ctl/cli/outdir.h"
+#include "ctl/cli/rotate_opts.h"
 #include "ctl/cli/verbs.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: remora create NAME [-o DIR [--force]] [--overwrite | --blocking[=MS]]\n"
+		   "         [--rotate-size SIZE] [--rotate-timer SECS] [--max-chunks N]\n"
 		   "  -o, --output DIR  where the traces go (default "
 		   "$HOME/remora-traces/NAME-YYYYmmdd-HHMMSS);\n"
 		   "                    refused when it holds files or is reached through\n"
@@ -23,8 +25,9 @@ static void usage(FILE *f)
 		   "      --force       write into an -o DIR that already holds files\n"
 		   "      --overwrite   flight recorder: keep the newest data, written at stop\n"
 		   "      --blocking[=MS]  while started, a thread with no free buffer waits up to\n"
-		   "                    MS ms (default 1000) for remorad instead of dropping the event\n"
-		   "Starts remorad when it is not running.\n");
+		   "                    MS ms (default 1000) for remorad instead of dropping the event\n");
+	rm_rotate_usage(f);
+	fprintf(f, "Starts remorad when it is not running.\n");
 }
 
 int rm_cmd_create(int argc, char **argv)
@@ -32,16 +35,22 @@ int rm_cmd_create(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "output", required_argument, 0, 'o' }, { "overwrite", no_argument, 0, 'O' },
 		{ "blocking", optional_argument, 0, 'B' }, { "force", no_argument, 0, 'f' },
-		{ "help", no_argument, 0, 'h' },
+		{ "help", no_argument, 0, 'h' }, RM_ROTATE_LONGOPTS,
 		{ 0, 0, 0, 0 },
 	};
 	unsigned long block_ms = 0;
 	bool force = false;
 	const char *out = NULL;
 	bool overwrite = false;
+	struct rm_rotation rot = { 0 };
 	int ch;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+		int rr = rm_rotate_opt(ch, optarg, &rot, "create");
+		if (rr < 0)
+			return 2;
+		if (rr > 0)
+			continue;
 		switch (ch) {
 		case 'o': out = optarg; break;
 		case 'O': overwrite = true; break;
@@ -80,6 +89,20 @@ int rm_cmd_create(int argc, char **argv)
 				"flight recorder never makes the app wait)\n");
 		return 2;
 	}
+	if (overwrite && rm_rotation_any(&rot)) {
+		fprintf(stderr, "remora create: --overwrite takes no --rotate-size, --rotate-timer "
+				"or --max-chunks (a flight recorder writes once, at stop)\n");
+		return 2;
+	}
+	size_t used = 0;
+	if (rot.size)
+		used += (size_t)snprintf(q.opts + used, sizeof(q.opts) - used, "rotate-size=%llu\n",
+					 (unsigned long long)rot.size);
+	if (rot.timer_s)
+		used += (size_t)snprintf(q.opts + used, sizeof(q.opts) - used, "rotate-timer=%u\n",
+					 rot.timer_s);
+	if (rot.max_chunks)
+		snprintf(q.opts + used, sizeof(q.opts) - used, "max-chunks=%u\n", rot.max_chunks);
 	q.flags = overwrite ? RMD_F_OVERWRITE : 0;
 	q.block_ms = (uint32_t)block_ms;
 	char cwd[PATH_MAX];

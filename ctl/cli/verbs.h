@@ -13,6 +13,14 @@ int rm_cmd_create(int argc, char **argv);
 int rm_cmd_enable_event(int argc, char **argv);
 int rm_cmd_disable_event(int argc, char **argv);
 int rm_cmd_list(int argc, char **argv);
+int rm_cmd_rotate(int argc, char **argv);
+int rm_cmd_clear(int argc, char **argv);
+/* `remora view --follow` (view_follow.c): what follows --follow. */
+int rm_view_follow(const char *target, int clock_fmt);
+/* verb_view.c: one line of `remora view` for an item at wall-clock key. */
+struct ctfr_item;
+#include <stdio.h>
+void rm_view_put_item(FILE *f, int clock_fmt, __int128 key, const struct ctfr_item *it);
 /* start, stop, destroy and status (verb_session.c), told apart by argv[0] */
 int rm_cmd_session(int argc, char **argv);
 

@@ -159,6 +159,9 @@ int rm_rotation_check(const struct rm_rotation *r, char *err, size_t errlen);
 int rm_sink_set_rotation(struct rm_sink *s, const struct rm_rotation *r, char *err,
 			 size_t errlen);
 void rm_sink_rotation(const struct rm_sink *s, struct rm_rotation *out);
+/* Turns chunking on without a rotation (a restored session that was
+ * chunked); numbering goes on after the chunks already there. */
+void rm_sink_chunked(struct rm_sink *s);
 
 /* Drains every arena into s, closes the current chunk and opens the next
  * one for every live trace. Returns 0 with a line in msg (the closed

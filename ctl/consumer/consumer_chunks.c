@@ -176,12 +176,31 @@ static void prune(struct rm_sink *s)
 	free(v);
 }
 
-/* The first rotation of an unchunked sink: what it wrote moves into
- * chunk-00000/, so every chunk looks alike. */
+/* Chunking starts after the chunks already there (a restarted remorad,
+ * or -o DIR --force). */
+static void chunking_on(struct rm_sink *s)
+{
+	size_t n;
+	uint32_t *v = list_chunks(s, &n);
+	s->ch.on = true;
+	s->ch.cur = n ? v[n - 1] + 1 : 0;
+	s->ch.closed = (uint32_t)n;
+	s->ch.began_ns = rm_clock_mono_ns();
+	free(v);
+}
+
+void rm_sink_chunked(struct rm_sink *s)
+{
+	if (!s->ch.on)
+		chunking_on(s);
+}
+
+/* The first rotation of an unchunked sink: what it wrote moves into the
+ * first chunk (chunk-00000/), so every chunk looks alike. */
 static int move_into_first_chunk(struct rm_sink *s, char *msg, size_t msglen)
 {
 	char chunk[PATH_MAX + 32];
-	snprintf(chunk, sizeof(chunk), "%s/" CHUNK_FMT, s->out_dir, 0u);
+	snprintf(chunk, sizeof(chunk), "%s/" CHUNK_FMT, s->out_dir, s->ch.cur);
 	if (mkdir(chunk, 0700) < 0 && errno != EEXIST) {
 		snprintf(msg, msglen, "cannot create %s: %s; the trace stays in %s", chunk,
 			 strerror(errno), s->out_dir);
@@ -260,8 +279,7 @@ int sink_rotate(struct rm_sink *s, char *msg, size_t msglen)
 	int bad = close_writers(s, reopen, 1024, &nreopen, err, sizeof(err));
 	int r = 0;
 	if (!ch->on) {
-		ch->on = true;
-		ch->cur = 0;
+		chunking_on(s);
 		r = move_into_first_chunk(s, msg, msglen);
 	}
 	char closed[PATH_MAX];
@@ -333,10 +351,8 @@ int rm_sink_set_rotation(struct rm_sink *s, const struct rm_rotation *r, char *e
 		return -1;
 	}
 	s->ch.sched = *r;
-	if ((r->size || r->timer_s) && !s->ch.on && s->ch.ndirs == 0) {
-		s->ch.on = true;
-		s->ch.began_ns = rm_clock_mono_ns();
-	}
+	if ((r->size || r->timer_s) && !s->ch.on && s->ch.ndirs == 0)
+		chunking_on(s);
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 #define REMORA_CTL_REMORAD_H
 
 #include <limits.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <time.h>
 #include <urcu.h>
@@ -56,6 +57,18 @@ void sessions_handle(struct remorad *d, const struct rmd_req *q, struct reply *o
 void sessions_shutdown(struct remorad *d);
 /* Re-creates the sessions saved by a previous remorad (state file). */
 void sessions_restore(struct remorad *d);
+
+/* remorad_session.c, for the files below: the session a request names
+ * (or the current one; NULL after an error reply), and saving the state. */
+struct session *sessions_target(struct remorad *d, const struct rmd_req *q, struct reply *o);
+void sessions_save(struct remorad *d);
+
+/* remorad_lifecycle.c: rotation schedules (create's opts, the state file)
+ * and the RMD_ROTATE and RMD_CLEAR requests (true when q was one). */
+int rotation_from_opts(const char *opts, struct rm_rotation *r, char *err, size_t errlen);
+void rotation_save(FILE *f, const struct session *s);
+void rotation_restore(struct session *s, const char *line);
+bool lifecycle_handle(struct remorad *d, const struct rmd_req *q, struct reply *o);
 
 void report_list(struct remorad *d, struct reply *o);
 void report_status(struct remorad *d, const char *name, struct reply *o);

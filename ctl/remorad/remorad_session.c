@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ctl/consumer/live_mark.h"
 #include "ctl/remorad/remorad.h"
 
 static const char *const state_names[] = { "created", "started", "stopped" };
@@ -64,6 +65,7 @@ static void save(struct remorad *d)
 			fprintf(f, "blocking %s %u\n", s->name, s->block_ms);
 		for (int i = 0; i < rm_sink_npatterns(s->sink); i++)
 			fprintf(f, "pattern %s %s\n", s->name, rm_sink_pattern(s->sink, i));
+		rotation_save(f, s);
 	}
 	rcu_read_unlock();
 	if (fclose(f) != 0 || rename(tmp, d->state_file) != 0) {
@@ -92,6 +94,7 @@ static struct session *session_add(struct remorad *d, const char *name, const ch
 	rcu_read_lock();
 	cds_lfht_add(d->sessions, hash_str(name), &s->node);
 	rcu_read_unlock();
+	rm_live_mark(dir); /* for `remora view --follow` */
 	return s;
 }
 
@@ -108,6 +111,7 @@ static void session_free(struct remorad *d, struct session *s, struct rm_sink_st
 	rcu_read_unlock();
 	synchronize_rcu();
 	rm_sink_destroy(s->sink, st);
+	rm_live_unmark(s->out_dir);
 	free(s);
 }
 
@@ -175,12 +179,24 @@ static void do_create(struct remorad *d, const struct rmd_req *q, struct reply *
 			       "flight recorder never waits)\n");
 		return;
 	}
+	struct rm_rotation rot;
+	char err[512];
+	if (rotation_from_opts(q->opts, &rot, err, sizeof(err)) < 0) {
+		reply_error(o, "%s\n", err);
+		return;
+	}
+	if ((q->flags & RMD_F_OVERWRITE) && (rot.size || rot.timer_s || rot.max_chunks)) {
+		reply_error(o, "overwrite mode (a flight recorder) writes once, at stop: it takes "
+			       "no rotation schedule\n");
+		return;
+	}
 	struct session *s = session_add(d, q->session, dir, q->flags & RMD_F_OVERWRITE);
 	if (!s) {
 		reply_error(o, "out of memory\n");
 		return;
 	}
 	session_set_blocking(s, q->block_ms);
+	rm_sink_set_rotation(s->sink, &rot, err, sizeof(err)); /* checked above */
 	snprintf(d->current, sizeof(d->current), "%s", s->name);
 	save(d);
 	reply_printf(o, "Session %s created%s.\nTraces will be written in %s\n", s->name,
@@ -313,7 +329,10 @@ void sessions_handle(struct remorad *d, const struct rmd_req *q, struct reply *o
 	case RMD_DESTROY: do_destroy(d, q, o); break;
 	case RMD_LIST: report_list(d, o); break;
 	case RMD_STATUS: report_status(d, q->session, o); break;
-	default: reply_error(o, "unknown request %u: is the remora CLI from another version?\n",
+	default:
+		if (lifecycle_handle(d, q, o))
+			break;
+		reply_error(o, "unknown request %u: is the remora CLI from another version?\n",
 			     q->op);
 	}
 }
@@ -367,6 +386,10 @@ void sessions_restore(struct remorad *d)
 			struct session *s = lookup(d, name);
 			if (s && !s->overwrite)
 				session_set_blocking(s, ms);
+		} else if (sscanf(line, "chunks %63s ", name) == 1) {
+			struct session *s = lookup(d, name);
+			if (s)
+				rotation_restore(s, line);
 		} else if (sscanf(line, "pattern %63s %n", name, &off) == 1 && off) {
 			struct session *s = lookup(d, name);
 			if (s)
@@ -386,4 +409,15 @@ void sessions_restore(struct remorad *d)
 	if (n)
 		fprintf(stderr, "remorad: %d session%s restored from %s\n", n, n == 1 ? "" : "s",
 			d->state_file);
+}
+
+/* For remorad_lifecycle.c (remorad.h). */
+struct session *sessions_target(struct remorad *d, const struct rmd_req *q, struct reply *o)
+{
+	return target(d, q, o);
+}
+
+void sessions_save(struct remorad *d)
+{
+	save(d);
 }
