@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# `remora view --follow`:
+#  - of a session: an event a sleeping producer emits (1.5 s after the
+#    previous one) is printed within 5 s (the bound is generous for a
+#    loaded machine; the latencies measured are printed, the target is
+#    under 1 s); a rotation between two events loses none and repeats none
+#    (the first rotation moves the trace into chunk-00000/); destroying
+#    the session ends the follower with status 0;
+#  - of a `remora record` trace while it runs: its events, then the end of
+#    the record run ends the follower.
+. "$(dirname "$0")/lib.sh"
+
+# wait_line FILE REGEX: until FILE has a line matching REGEX (5 s at most)
+wait_line() {
+    for _ in $(seq 500); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.01; done
+    fail "no line '$2' in $1 within 5 s: $(cat "$1")"
+}
+
+"$remora" create f1 -o "$T/f1" >/dev/null 2>&1 || fail "create f1"
+"$remora" enable-event 'life:*' >/dev/null && "$remora" start >/dev/null || fail "start f1"
+"$sleeper" 3 1500 "$T/stop" >"$T/sl.out" 2>&1 &
+sl=$!; pids+=($sl)
+"$remora" view --follow f1 >"$T/fol.out" 2>"$T/fol.err" &
+fol=$!; pids+=($fol)
+lat=()
+for i in 0 1 2; do
+    wait_line "$T/fol.out" "life:mark i=$i\$"
+    arrived=$(date +%s%N)
+    wait_line "$T/sl.out" "^mark $i "
+    emitted=$(sed -n "s/^mark $i //p" "$T/sl.out")
+    lat+=($(( (arrived - emitted) / 1000000 )))
+    if [ $i = 0 ]; then
+        "$remora" rotate f1 >/dev/null || fail "rotate while following"
+    fi
+done
+echo "follow latency (ms, emit to printed, 10 ms polling): ${lat[*]}"
+[ -d "$T/f1/chunk-00000" ] || fail "the rotation made no chunk: $(ls "$T/f1")"
+"$remora" destroy f1 >/dev/null
+for _ in $(seq 50); do kill -0 $fol 2>/dev/null || break; sleep 0.1; done
+kill -0 $fol 2>/dev/null && fail "the follower still runs 5 s after destroy"
+wait $fol || fail "the follower exited $?: $(cat "$T/fol.err")"
+[ "$(grep -c 'life:mark' "$T/fol.out")" = 3 ] || fail "marks printed: $(cat "$T/fol.out")"
+[ "$(grep -c 'life:warm' "$T/fol.out")" = 1 ] || fail "warm printed: $(cat "$T/fol.out")"
+grep -q "remora view: 4 events, 0 lost; the trace is no longer written" "$T/fol.err" ||
+    fail "follower summary: $(cat "$T/fol.err")"
+touch "$T/stop"
+echo "session: 4 events followed across a rotation, follower ended at destroy"
+
+rm -f "$T/stop"
+"$remora" record -o "$T/rec" -- "$sleeper" 2 800 "$T/stop" >"$T/sl2.out" 2>"$T/rec.err" &
+rec=$!; pids+=($rec)
+for _ in $(seq 100); do [ -e "$T/rec/.remora-live" ] && break; sleep 0.05; done
+"$remora" view --follow "$T/rec" >"$T/fol2.out" 2>"$T/fol2.err" &
+fol=$!; pids+=($fol)
+wait_line "$T/fol2.out" "life:mark i=1\$"
+kill -0 $fol 2>/dev/null || fail "the follower left while record runs: $(cat "$T/fol2.err")"
+touch "$T/stop"
+wait $rec || fail "record: $(cat "$T/rec.err")"
+for _ in $(seq 50); do kill -0 $fol 2>/dev/null || break; sleep 0.1; done
+kill -0 $fol 2>/dev/null && fail "the follower still runs 5 s after record ended"
+wait $fol || fail "the follower of record exited $?: $(cat "$T/fol2.err")"
+[ "$(grep -c 'life:' "$T/fol2.out")" = 3 ] || fail "record follow printed: $(cat "$T/fol2.out")"
+echo PASS
