@@ -240,6 +240,7 @@ static int close_writers(struct rm_sink *s, struct trace **reopen, size_t max, s
 	EACH_TRACE(s->c, it, t) {
 		if (t->s != s)
 			continue;
+		bool was_open = t->w || t->failed; /* failed: a rotation retries it */
 		if (t->w) {
 			char e[512];
 			if (ctf_writer_close(t->w, NULL, e, sizeof(e)) < 0) {
@@ -248,9 +249,9 @@ static int close_writers(struct rm_sink *s, struct trace **reopen, size_t max, s
 				t->write_errors++;
 			}
 			t->w = NULL;
-			if (*nreopen < max && t->k->attached && !t->k->done)
-				reopen[(*nreopen)++] = t;
 		}
+		if (was_open && *nreopen < max && t->k->attached && !t->k->done)
+			reopen[(*nreopen)++] = t;
 		declared_to_selected(t);
 		t->failed = false;
 	}
@@ -266,7 +267,7 @@ int sink_rotate(struct rm_sink *s, char *msg, size_t msglen)
 				      "and writes it at stop: it has no chunks to rotate");
 		return -1;
 	}
-	if (ch->bytes == 0) {
+	if (ch->bytes == 0 && !ch->reopen_failed) {
 		char base[PATH_MAX];
 		sink_chunk_base(s, base, sizeof(base));
 		snprintf(msg, msglen, "nothing written since the %s: %s stays current",
@@ -296,14 +297,16 @@ int sink_rotate(struct rm_sink *s, char *msg, size_t msglen)
 	}
 	if (s->state != SINK_STARTED)
 		nreopen = 0; /* the next start opens them */
+	ch->reopen_failed = false;
 	for (size_t i = 0; i < nreopen; i++) {
-		if (sink_open_writer(reopen[i]) == 0 || r < 0)
+		if (sink_open_writer(reopen[i]) == 0)
 			continue;
-		char next[PATH_MAX];
-		sink_chunk_base(s, next, sizeof(next));
+		ch->reopen_failed = true;
+		if (r < 0)
+			continue;
 		snprintf(msg, msglen, "%s is complete, but the next chunk cannot be written: %s "
-				      "(events are counted lost until a rotation succeeds)", closed,
-			 ch->err[0] ? ch->err : "see the log");
+				      "(its events are counted lost until a rotation succeeds)",
+			 closed, ch->err[0] ? ch->err : "see the log");
 		r = -1;
 	}
 	if (r == 0)

@@ -44,6 +44,7 @@ struct sink_chunks {
 	struct rm_rotation sched;
 	bool on;                   /* traces go to chunk-NNNNN/ */
 	bool clearing;             /* rm_sink_clear's drain: packets are dropped */
+	bool reopen_failed;        /* the last rotation could not open the next chunk */
 	uint32_t cur;              /* number of the chunk being written */
 	uint32_t closed;           /* chunks closed so far */
 	uint64_t bytes;            /* stream bytes in the current chunk */
