@@ -65,6 +65,19 @@ void sink_chunk_note_dir(struct rm_sink *s, const char *dir)
 		ch->ndirs++;
 }
 
+void sink_chunk_open_failed(struct rm_sink *s, const char *dir, const char *err)
+{
+	snprintf(s->ch.err, sizeof(s->ch.err), "%s", err);
+	if (!dir)
+		return;
+	unlinkat(AT_FDCWD, dir, AT_REMOVEDIR); /* only when empty */
+	if (s->ch.on) {
+		char base[PATH_MAX];
+		sink_chunk_base(s, base, sizeof(base));
+		unlinkat(AT_FDCWD, base, AT_REMOVEDIR);
+	}
+}
+
 static void forget_dirs(struct sink_chunks *ch)
 {
 	for (size_t i = 0; i < ch->ndirs; i++)

@@ -177,6 +177,10 @@ void consumer_drain_all(struct rm_consumer *c);
 void sink_chunk_base(const struct rm_sink *s, char *buf, size_t size);
 /* A trace directory was opened in the current chunk. */
 void sink_chunk_note_dir(struct rm_sink *s, const char *dir);
+/* A trace could not be opened: keeps err for the rotation's answer and
+ * removes the directory the attempt left empty (dir may be NULL), and
+ * its chunk's when that is empty too. */
+void sink_chunk_open_failed(struct rm_sink *s, const char *dir, const char *err);
 /* After a packet: rotates when the size schedule says so. */
 void sink_chunk_after_packet(struct rm_sink *s);
 /* From the poll loop: timer rotations. */

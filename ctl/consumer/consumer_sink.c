@@ -145,6 +145,7 @@ static int open_writer(struct trace *t)
 	}
 	sink_chunk_base(s, base, sizeof(base));
 	snprintf(err, sizeof(err), "no free trace directory name under %s", base);
+	bool tried = false;
 	for (int n = 0; n < 1000 && !t->w; n++) {
 		if (n == 0)
 			snprintf(dir, sizeof(dir), "%s/%s-%u", base, comm, k->hello.pid);
@@ -153,12 +154,13 @@ static int open_writer(struct trace *t)
 		if (access(dir, F_OK) == 0)
 			continue;
 		t->w = ctf_writer_open(dir, &info, err, sizeof(err));
+		tried = true;
 		break;
 	}
 	if (!t->w) {
 		fprintf(stderr, "%s: pid %u (%s): cannot record: %s\n", s->c->who, k->hello.pid,
 			k->hello.comm, err);
-		snprintf(s->ch.err, sizeof(s->ch.err), "%s", err);
+		sink_chunk_open_failed(s, tried ? dir : NULL, err);
 		t->failed = true;
 		t->write_errors++;
 		return -1;

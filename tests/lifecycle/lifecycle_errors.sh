@@ -69,6 +69,8 @@ touch "$T/stop"
 last=$(ls "$T/full/t" | grep '^chunk-' | tail -1)
 read_trace "$T/full/t/$last" allow-discarded
 [ "$(grep -c 'sess:tick' "$T/bt.out")" -gt 0 ] || fail "no tick recorded after the disk had room again ($last)"
+read_trace "$T/full/t" allow-discarded   # the whole session, every chunk
+for c in "$T/full/t"/chunk-*; do read_trace "$c" allow-discarded; done
 "$remora" status d | grep -q "write errors: [1-9]" || fail "the write errors are not counted: $("$remora" status d)"
 echo "full disk: rotation failed with a clear error, $n1 ticks kept in chunk-00001, recording resumed in $last"
 echo PASS
