@@ -7,7 +7,10 @@
 #    (the first rotation moves the trace into chunk-00000/); destroying
 #    the session ends the follower with status 0;
 #  - of a `remora record` trace while it runs: its events, then the end of
-#    the record run ends the follower.
+#    the record run ends the follower;
+#  - the status line (events/s, lost, bytes) of `record` and of
+#    `view --follow` on a terminal (a pty from script(1)), and none when
+#    stderr is not a terminal.
 . "$(dirname "$0")/lib.sh"
 
 # wait_line FILE REGEX: until FILE has a line matching REGEX (5 s at most)
@@ -60,4 +63,19 @@ for _ in $(seq 50); do kill -0 $fol 2>/dev/null || break; sleep 0.1; done
 kill -0 $fol 2>/dev/null && fail "the follower still runs 5 s after record ended"
 wait $fol || fail "the follower of record exited $?: $(cat "$T/fol2.err")"
 [ "$(grep -c 'life:' "$T/fol2.out")" = 3 ] || fail "record follow printed: $(cat "$T/fol2.out")"
+grep -q 'events/s' "$T/rec.err" "$T/fol2.err" && fail "a status line without a terminal"
+echo "record: 3 events followed, follower ended with the record"
+
+if command -v script >/dev/null; then
+    script -qec "'$remora' record -o '$T/tty' -- '$ticker' 2500 1000" /dev/null >"$T/tty.rec" 2>&1 &
+    srec=$!; pids+=($srec)
+    for _ in $(seq 100); do [ -e "$T/tty/.remora-live" ] && break; sleep 0.05; done
+    script -qec "'$remora' view --follow '$T/tty' >/dev/null" /dev/null >"$T/tty.fol" 2>&1 || true
+    wait $srec || true
+    tr '\r' '\n' <"$T/tty.rec" | grep -aqE '^.*remora: [0-9]+ events/s, [0-9]+ events, 0 lost, [0-9.]+ MiB written' ||
+        fail "no status line from record on a terminal: $(tr '\r' '\n' <"$T/tty.rec" | head -5)"
+    tr '\r' '\n' <"$T/tty.fol" | grep -aqE 'remora view: [0-9]+ events/s, [0-9]+ events, 0 lost, [0-9.]+ MiB read' ||
+        fail "no status line from view --follow on a terminal: $(tr '\r' '\n' <"$T/tty.fol" | head -5)"
+    echo "status lines on a terminal"
+fi
 echo PASS
