@@ -2,8 +2,8 @@
  *
  * Every FOLLOW_TICK_MS: finds the traces under DIR (DIR/COMM-PID/, or
  * DIR/chunk-NNNNN/COMM-PID/ once chunked) and their stream files, known
- * by inode so a trace moved into chunk-00000/ by the first rotation is not
- * read twice; lets the strict reader (ctl/ctf/ctf_reader.h) see each
+ * by path, a trace directory by inode so one moved into chunk-00000/ by
+ * the first rotation is not read twice; lets the strict reader (ctl/ctf/ctf_reader.h) see each
  * stream only up to its last complete packet (a packet's header says its
  * size; the writer appends whole packets); re-reads a trace's metadata
  * when it was replaced (new events), after the stream sizes were taken,
@@ -52,8 +52,6 @@ struct ftrace {
 struct fstream {
 	char *path;
 	int fd;                    /* -1 once finished */
-	dev_t dev;
-	ino_t ino;
 	struct ftrace *t;
 	uint64_t visible;          /* bytes of complete packets */
 	bool started, broken;
@@ -180,18 +178,34 @@ static long chunk_of(const char *path)
 	return n;
 }
 
+/* The first rotation moved trace t from t->dir to dir: so did its
+ * stream files (known by path: inodes of deleted chunks come back). */
+static void moved(struct follow *f, struct ftrace *t, const char *dir)
+{
+	size_t old = strlen(t->dir);
+	for (size_t i = 0; i < f->nstreams; i++) {
+		struct fstream *s = f->streams[i];
+		char *p;
+		if (s->t != t || strncmp(s->path, t->dir, old) || s->path[old] != '/' ||
+		    asprintf(&p, "%s%s", dir, s->path + old) < 0)
+			continue;
+		free(s->path);
+		s->path = p;
+	}
+	char *d = strdup(dir);
+	if (d) {
+		free(t->dir);
+		t->dir = d;
+		t->chunk = chunk_of(dir);
+	}
+}
+
 static struct ftrace *trace_at(struct follow *f, const char *dir, const struct stat *st)
 {
 	for (struct ftrace *t = f->traces; t; t = t->next)
 		if (t->dev == st->st_dev && t->ino == st->st_ino) {
-			if (strcmp(t->dir, dir)) { /* moved into chunk-00000/ */
-				char *d = strdup(dir);
-				if (d) {
-					free(t->dir);
-					t->dir = d;
-					t->chunk = chunk_of(dir);
-				}
-			}
+			if (strcmp(t->dir, dir))
+				moved(f, t, dir);
 			return t;
 		}
 	struct ftrace *t = calloc(1, sizeof(*t));
@@ -207,10 +221,10 @@ static struct ftrace *trace_at(struct follow *f, const char *dir, const struct s
 	return t;
 }
 
-static bool known_stream(const struct follow *f, const struct stat *st)
+static bool known_stream(const struct follow *f, const char *path)
 {
 	for (size_t i = 0; i < f->nstreams; i++)
-		if (f->streams[i]->dev == st->st_dev && f->streams[i]->ino == st->st_ino)
+		if (!strcmp(f->streams[i]->path, path))
 			return true;
 	return false;
 }
@@ -218,10 +232,12 @@ static bool known_stream(const struct follow *f, const struct stat *st)
 static void add_stream(struct follow *f, struct ftrace *t, const char *path)
 {
 	struct stat st;
+	if (known_stream(f, path))
+		return;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || known_stream(f, &st)) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return;
 	}
@@ -235,8 +251,6 @@ static void add_stream(struct follow *f, struct ftrace *t, const char *path)
 		return;
 	}
 	s->fd = fd;
-	s->dev = st.st_dev;
-	s->ino = st.st_ino;
 	s->t = t;
 	s->idx = (uint32_t)f->nstreams;
 	f->streams[f->nstreams++] = s;

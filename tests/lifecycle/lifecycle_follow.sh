@@ -66,6 +66,17 @@ wait $fol || fail "the follower of record exited $?: $(cat "$T/fol2.err")"
 grep -q 'events/s' "$T/rec.err" "$T/fol2.err" && fail "a status line without a terminal"
 echo "record: 3 events followed, follower ended with the record"
 
+# following a record that rotates by size: every event once, none missed
+"$remora" record -o "$T/rot" --blocking --rotate-size 68K -- "$ticker" 12000 50 >/dev/null 2>"$T/rec3.err" &
+rec=$!; pids+=($rec)
+for _ in $(seq 100); do [ -e "$T/rot/.remora-live" ] && break; sleep 0.05; done
+"$remora" view --follow "$T/rot" >"$T/fol3.out" 2>"$T/fol3.err" || fail "follow of a rotating record: $(cat "$T/fol3.err")"
+wait $rec || fail "record --rotate-size: $(cat "$T/rec3.err")"
+ls "$T/rot" | grep -q chunk-00003 || fail "too few chunks to prove anything: $(ls "$T/rot")"
+sed -nE 's/.*ticker:tick n=([0-9]+)$/\1/p' "$T/fol3.out" | sort -n >"$T/union.txt"
+exactly_seq 0 11999
+echo "follow across $(ls "$T/rot" | grep -c chunk-) size rotations: 12000 events, each once"
+
 if command -v script >/dev/null; then
     script -qec "'$remora' record -o '$T/tty' -- '$ticker' 2500 1000" /dev/null >"$T/tty.rec" 2>&1 &
     srec=$!; pids+=($srec)
