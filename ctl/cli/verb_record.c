@@ -289,6 +289,11 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 				"--max-chunks (a flight recorder writes once, at the end)\n");
 		return 2;
 	}
+	if (a->rot.max_chunks && !a->rot.size && !a->rot.timer_s) {
+		fprintf(stderr, "remora record: --max-chunks needs --rotate-size or --rotate-timer "
+				"(nothing else rotates a record run)\n");
+		return 2;
+	}
 	if (optind >= argc) {
 		fprintf(stderr, "remora record: no command given\n");
 		usage(stderr);

@@ -26,6 +26,7 @@ expect 2 "--rotate-size 64K is below one packet" "$remora" record --rotate-size 
 expect 2 "bad --rotate-size 'lots'" "$remora" record --rotate-size lots -- true
 expect 2 "bad --max-chunks '0'.*0 would keep none" "$remora" create x --max-chunks 0
 expect 2 "bad --max-chunks '0'" "$remora" record --max-chunks 0 -- true
+expect 2 "--max-chunks needs --rotate-size or --rotate-timer" "$remora" record --max-chunks 2 -- true
 expect 2 "bad --rotate-timer '0'" "$remora" create x --rotate-timer 0
 expect 2 "bad --rotate-timer '1.5'" "$remora" record --rotate-timer 1.5 -- true
 expect 2 "--overwrite takes no --rotate-size" "$remora" create x --overwrite --rotate-size 1M
