@@ -52,6 +52,8 @@ struct ftrace {
 struct fstream {
 	char *path;
 	int fd;                    /* -1 once finished */
+	dev_t dev;                 /* of the file opened at path */
+	ino_t ino;
 	struct ftrace *t;
 	uint64_t visible;          /* bytes of complete packets */
 	bool started, broken;
@@ -221,11 +223,20 @@ static struct ftrace *trace_at(struct follow *f, const char *dir, const struct s
 	return t;
 }
 
+/* Whether the file at path is one we read. A new file at a known path
+ * (a cleared session writes COMM-PID/stream_0 again) is not: the old
+ * entry loses the path. */
 static bool known_stream(const struct follow *f, const char *path)
 {
-	for (size_t i = 0; i < f->nstreams; i++)
-		if (!strcmp(f->streams[i]->path, path))
+	struct stat st;
+	for (size_t i = 0; i < f->nstreams; i++) {
+		struct fstream *s = f->streams[i];
+		if (strcmp(s->path, path))
+			continue;
+		if (stat(path, &st) < 0 || (st.st_dev == s->dev && st.st_ino == s->ino))
 			return true;
+		s->path[0] = 0; /* replaced: its fd still reads the old file */
+	}
 	return false;
 }
 
@@ -251,6 +262,8 @@ static void add_stream(struct follow *f, struct ftrace *t, const char *path)
 		return;
 	}
 	s->fd = fd;
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
 	s->t = t;
 	s->idx = (uint32_t)f->nstreams;
 	f->streams[f->nstreams++] = s;
