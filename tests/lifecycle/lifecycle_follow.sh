@@ -43,11 +43,13 @@ for _ in $(seq 50); do kill -0 $fol 2>/dev/null || break; sleep 0.1; done
 kill -0 $fol 2>/dev/null && fail "the follower still runs 5 s after destroy"
 wait $fol || fail "the follower exited $?: $(cat "$T/fol.err")"
 [ "$(grep -c 'life:mark' "$T/fol.out")" = 3 ] || fail "marks printed: $(cat "$T/fol.out")"
-[ "$(grep -c 'life:warm' "$T/fol.out")" = 1 ] || fail "warm printed: $(cat "$T/fol.out")"
-grep -q "remora view: 4 events, 0 lost; the trace is no longer written" "$T/fol.err" ||
+# life:warm, emitted at the app's start, may precede its helper's handover
+# (tests/session/session_early_events.sh is about that): at most once
+[ "$(grep -c 'life:warm' "$T/fol.out")" -le 1 ] || fail "warm printed twice: $(cat "$T/fol.out")"
+grep -q "remora view: $(wc -l <"$T/fol.out") events, 0 lost; the trace is no longer written" "$T/fol.err" ||
     fail "follower summary: $(cat "$T/fol.err")"
 touch "$T/stop"
-echo "session: 4 events followed across a rotation, follower ended at destroy"
+echo "session: 3 marks followed across a rotation, follower ended at destroy"
 
 # across a clear of an unchunked session: the same app's trace written
 # again at the same path (sleeper-PID/stream_0) is read too
@@ -81,9 +83,10 @@ wait $rec || fail "record: $(cat "$T/rec.err")"
 for _ in $(seq 50); do kill -0 $fol 2>/dev/null || break; sleep 0.1; done
 kill -0 $fol 2>/dev/null && fail "the follower still runs 5 s after record ended"
 wait $fol || fail "the follower of record exited $?: $(cat "$T/fol2.err")"
-[ "$(grep -c 'life:' "$T/fol2.out")" = 3 ] || fail "record follow printed: $(cat "$T/fol2.out")"
+[ "$(grep -c 'life:mark' "$T/fol2.out")" = 2 ] && [ "$(grep -c 'life:warm' "$T/fol2.out")" -le 1 ] ||
+    fail "record follow printed: $(cat "$T/fol2.out")"
 grep -q 'events/s' "$T/rec.err" "$T/fol2.err" && fail "a status line without a terminal"
-echo "record: 3 events followed, follower ended with the record"
+echo "record: 2 marks followed, follower ended with the record"
 
 # following a record that rotates by size: every event once, none missed
 "$remora" record -o "$T/rot" --blocking --rotate-size 68K -- "$ticker" 12000 50 >/dev/null 2>"$T/rec3.err" &
