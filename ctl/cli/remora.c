@@ -15,9 +15,11 @@ static const struct verb verbs[] = {
 	{ "record", rm_cmd_record,
 	  "record [-o DIR] [-e PATTERN]... [--overwrite] [--buffer-size SIZE]\n"
 	  "         [--rotate-size SIZE] [--rotate-timer SECS] [--max-chunks N] -- CMD [ARG...]" },
+	{ "record", rm_cmd_record, "record --snapshot-on-exit [-o DIR] [--buffer-size SIZE] -- CMD" },
 	{ "view", rm_cmd_view, "view DIR | view --follow [NAME|DIR]" },
 	{ "create", rm_cmd_create, "create NAME [-o DIR] [--overwrite]\n"
 	  "         [--rotate-size SIZE] [--rotate-timer SECS] [--max-chunks N]" },
+	{ "create", rm_cmd_create, "create NAME --snapshot [--buffer-size SIZE] [-o DIR]" },
 	{ "enable-event", rm_cmd_enable_event, "enable-event [-s NAME] PATTERN... | -a" },
 	{ "disable-event", rm_cmd_disable_event, "disable-event [-s NAME] PATTERN... | -a" },
 	{ "start", rm_cmd_session, "start [NAME]" },
@@ -25,6 +27,7 @@ static const struct verb verbs[] = {
 	{ "destroy", rm_cmd_session, "destroy [NAME]" },
 	{ "list", rm_cmd_list, "list" },
 	{ "status", rm_cmd_session, "status [NAME]" },
+	{ "snapshot", rm_cmd_snapshot, "snapshot [NAME] [-o DIR]" },
 	{ "rotate", rm_cmd_rotate, "rotate [NAME]" },
 	{ "clear", rm_cmd_clear, "clear [NAME]" },
 };

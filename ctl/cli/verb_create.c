@@ -1,5 +1,6 @@
-/* `remora create NAME [-o DIR] [--overwrite]`: a tracing session in
- * remorad (started if missing). Default DIR: $HOME/remora-traces/NAME-YYYYmmdd-HHMMSS. */
+/* `remora create NAME [-o DIR] [--overwrite | --snapshot [--buffer-size SIZE]]`:
+ * a tracing session in remorad (started if missing). Default DIR:
+ * $HOME/remora-traces/NAME-YYYYmmdd-HHMMSS. */
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <limits.h>
@@ -13,11 +14,13 @@
 #include "ctl/cli/outdir.h"
 #include "ctl/cli/rotate_opts.h"
 #include "ctl/cli/verbs.h"
+#include "shm/size.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: remora create NAME [-o DIR [--force]] [--overwrite | --blocking[=MS]]\n"
 		   "         [--rotate-size SIZE] [--rotate-timer SECS] [--max-chunks N]\n"
+		   "       remora create NAME [-o DIR [--force]] --snapshot [--buffer-size SIZE]\n"
 		   "  -o, --output DIR  where the traces go (default "
 		   "$HOME/remora-traces/NAME-YYYYmmdd-HHMMSS);\n"
 		   "                    refused when it holds files or is reached through\n"
@@ -25,7 +28,14 @@ static void usage(FILE *f)
 		   "      --force       write into an -o DIR that already holds files\n"
 		   "      --overwrite   flight recorder: keep the newest data, written at stop\n"
 		   "      --blocking[=MS]  while started, a thread with no free buffer waits up to\n"
-		   "                    MS ms (default 1000) for remorad instead of dropping the event\n");
+		   "                    MS ms (default 1000) for remorad instead of dropping the event\n"
+		   "      --snapshot    snapshot mode: keep the newest data in memory, write\n"
+		   "                    nothing until `remora snapshot` (which can be taken any\n"
+		   "                    number of times while recording goes on)\n"
+		   "      --buffer-size SIZE  with --snapshot: memory per process tree, e.g. 64M\n"
+		   "                    (default: the size of its arena, 16M unless the app sets\n"
+		   "                    REMORA_BUFFER_SIZE; from 64K)\n"
+		   );
 	rm_rotate_usage(f);
 	fprintf(f, "Starts remorad when it is not running.\n");
 }
@@ -35,9 +45,13 @@ int rm_cmd_create(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "output", required_argument, 0, 'o' }, { "overwrite", no_argument, 0, 'O' },
 		{ "blocking", optional_argument, 0, 'B' }, { "force", no_argument, 0, 'f' },
-		{ "help", no_argument, 0, 'h' }, RM_ROTATE_LONGOPTS,
+		{ "help", no_argument, 0, 'h' },
+		{ "snapshot", no_argument, 0, 'S' }, { "buffer-size", required_argument, 0, 'b' },
+		RM_ROTATE_LONGOPTS,
 		{ 0, 0, 0, 0 },
 	};
+	bool snapshot = false;
+	uint64_t ring_bytes = 0;
 	unsigned long block_ms = 0;
 	bool force = false;
 	const char *out = NULL;
@@ -55,6 +69,15 @@ int rm_cmd_create(int argc, char **argv)
 		case 'o': out = optarg; break;
 		case 'O': overwrite = true; break;
 		case 'f': force = true; break;
+		case 'S': snapshot = true; break;
+		case 'b':
+			ring_bytes = rm_parse_size(optarg);
+			if (ring_bytes < (64u << 10)) {
+				fprintf(stderr, "remora create: bad --buffer-size '%s' (at least 64K, e.g. "
+						"16M)\n", optarg);
+				return 2;
+			}
+			break;
 		case 'B': {
 			char *end;
 			block_ms = optarg ? strtoul(optarg, &end, 10) : 1000;
@@ -89,12 +112,28 @@ int rm_cmd_create(int argc, char **argv)
 				"flight recorder never makes the app wait)\n");
 		return 2;
 	}
-	if (overwrite && rm_rotation_any(&rot)) {
-		fprintf(stderr, "remora create: --overwrite takes no --rotate-size, --rotate-timer "
-				"or --max-chunks (a flight recorder writes once, at stop)\n");
+	if (snapshot && (overwrite || block_ms)) {
+		fprintf(stderr, "remora create: --snapshot excludes --overwrite (which writes at stop) "
+				"and --blocking (a flight recorder never makes the app wait)\n");
 		return 2;
 	}
-	size_t used = 0;
+	if (ring_bytes && !snapshot) {
+		fprintf(stderr, "remora create: --buffer-size applies to --snapshot only (the arena's "
+				"size is the app's: REMORA_BUFFER_SIZE)\n");
+		return 2;
+	}
+	if (snapshot)
+		snprintf(q.opts, sizeof(q.opts), "snapshot=1\n");
+	if (ring_bytes)
+		snprintf(q.opts + strlen(q.opts), sizeof(q.opts) - strlen(q.opts),
+			 "buffer-size=%llu\n", (unsigned long long)ring_bytes);
+	if ((overwrite || snapshot) && rm_rotation_any(&rot)) {
+		fprintf(stderr, "remora create: %s takes no --rotate-size, --rotate-timer or "
+				"--max-chunks (%s)\n", snapshot ? "--snapshot" : "--overwrite",
+			snapshot ? "it writes only when asked" : "a flight recorder writes once, at stop");
+		return 2;
+	}
+	size_t used = strlen(q.opts);
 	if (rot.size)
 		used += (size_t)snprintf(q.opts + used, sizeof(q.opts) - used, "rotate-size=%llu\n",
 					 (unsigned long long)rot.size);

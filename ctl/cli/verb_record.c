@@ -48,8 +48,9 @@ static void on_sigint(int sig)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: remora record [-o DIR [--force]] [-e PATTERN]... [--overwrite] "
-		   "[--buffer-size SIZE] [--blocking[=MS]] [--preload NAME]...\n"
+	fprintf(f, "usage: remora record [-o DIR [--force]] [-e PATTERN]... "
+		   "[--overwrite | --snapshot-on-exit]\n"
+		   "         [--buffer-size SIZE] [--blocking[=MS]] [--preload NAME]...\n"
 		   "         [--rotate-size SIZE] [--rotate-timer SECS] [--max-chunks N] -- CMD [ARG...]\n"
 		   "  -o, --output DIR      trace directory (default ./remora-YYYYmmdd-HHMMSS), created\n"
 		   "                        0700; an existing one must be empty, and no symbolic\n"
@@ -57,6 +58,9 @@ static void usage(FILE *f)
 		   "      --force           write into an existing non-empty DIR anyway\n"
 		   "  -e, --event PATTERN   enable events matching provider:name glob (default: all)\n"
 		   "      --overwrite       flight recorder: keep the newest data, read at the end\n"
+		   "      --snapshot-on-exit  keep the newest data in memory (as much as the arena\n"
+		   "                        holds) and write it when CMD exits or crashes, as one\n"
+		   "                        snapshot directory DIR/snapshot-1-YYYYmmdd-HHMMSS\n"
 		   "      --buffer-size SZ  arena size per process tree, e.g. 64M (default 16M)\n"
 		   "      --blocking[=MS]   a thread with no free buffer waits up to MS ms (default 1000)\n"
 		   "                        for the consumer instead of dropping the event\n"
@@ -222,6 +226,7 @@ struct record_args {
 	const char *patterns[64];
 	int npat;
 	bool overwrite, force;
+	bool snapshot_on_exit;
 	uint64_t block_ms;       /* --blocking: 0 for off */
 	struct rm_rotation rot;  /* --rotate-size, --rotate-timer, --max-chunks */
 	char **cmd;
@@ -234,8 +239,8 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 		{ "output", required_argument, 0, 'o' }, { "event", required_argument, 0, 'e' },
 		{ "overwrite", no_argument, 0, 'O' }, { "buffer-size", required_argument, 0, 'b' },
 		{ "preload", required_argument, 0, 'P' }, { "blocking", optional_argument, 0, 'B' },
-		{ "force", no_argument, 0, 'f' }, { "help", no_argument, 0, 'h' }, RM_ROTATE_LONGOPTS,
-		{ 0, 0, 0, 0 },
+		{ "force", no_argument, 0, 'f' }, { "help", no_argument, 0, 'h' },
+		{ "snapshot-on-exit", no_argument, 0, 'S' }, RM_ROTATE_LONGOPTS, { 0, 0, 0, 0 },
 	};
 	int ch;
 	optind = 1;
@@ -256,6 +261,7 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 			break;
 		case 'O': a->overwrite = true; break;
 		case 'f': a->force = true; break;
+		case 'S': a->snapshot_on_exit = true; break;
 		case 'B': {
 			char *end;
 			unsigned long long ms = optarg ? strtoull(optarg, &end, 10) : 1000;
@@ -284,9 +290,10 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (a->overwrite && rm_rotation_any(&a->rot)) {
-		fprintf(stderr, "remora record: --overwrite takes no --rotate-size, --rotate-timer or "
-				"--max-chunks (a flight recorder writes once, at the end)\n");
+	if ((a->overwrite || a->snapshot_on_exit) && rm_rotation_any(&a->rot)) {
+		fprintf(stderr, "remora record: %s takes no --rotate-size, --rotate-timer or "
+				"--max-chunks (a flight recorder writes once, at the end)\n",
+			a->overwrite ? "--overwrite" : "--snapshot-on-exit");
 		return 2;
 	}
 	if (a->rot.max_chunks && !a->rot.size && !a->rot.timer_s) {
@@ -300,6 +307,11 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 		return 2;
 	}
 	a->cmd = argv + optind;
+	if (a->snapshot_on_exit && (a->overwrite || a->block_ms)) {
+		fprintf(stderr, "remora record: --snapshot-on-exit excludes --overwrite and "
+				"--blocking (a flight recorder never makes the app wait)\n");
+		return 2;
+	}
 	return -1;
 }
 
@@ -479,6 +491,23 @@ static void print_summary(const struct rm_consumer_summary *s, const char *outdi
 			(unsigned long long)s->refused, s->write_errors);
 }
 
+/* --snapshot-on-exit: the one snapshot, once every tree is over. */
+static bool record_snapshot(struct rm_consumer *c, struct rm_snapshot_result *r)
+{
+	char err[PATH_MAX + 256];
+	if (rm_consumer_snapshot(c, r, err, sizeof(err)) < 0) {
+		fprintf(stderr, "remora record: snapshot failed: %s\n", err);
+		return false;
+	}
+	fprintf(stderr, "remora: snapshot written to %s: %llu events, %u process tree%s, %llu "
+			"lost\n", r->path, (unsigned long long)r->events, r->traces,
+		r->traces == 1 ? "" : "s", (unsigned long long)r->discarded);
+	if (r->overwritten)
+		fprintf(stderr, "remora: %llu older events were overwritten (snapshot mode keeps the "
+				"newest; overwritten is not lost)\n", (unsigned long long)r->overwritten);
+	return true;
+}
+
 int rm_cmd_record(int argc, char **argv)
 {
 	struct record_args a = { 0 };
@@ -507,6 +536,7 @@ int rm_cmd_record(int argc, char **argv)
 	struct rm_consumer_opts co = { .socket_path = sock, .out_dir = outdir,
 				       .patterns = a.patterns, .npatterns = a.npat,
 				       .flight_recorder = a.overwrite,
+				       .snapshot = a.snapshot_on_exit,
 				       .block_ns = a.block_ms * 1000000 };
 	struct rm_consumer *c = rm_consumer_new(&co, err, sizeof(err));
 	if (!c) {
@@ -514,7 +544,8 @@ int rm_cmd_record(int argc, char **argv)
 		rm_rec_sockdir_remove(sockdir);
 		return 1;
 	}
-	if (rm_sink_set_rotation(rm_consumer_record_sink(c), &a.rot, err, sizeof(err)) < 0) {
+	if (rm_rotation_any(&a.rot) &&
+	    rm_sink_set_rotation(rm_consumer_record_sink(c), &a.rot, err, sizeof(err)) < 0) {
 		fprintf(stderr, "remora record: %s\n", err); /* rm_rotate_opt checked it: unlikely */
 		rm_consumer_finish(c, NULL);
 		rm_rec_sockdir_remove(sockdir);
@@ -523,8 +554,12 @@ int rm_cmd_record(int argc, char **argv)
 	rm_live_mark(outdir); /* `remora view --follow` stops once it is gone */
 	pid_t cmd;
 	int cmd_status = record_run(c, &a, sock, &cmd);
+	struct rm_snapshot_result snap;
+	bool snapped = a.snapshot_on_exit && record_snapshot(c, &snap);
 	struct rm_consumer_summary s;
 	rm_consumer_finish(c, &s);
+	if (snapped)
+		s.events += snap.events, s.write_errors += snap.write_errors;
 	rm_live_unmark(outdir);
 	rm_rec_sockdir_remove(sockdir);
 	print_summary(&s, outdir);

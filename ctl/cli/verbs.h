@@ -13,6 +13,7 @@ int rm_cmd_create(int argc, char **argv);
 int rm_cmd_enable_event(int argc, char **argv);
 int rm_cmd_disable_event(int argc, char **argv);
 int rm_cmd_list(int argc, char **argv);
+int rm_cmd_snapshot(int argc, char **argv);
 int rm_cmd_rotate(int argc, char **argv);
 int rm_cmd_clear(int argc, char **argv);
 /* `remora view --follow` (view_follow.c): what follows --follow. */

@@ -394,7 +394,8 @@ int sink_clear_end(struct rm_sink *s, char *msg, size_t msglen)
 	EACH_TRACE(s->c, it, t) {
 		if (t->s != s)
 			continue;
-		sink_ring_drop(t);
+		ring_free(t);
+		t->evicted = 0;
 		if (t->w)
 			ctf_writer_close(t->w, NULL, NULL, 0); /* deleted below */
 		t->w = NULL;

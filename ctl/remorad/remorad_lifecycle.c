@@ -22,41 +22,38 @@ static int parse_u32(const char *v, uint32_t *out)
 	return 0;
 }
 
-int rotation_from_opts(const char *opts, struct rm_rotation *r, char *err, size_t errlen)
+int rotation_create_opt(struct rm_rotation *r, const char *key, const char *val, char *err,
+			size_t errlen)
 {
-	memset(r, 0, sizeof(*r));
-	for (const char *line = opts; *line;) {
-		size_t n = strcspn(line, "\n");
-		char kv[RMD_ARG_MAX];
-		snprintf(kv, sizeof(kv), "%.*s", (int)n, line);
-		line += n + (line[n] == '\n');
-		if (!kv[0])
-			continue;
-		char *eq = strchr(kv, '=');
-		if (!eq) {
-			snprintf(err, errlen, "malformed option '%s' (key=value)", kv);
-			return -1;
-		}
-		*eq = 0;
-		const char *key = kv, *val = eq + 1;
-		int bad = 0;
-		if (!strcmp(key, "rotate-size"))
-			bad = !(r->size = rm_parse_size(val));
-		else if (!strcmp(key, "rotate-timer"))
-			bad = parse_u32(val, &r->timer_s) < 0 || r->timer_s == 0;
-		else if (!strcmp(key, "max-chunks"))
-			bad = parse_u32(val, &r->max_chunks) < 0 || r->max_chunks == 0;
-		else {
-			snprintf(err, errlen, "unknown option '%s': is the remora CLI from another "
-					      "version?", key);
-			return -1;
-		}
-		if (bad) {
-			snprintf(err, errlen, "bad %s '%s'", key, val);
-			return -1;
-		}
+	int bad;
+	if (!strcmp(key, "rotate-size"))
+		bad = !(r->size = rm_parse_size(val));
+	else if (!strcmp(key, "rotate-timer"))
+		bad = parse_u32(val, &r->timer_s) < 0 || r->timer_s == 0;
+	else if (!strcmp(key, "max-chunks"))
+		bad = parse_u32(val, &r->max_chunks) < 0 || r->max_chunks == 0;
+	else
+		return 0;
+	if (bad) {
+		snprintf(err, errlen, "bad %s '%.64s'", key, val);
+		return -1;
 	}
-	return rm_rotation_check(r, err, errlen);
+	return 1;
+}
+
+int rotation_check_opts(const struct session_opts *so, const struct rmd_req *q, char *err,
+			size_t errlen)
+{
+	const struct rm_rotation *r = &so->rot;
+	if (rm_rotation_check(r, err, errlen) < 0)
+		return -1;
+	if ((r->size || r->timer_s || r->max_chunks) && ((q->flags & RMD_F_OVERWRITE) || so->snapshot)) {
+		snprintf(err, errlen, "%s takes no rotation schedule: it writes %s",
+			 so->snapshot ? "snapshot mode" : "overwrite mode (a flight recorder)",
+			 so->snapshot ? "only when asked (`remora snapshot`)" : "once, at stop");
+		return -1;
+	}
+	return 0;
 }
 
 void rotation_save(FILE *f, const struct session *s)

@@ -105,7 +105,7 @@ static void one_session(struct remorad *d, struct session *s, struct reply *o)
 	rm_sink_stats(s->sink, &st);
 	reply_printf(o, "Session %s%s [%s]%s\n  output: %s\n", s->name,
 		     strcmp(s->name, d->current) ? "" : " (current)", state_name(s->state),
-		     s->overwrite ? " overwrite" : "", s->out_dir);
+		     s->overwrite ? " overwrite" : s->snapshot ? " snapshot" : "", s->out_dir);
 	reply_printf(o, "  events written: %" PRIu64 ", lost: %" PRIu64 ", refused: %" PRIu64
 			", traces: %u, write errors: %u", st.events, st.discarded + st.unwritten,
 		     st.refused, st.traces, st.write_errors);
@@ -125,6 +125,10 @@ static void one_session(struct remorad *d, struct session *s, struct reply *o)
 		reply_printf(o, "\n  chunks: %u closed, writing chunk-%05" PRId64 " (rotate size %"
 				PRIu64 ", timer %u s, max chunks %u; 0: none)", closed, cur, rot.size,
 			     rot.timer_s, rot.max_chunks);
+	if (s->snapshot)
+		reply_printf(o, ", held in memory for snapshots: %" PRIu64 ", overwritten (not "
+				"lost): %" PRIu64 ", snapshots taken: %u", st.buffered, st.overwritten,
+			     st.snapshots);
 	reply_printf(o, "\n  event rules:%s\n", rm_sink_npatterns(s->sink) ? "" : " none");
 	for (int i = 0; i < rm_sink_npatterns(s->sink); i++)
 		reply_printf(o, "    %s\n", rm_sink_pattern(s->sink, i));
