@@ -275,9 +275,11 @@ static int close_writers(struct rm_sink *s, struct trace **reopen, size_t max, s
 int sink_rotate(struct rm_sink *s, char *msg, size_t msglen)
 {
 	struct sink_chunks *ch = &s->ch;
-	if (s->overwrite) {
-		snprintf(msg, msglen, "a session in overwrite mode keeps its newest data in memory "
-				      "and writes it at stop: it has no chunks to rotate");
+	if (s->overwrite || s->snapshot) {
+		snprintf(msg, msglen, "a session in %s mode keeps its newest data in memory and "
+				      "writes it %s: it has no chunks to rotate",
+			 s->snapshot ? "snapshot" : "overwrite",
+			 s->snapshot ? "when asked (`remora snapshot`)" : "at stop");
 		return -1;
 	}
 	if (ch->bytes == 0 && !ch->reopen_failed) {
@@ -361,7 +363,7 @@ int rm_sink_set_rotation(struct rm_sink *s, const struct rm_rotation *r, char *e
 {
 	if (rm_rotation_check(r, err, errlen) < 0)
 		return -1;
-	if (s->overwrite && (r->size || r->timer_s || r->max_chunks)) {
+	if ((s->overwrite || s->snapshot) && (r->size || r->timer_s || r->max_chunks)) {
 		snprintf(err, errlen, "overwrite mode (a flight recorder) writes once, at stop: it "
 				      "cannot rotate");
 		return -1;

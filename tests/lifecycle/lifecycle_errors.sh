@@ -37,6 +37,11 @@ expect 1 "session idle was never started: nothing to rotate" "$remora" rotate id
 "$remora" create ow -o "$T/ow" --overwrite >/dev/null || fail "create ow"
 "$remora" start ow >/dev/null
 expect 1 "overwrite mode .* no chunks to rotate" "$remora" rotate ow
+"$remora" create snap -o "$T/snap" --snapshot >/dev/null || fail "create snap"
+"$remora" start snap >/dev/null
+expect 1 "snapshot mode .* no chunks to rotate" "$remora" rotate snap
+expect 2 "--snapshot takes no --rotate-size" "$remora" create x --snapshot --rotate-size 1M
+expect 2 "--snapshot-on-exit takes no --rotate-size" "$remora" record --snapshot-on-exit --rotate-size 1M -- true
 expect 1 "'nope' does not exist" "$remora" view --follow nope
 expect 1 "neither a directory nor a session name" "$remora" view --follow -- 'bad name'
 echo "bad input refused"
