@@ -551,7 +551,8 @@ int rm_cmd_record(int argc, char **argv)
 		rm_rec_sockdir_remove(sockdir);
 		return 2;
 	}
-	rm_live_mark(outdir); /* `remora view --follow` stops once it is gone */
+	if (!a.snapshot_on_exit) /* which writes only at the end: nothing to follow */
+		rm_live_mark(outdir); /* `remora view --follow` stops once it is gone */
 	pid_t cmd;
 	int cmd_status = record_run(c, &a, sock, &cmd);
 	struct rm_snapshot_result snap;

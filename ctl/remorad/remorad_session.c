@@ -96,7 +96,6 @@ static struct session *session_add(struct remorad *d, const char *name, const ch
 	rcu_read_lock();
 	cds_lfht_add(d->sessions, hash_str(name), &s->node);
 	rcu_read_unlock();
-	rm_live_mark(dir); /* for `remora view --follow` */
 	return s;
 }
 
@@ -227,6 +226,8 @@ static void do_create(struct remorad *d, const struct rmd_req *q, struct reply *
 	if (so.snapshot)
 		snapshot_session_set(s, so.ring_bytes);
 	rm_sink_set_rotation(s->sink, &so.rot, NULL, 0); /* checked in create_opts */
+	if (!s->snapshot) /* which writes nothing until asked: nothing to follow */
+		rm_live_mark(s->out_dir); /* for `remora view --follow` */
 	snprintf(d->current, sizeof(d->current), "%s", s->name);
 	save(d);
 	reply_printf(o, "Session %s created%s.\n%s will be written in %s\n", s->name,
@@ -449,9 +450,12 @@ void sessions_restore(struct remorad *d)
 	struct session *s;
 	struct cds_lfht_iter it;
 	rcu_read_lock();
-	cds_lfht_for_each_entry(d->sessions, &it, s, node)
+	cds_lfht_for_each_entry(d->sessions, &it, s, node) {
 		if (s->state == SESSION_STARTED)
 			rm_sink_start(s->sink);
+		if (!s->snapshot)
+			rm_live_mark(s->out_dir); /* ours now, for `remora view --follow` */
+	}
 	rcu_read_unlock();
 	if (d->current[0] && !lookup(d, d->current))
 		d->current[0] = 0;
