@@ -4,7 +4,7 @@
 #include "ctl/cli/verbs.h"
 
 static const char usage[] =
-	"clear [NAME]\n"
+	"clear [[-s] NAME]\n"
 	"  drops what the session has buffered and deletes the traces (or chunks) it wrote so\n"
 	"  far; a started session goes on recording into fresh ones\n"
 	"  (default: the last session created)\n"

@@ -10,6 +10,7 @@
  * consumer maps the arena itself and loses nothing committed). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <ftw.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <limits.h>
@@ -26,10 +27,13 @@
 #include <unistd.h>
 
 #include "ctl/consumer/consumer.h"
+#include "ctl/filter/filter.h"
 #include "ctl/cli/outdir.h"
 #include "ctl/cli/rotate_opts.h"
 #include "ctl/consumer/live_mark.h"
+#include "ctl/cli/rec_seen.h"
 #include "ctl/cli/rec_sockdir.h"
+#include "ctl/cli/self_cmd.h"
 #include "ctl/cli/self_path.h"
 #include "ctl/cli/verbs.h"
 #include "shm/size.h"
@@ -48,8 +52,8 @@ static void on_sigint(int sig)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: remora record [-o DIR [--force]] [-e PATTERN]... "
-		   "[--overwrite | --snapshot-on-exit]\n"
+	fprintf(f, "usage: remora record [-o DIR [--force]] [-e PATTERN]... [--filter EXPR]...\n"
+		   "         [--context TYPE]... [--overwrite | --snapshot-on-exit]\n"
 		   "         [--buffer-size SIZE] [--blocking[=MS]] [--preload NAME]...\n"
 		   "         [--rotate-size SIZE] [--rotate-timer SECS] [--max-chunks N] -- CMD [ARG...]\n"
 		   "  -o, --output DIR      trace directory (default ./remora-YYYYmmdd-HHMMSS), created\n"
@@ -57,6 +61,13 @@ static void usage(FILE *f)
 		   "                        link on the way to it may belong to another user\n"
 		   "      --force           write into an existing non-empty DIR anyway\n"
 		   "  -e, --event PATTERN   enable events matching provider:name glob (default: all)\n"
+		   "      --filter EXPR     keep only the events of the -e patterns given before it\n"
+		   "                        (since the previous --filter; all events when none) for\n"
+		   "                        which EXPR is true, e.g. 'id >= 10 && path == \"/a/*\"'\n"
+		   "                        (fields, $ctx.vtid/vpid/procname, == != < <= > >=, && || !)\n"
+		   "      --context TYPE    add a context field to every packet of the trace:\n"
+		   "                        procname, vpid or vtid (read by remora from /proc: no\n"
+		   "                        cost in the app)\n"
 		   "      --overwrite       flight recorder: keep the newest data, read at the end\n"
 		   "      --snapshot-on-exit  keep the newest data in memory (as much as the arena\n"
 		   "                        holds) and write it when CMD exits or crashes, as one\n"
@@ -71,8 +82,9 @@ static void usage(FILE *f)
 	fprintf(f, "On a terminal, a status line on stderr: events/s, events, lost, bytes written.\n"
 		   "exit status: CMD's (128+N when signal N killed it), except %d when the trace\n"
 		   "  could not be written whole (disk full, I/O error: events lost to write\n"
-		   "  errors; CMD's status is printed); 1 when remora could not run CMD or\n"
-		   "  record; 2 for bad usage\n", RM_EXIT_WRITE_LOSS);
+		   "  errors; CMD's status is printed); 127 when CMD could not be run (no\n"
+		   "  trace directory is left); 1 when remora could not record; 2 for bad usage\n",
+		RM_EXIT_WRITE_LOSS);
 }
 
 /* --preload NAME: libremora-NAME.so, next to libremora. */
@@ -224,7 +236,10 @@ static void live_status_clear(struct live_status *l)
 struct record_args {
 	const char *out, *bufsize;
 	const char *patterns[64];
+	const char *filters[64]; /* per pattern: its --filter, or NULL */
 	int npat;
+	int filtered;            /* patterns before this one have their --filter */
+	uint32_t contexts;       /* --context: CTF_CTX_* bits */
 	bool overwrite, force;
 	bool snapshot_on_exit;
 	uint64_t block_ms;       /* --blocking: 0 for off */
@@ -240,6 +255,7 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 		{ "overwrite", no_argument, 0, 'O' }, { "buffer-size", required_argument, 0, 'b' },
 		{ "preload", required_argument, 0, 'P' }, { "blocking", optional_argument, 0, 'B' },
 		{ "force", no_argument, 0, 'f' }, { "help", no_argument, 0, 'h' },
+		{ "filter", required_argument, 0, 'F' }, { "context", required_argument, 0, 'C' },
 		{ "snapshot-on-exit", no_argument, 0, 'S' }, RM_ROTATE_LONGOPTS, { 0, 0, 0, 0 },
 	};
 	int ch;
@@ -259,6 +275,35 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 			}
 			a->patterns[a->npat++] = optarg;
 			break;
+		case 'F': {
+			char err[512];
+			struct rm_filter_expr *x = rm_filter_parse(optarg, err, sizeof(err));
+			if (!x) {
+				fprintf(stderr, "remora record: --filter '%s': %s\n", optarg, err);
+				return 2;
+			}
+			rm_filter_expr_free(x);
+			if (a->filtered == a->npat) { /* no -e before it: every event */
+				if (a->npat == 64) {
+					fprintf(stderr, "remora record: at most 64 -e patterns\n");
+					return 2;
+				}
+				a->patterns[a->npat++] = "*";
+			}
+			for (; a->filtered < a->npat; a->filtered++)
+				a->filters[a->filtered] = optarg;
+			break;
+		}
+		case 'C': {
+			char err[256];
+			uint32_t bit;
+			if (rm_context_parse(optarg, &bit, err, sizeof(err)) < 0) {
+				fprintf(stderr, "remora record: --context: %s\n", err);
+				return 2;
+			}
+			a->contexts |= bit;
+			break;
+		}
 		case 'O': a->overwrite = true; break;
 		case 'f': a->force = true; break;
 		case 'S': a->snapshot_on_exit = true; break;
@@ -470,6 +515,60 @@ static void print_causes(const struct rm_consumer_summary *s)
 		fputc('\n', stderr);
 }
 
+/* Whether a trace was written: a regular file anywhere under dir (the
+ * consumer opens a directory per process tree, even one that recorded
+ * nothing, and writes files only once there is something to write). */
+static bool any_file;
+
+static int note_file(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)path;
+	(void)st;
+	(void)ftw;
+	any_file |= type == FTW_F;
+	return any_file; /* stops the walk at the first one */
+}
+
+static bool trace_written(const char *dir)
+{
+	any_file = false;
+	nftw(dir, note_file, 16, FTW_PHYS);
+	return any_file;
+}
+
+/* Removes the empty directories under dir (and dir itself unless
+ * keep_top), deepest first; rmdir() leaves anything holding a file. */
+static bool keep_top;
+
+static int rmdir_empty(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	if (type == FTW_DP && !(keep_top && ftw->level == 0))
+		rmdir(path);
+	return 0;
+}
+
+/* No success message without a trace: says why nothing was written and
+ * removes the empty directories of this run: DIR itself when this run
+ * created it, the per-process ones when DIR was empty before (not with
+ * --force: those might be the user's). */
+static void no_trace(const struct rm_consumer_summary *s, const char *outdir, bool made_dir,
+		     bool force, bool cmd_ran)
+{
+	keep_top = !made_dir; /* it existed before: leave it as it was */
+	if (made_dir || !force)
+		nftw(outdir, rmdir_empty, 16, FTW_PHYS | FTW_DEPTH);
+	const char *left = made_dir ? "" : " (the existing directory is left as it was)";
+	if (!cmd_ran)
+		fprintf(stderr, "remora record: no trace written: the command could not be run%s\n",
+			left);
+	else
+		fprintf(stderr, "remora: no trace written: %s%s\n",
+			s->processes ? "the program registered no event type"
+				     : "no traced process connected (the program may not load "
+				       "libremora, or be setuid, or a static executable)", left);
+}
+
 static void print_summary(const struct rm_consumer_summary *s, const char *outdir)
 {
 	fprintf(stderr, "remora: %llu events recorded, %llu lost, %u process%s traced%s\n",
@@ -478,13 +577,18 @@ static void print_summary(const struct rm_consumer_summary *s, const char *outdi
 	print_causes(s);
 	fprintf(stderr,
 		"remora: trace written to %s\n"
-		"remora: view it with: remora view %s   (or: babeltrace2 %s)\n",
-		outdir, outdir, outdir);
+		"remora: view it with: %s view %s   (or: babeltrace2 %s)\n",
+		outdir, rm_self_command(), outdir, outdir);
 	if (s->unwritten)
 		fprintf(stderr, "remora: %llu of the lost events could not be written to %s (%u "
 				"write errors, the first one above); the trace holds every packet "
 				"that could be written and is readable\n", (unsigned long long)s->unwritten,
 			outdir, s->write_errors);
+	if (s->filter_errors)
+		fprintf(stderr, "remora: %llu event type%s not recorded: the filter does not fit "
+				"%s (%s)\n", (unsigned long long)s->filter_errors,
+			s->filter_errors == 1 ? "" : "s", s->filter_errors == 1 ? "it" : "them",
+			s->filter_err);
 	if (s->corrupt || s->refused || (s->write_errors && !s->unwritten))
 		fprintf(stderr, "remora: %llu corrupt chunks, %llu records of refused events, %u "
 				"write errors\n", (unsigned long long)s->corrupt,
@@ -521,6 +625,8 @@ int rm_cmd_record(int argc, char **argv)
 		strftime(defdir, sizeof(defdir), "remora-%Y%m%d-%H%M%S", localtime(&t));
 		a.out = defdir;
 	}
+	struct stat before;
+	bool made_dir = lstat(a.out, &before) < 0; /* removed again when no trace is written */
 	if (rm_prepare_outdir(a.out, a.force, outdir, sizeof(outdir)) < 0)
 		return 1;
 
@@ -535,6 +641,7 @@ int rm_cmd_record(int argc, char **argv)
 	char err[512];
 	struct rm_consumer_opts co = { .socket_path = sock, .out_dir = outdir,
 				       .patterns = a.patterns, .npatterns = a.npat,
+				       .filters = a.filters, .contexts = a.contexts,
 				       .flight_recorder = a.overwrite,
 				       .snapshot = a.snapshot_on_exit,
 				       .block_ns = a.block_ms * 1000000 };
@@ -542,6 +649,8 @@ int rm_cmd_record(int argc, char **argv)
 	if (!c) {
 		fprintf(stderr, "remora record: %s\n", err);
 		rm_rec_sockdir_remove(sockdir);
+		if (made_dir)
+			rmdir(outdir);
 		return 1;
 	}
 	if (rm_rotation_any(&a.rot) &&
@@ -549,12 +658,16 @@ int rm_cmd_record(int argc, char **argv)
 		fprintf(stderr, "remora record: %s\n", err); /* rm_rotate_opt checked it: unlikely */
 		rm_consumer_finish(c, NULL);
 		rm_rec_sockdir_remove(sockdir);
+		if (made_dir)
+			rmdir(outdir);
 		return 2;
 	}
 	if (!a.snapshot_on_exit) /* which writes only at the end: nothing to follow */
 		rm_live_mark(outdir); /* `remora view --follow` stops once it is gone */
 	pid_t cmd;
 	int cmd_status = record_run(c, &a, sock, &cmd);
+	struct rm_seen seen = { 0 };
+	rm_seen_from_consumer(&seen, c);
 	struct rm_snapshot_result snap;
 	bool snapped = a.snapshot_on_exit && record_snapshot(c, &snap);
 	struct rm_consumer_summary s;
@@ -563,9 +676,18 @@ int rm_cmd_record(int argc, char **argv)
 		s.events += snap.events, s.write_errors += snap.write_errors;
 	rm_live_unmark(outdir);
 	rm_rec_sockdir_remove(sockdir);
-	print_summary(&s, outdir);
 	int rc = cmd_status < 0 ? (cmd < 0 ? 1 : 128 + SIGINT)
 		 : WIFSIGNALED(cmd_status) ? 128 + WTERMSIG(cmd_status) : WEXITSTATUS(cmd_status);
+	/* 127 from a command that never reached a traced process: it could not
+	 * be run (execvp failed, or the shell found no such command) */
+	bool cmd_ran = cmd > 0 && !(rc == 127 && s.processes == 0);
+	if (trace_written(outdir))
+		print_summary(&s, outdir);
+	else
+		no_trace(&s, outdir, made_dir, a.force, cmd_ran);
+	if (cmd_ran)
+		rm_hint_unmatched("record", a.patterns, a.npat, &seen, false);
+	rm_seen_free(&seen);
 	/* a script must not take an incomplete trace for a whole one; the
 	 * command's own status is still said */
 	if (s.unwritten || s.write_errors) {

@@ -4,7 +4,7 @@
 #include "ctl/cli/verbs.h"
 
 static const char usage[] =
-	"rotate [NAME]\n"
+	"rotate [[-s] NAME]\n"
 	"  closes the current trace chunk of the session and starts the next one: each chunk\n"
 	"  is a directory OUTPUT/chunk-NNNNN/ holding a complete trace (remora view, babeltrace2),\n"
 	"  no event is in two chunks and none is missing between them. The first rotation of\n"

@@ -14,10 +14,11 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: remora snapshot [NAME] [-o DIR]\n"
+	fprintf(f, "usage: remora snapshot [[-s] NAME] [-o DIR]\n"
 		   "  writes what snapshot-mode session NAME (default: the last session created;\n"
 		   "  made with `remora create NAME --snapshot`) holds in memory now, one CTF trace\n"
 		   "  per process tree, while recording goes on; prints the path and the event count\n"
+		   "  -s, --session NAME  the session, also accepted without -s\n"
 		   "  -o, --output DIR  write it in DIR, which must be new or empty (default: a new\n"
 		   "                    OUTDIR/snapshot-N-YYYYmmdd-HHMMSS under the session's\n"
 		   "                    output directory)\n"
@@ -28,25 +29,27 @@ static void usage(FILE *f)
 int rm_cmd_snapshot(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "output", required_argument, 0, 'o' }, { "help", no_argument, 0, 'h' },
+		{ "output", required_argument, 0, 'o' }, { "session", required_argument, 0, 's' },
+		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
-	const char *out = NULL;
+	const char *out = NULL, *named = NULL;
 	int ch;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "o:s:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'o': out = optarg; break;
+		case 's': named = optarg; break; /* like the other session verbs */
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (argc - optind > 1) {
-		fprintf(stderr, "remora snapshot: unexpected argument '%s'\n", argv[optind + 1]);
+	if (argc - optind > (named ? 0 : 1)) {
+		fprintf(stderr, "remora snapshot: unexpected argument '%s'\n", argv[argc - 1]);
 		usage(stderr);
 		return 2;
 	}
-	const char *name = optind < argc ? argv[optind] : "";
+	const char *name = named ? named : optind < argc ? argv[optind] : "";
 	if (*name && !rmd_name_ok(name)) {
 		fprintf(stderr, "remora snapshot: invalid session name '%s' (letters, digits, '_', "
 				"'.', '-')\n", name);

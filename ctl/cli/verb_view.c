@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctl/ctf/ctf_packet.h"
 #include "ctl/ctf/ctf_reader.h"
 #include "ctl/cli/escape.h"
 #include "ctl/cli/verbs.h"
@@ -166,10 +167,20 @@ static void put_value(FILE *f, const struct ctfr_value *v)
 }
 
 /* One line for an event or a loss (view_follow.c prints with it too). */
-void rm_view_put_item(FILE *f, int clock, __int128 key, const struct ctfr_item *it)
+void rm_view_put_item(FILE *f, int clock, __int128 key, uint32_t ctx, const struct ctfr_item *it)
 {
 	put_time(f, (enum clock_fmt)clock, key);
 	fprintf(f, " %u/%u ", it->pid, it->tid);
+	/* add-context fields (ctx: the trace's CTF_CTX_*), as name=value before the event */
+	if (ctx & CTF_CTX_PROCNAME) {
+		fputs("procname=", f);
+		rm_put_str(f, it->procname);
+		fputc(' ', f);
+	}
+	if (ctx & CTF_CTX_VPID)
+		fprintf(f, "vpid=%u ", it->vpid);
+	if (ctx & CTF_CTX_VTID)
+		fprintf(f, "vtid=%u ", it->vtid);
 	if (it->kind == CTFR_LOST) {
 		fprintf(f, "-- %" PRIu64 " events lost\n", it->lost);
 		return;
@@ -186,7 +197,8 @@ void rm_view_put_item(FILE *f, int clock, __int128 key, const struct ctfr_item *
 
 static void put_item(struct view *w, const struct vstream *s)
 {
-	rm_view_put_item(stdout, w->clock, s->key, &s->item);
+	rm_view_put_item(stdout, w->clock, s->key, s->cur.meta ? s->cur.meta->contexts : 0,
+			 &s->item);
 	if (s->item.kind == CTFR_LOST)
 		w->lost += s->item.lost;
 	else

@@ -462,7 +462,7 @@ static void round_once(struct follow *f)
 	if (n)
 		status_clear(f);
 	while (n) {
-		rm_view_put_item(stdout, f->clock, h[0]->key, &h[0]->item);
+		rm_view_put_item(stdout, f->clock, h[0]->key, h[0]->t->meta.contexts, &h[0]->item);
 		if (h[0]->item.kind == CTFR_LOST)
 			f->lost += h[0]->item.lost;
 		else

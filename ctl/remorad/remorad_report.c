@@ -28,13 +28,34 @@ static void one_proc(void *arg, const struct rm_proc_info *p, uint32_t serial)
 	int n = 0;
 	for (uint32_t id = 0; rm_consumer_event(l->d->c, serial, id, name, sizeof(name), &on) == 0;
 	     id++, n++)
-		reply_printf(l->o, "    %s [%s]\n", name, on ? "enabled" : "disabled");
+		reply_printf(l->o, "    %s [%s%s]\n", name, on ? "enabled" : "disabled",
+			     on && rm_consumer_event_app_filter(l->d->c, serial, id) ? ", app filter" : "");
 	if (n == 0)
 		reply_printf(l->o, "    (no events registered yet)\n");
 }
 
+/* A remora helper is a clone child whose exit signal is 0 (inject/spawn.c):
+ * field 38 of /proc/PID/stat. It maps its app's arena, but it is not a
+ * second process to trace: `list` shows processes only. */
+static bool is_helper(long pid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return false;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	char *p = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
+	for (int field = 2; field < 38 && p; field++)
+		p = strchr(p + 1, ' ');
+	return p && atoi(p + 1) == 0;
+}
+
 /* Processes that map a remora arena remorad does not have: their helper
- * never connected (other consumer socket, sandbox, failed lockdown). */
+ * never connected (other consumer socket, sandbox, failed lockdown), or
+ * is connecting right now. */
 static void untraceable(struct remorad *d, struct reply *o)
 {
 	DIR *proc = opendir("/proc");
@@ -46,7 +67,7 @@ static void untraceable(struct remorad *d, struct reply *o)
 	while ((e = readdir(proc))) {
 		char *end;
 		long pid = strtol(e->d_name, &end, 10);
-		if (*end || pid <= 0 || pid == self)
+		if (*end || pid <= 0 || pid == self || is_helper(pid))
 			continue;
 		char path[64], line[512];
 		snprintf(path, sizeof(path), "/proc/%ld/maps", pid);
