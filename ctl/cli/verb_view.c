@@ -62,6 +62,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: remora view [--clock-seconds | --clock-date] DIR\n"
+		"       remora view --follow [--clock-seconds | --clock-date] [NAME | DIR]\n"
 		"Prints the events of every trace under DIR (each directory with a metadata\n"
 		"file), all streams merged in time order, one line each:\n"
 		"  [HH:MM:SS.nnnnnnnnn] PID/TID PROVIDER:NAME FIELD=VALUE ...\n"
@@ -78,6 +79,12 @@ static void usage(FILE *f)
 		"files are still shown).\n"
 		"  --clock-seconds   [SECONDS.nnnnnnnnn] since the Unix epoch\n"
 		"  --clock-date      [YYYY-MM-DD HH:MM:SS.nnnnnnnnn]\n"
+		"  -f, --follow      print events as they are written (within a second), across\n"
+		"                    rotations, until the session NAME is destroyed, the\n"
+		"                    `remora record` writing DIR ends, or Ctrl-C (exit 0);\n"
+		"                    NAME: a remorad session (default: the current one); DIR: a\n"
+		"                    trace directory (one with a '/' or that exists). On a\n"
+		"                    terminal, a status line on stderr: events/s, lost, bytes read\n"
 		"  -h, --help        this text\n"
 		"Exit status: 0, 1 when DIR holds no trace or a file is corrupt, 2 on usage.\n");
 }
@@ -165,14 +172,12 @@ static void put_value(FILE *f, const struct ctfr_value *v)
 	}
 }
 
-static void put_item(struct view *w, struct vstream *s)
+/* One line for an event or a loss (view_follow.c prints with it too). */
+void rm_view_put_item(FILE *f, int clock, __int128 key, uint32_t ctx, const struct ctfr_item *it)
 {
-	const struct ctfr_item *it = &s->item;
-	FILE *f = stdout;
-	put_time(f, w->clock, s->key);
+	put_time(f, (enum clock_fmt)clock, key);
 	fprintf(f, " %u/%u ", it->pid, it->tid);
-	/* add-context fields, as name=value before the event */
-	uint32_t ctx = s->cur.meta ? s->cur.meta->contexts : 0;
+	/* add-context fields (ctx: the trace's CTF_CTX_*), as name=value before the event */
 	if (ctx & CTF_CTX_PROCNAME) {
 		fputs("procname=", f);
 		rm_put_str(f, it->procname);
@@ -184,16 +189,12 @@ static void put_item(struct view *w, struct vstream *s)
 		fprintf(f, "vtid=%u ", it->vtid);
 	if (it->kind == CTFR_LOST) {
 		fprintf(f, "-- %" PRIu64 " events lost", it->lost);
-		if (s->t->meta.causes) {
+		if (it->causes) {
 			fputs(" (", f);
 			view_put_causes(f, it->lost_by, it->lost, true);
 			fputc(')', f);
 		}
 		fputc('\n', f);
-		w->lost += it->lost;
-		s->lost += it->lost;
-		for (int i = 0; i < CTF_CAUSES; i++)
-			s->lost_by[i] += it->lost_by[i];
 		return;
 	}
 	rm_put_str(f, it->ev->name);
@@ -204,7 +205,20 @@ static void put_item(struct view *w, struct vstream *s)
 		put_value(f, &it->v[i]);
 	}
 	fputc('\n', f);
-	w->events++;
+}
+
+static void put_item(struct view *w, struct vstream *s)
+{
+	rm_view_put_item(stdout, w->clock, s->key, s->cur.meta ? s->cur.meta->contexts : 0,
+			 &s->item);
+	if (s->item.kind == CTFR_LOST) {
+		w->lost += s->item.lost;
+		s->lost += s->item.lost; /* for the stream's line by cause */
+		for (int i = 0; i < CTF_CAUSES; i++)
+			s->lost_by[i] += s->item.lost_by[i];
+	} else {
+		w->events++;
+	}
 }
 
 /* --------------------------------------------------------- file access */
@@ -538,19 +552,23 @@ int rm_cmd_view(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "clock-seconds", no_argument, 0, 's' }, { "clock-date", no_argument, 0, 'd' },
-		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "help", no_argument, 0, 'h' }, { "follow", no_argument, 0, 'f' }, { 0, 0, 0, 0 },
 	};
 	struct view w = { .clock = CLOCK_TIME };
+	bool follow = false;
 	int ch;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "hf", opts, NULL)) != -1) {
 		switch (ch) {
+		case 'f': follow = true; break;
 		case 's': w.clock = CLOCK_SECONDS; break;
 		case 'd': w.clock = CLOCK_DATE; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
+	if (follow && argc - optind <= 1)
+		return rm_view_follow(optind < argc ? argv[optind] : NULL, (int)w.clock);
 	if (argc - optind != 1) {
 		fprintf(stderr, "remora view: %s\n", optind >= argc ? "no trace directory given"
 								    : "one trace directory only");

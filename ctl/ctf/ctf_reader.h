@@ -61,6 +61,10 @@
 #define CTFR_ID_LIMIT (1u << 20)        /* as the writer's CTF_EVENT_ID_LIMIT */
 #define CTFR_METADATA_MAX (64u << 20)   /* bytes of metadata text */
 #define CTFR_PACKET_MAX (64u << 20)     /* bytes of one packet (chunks are <= 16 MiB) */
+/* The smallest packet header (a trace without causes or add-context
+ * fields): every packet is at least that long, packet_size at byte 56.
+ * A trace's own is ctfr_meta.packet_hdr. */
+#define CTFR_PACKET_HDR CTF_PACKET_HDR_V1
 
 struct ctfr_event {
 	uint32_t id;
@@ -140,6 +144,7 @@ struct ctfr_item {
 	/* LOST: of `lost`, by cause (enum rm_lost_cause order); all zero when
 	 * the trace has no causes (meta.causes false) */
 	uint64_t lost_by[CTF_CAUSES];
+	bool causes;        /* LOST: the trace records causes (ctfr_meta.causes) */
 	const struct ctfr_event *ev;
 	struct ctfr_value v[RM_FIELDS_MAX];
 };

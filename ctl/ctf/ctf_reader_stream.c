@@ -353,6 +353,7 @@ enum ctfr_kind ctfr_stream_next(struct ctfr_stream *s, struct ctfr_item *it)
 			it->offset = s->pkt_off;
 			it->lost = s->lost;
 			memcpy(it->lost_by, s->lost_by, sizeof(it->lost_by));
+			it->causes = s->meta->causes;
 			it->ev = NULL;
 			if (s->ts_begin > s->last_ts)
 				s->last_ts = s->ts_begin;
