@@ -13,9 +13,10 @@ struct verb {
 
 static const struct verb verbs[] = {
 	{ "record", rm_cmd_record,
-	  "record [-o DIR] [-e PATTERN]... [--overwrite] [--buffer-size SIZE] -- CMD [ARG...]" },
+	  "record [-o DIR] [-e PATTERN]... [--overwrite] [--buffer-size SIZE] "
+	  "[--ship URLS [--ship-subject S] [--ship-creds FILE]] -- CMD [ARG...]" },
 	{ "view", rm_cmd_view, "view DIR" },
-	{ "create", rm_cmd_create, "create NAME [-o DIR] [--overwrite]" },
+	{ "create", rm_cmd_create, "create NAME [-o DIR] [--overwrite] [--ship URLS [--ship-subject S] [--ship-creds FILE]]" },
 	{ "enable-event", rm_cmd_enable_event, "enable-event [-s NAME] PATTERN... | -a" },
 	{ "disable-event", rm_cmd_disable_event, "disable-event [-s NAME] PATTERN... | -a" },
 	{ "start", rm_cmd_session, "start [NAME]" },
@@ -23,6 +24,8 @@ static const struct verb verbs[] = {
 	{ "destroy", rm_cmd_session, "destroy [NAME]" },
 	{ "list", rm_cmd_list, "list" },
 	{ "status", rm_cmd_session, "status [NAME]" },
+	{ "collect", rm_cmd_collect, "collect nats://HOST:PORT[,...] -o DIR [--follow] [--ship-subject S] "
+	  "[--ship-creds FILE] [--durable NAME] [-v]" },
 };
 
 static void usage(FILE *f)

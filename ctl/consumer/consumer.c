@@ -115,6 +115,8 @@ struct rm_consumer *rm_consumer_new(const struct rm_consumer_opts *o, char *err,
 			return NULL;
 		}
 		c->rec->open_on_attach = true;
+		if (o->hook)
+			rm_sink_set_hook(c->rec, o->hook, o->hook_ctx);
 		for (int i = 0; i < o->npatterns; i++)
 			rm_sink_enable(c->rec, o->patterns[i]);
 		if (o->npatterns == 0)

@@ -54,6 +54,8 @@ struct rm_sink {
 	uint64_t block_ns;         /* blocking mode while started (0: off) */
 	uint64_t pgen;             /* bumped when the globs change */
 	struct rm_sink_stats acc;  /* of traces already closed */
+	const struct rm_sink_hook *hook; /* NULL: none */
+	void *hook_ctx;
 	struct rm_sink *next;
 };
 
@@ -85,6 +87,7 @@ struct trace {
 	uint32_t write_errors;
 	bool any;                  /* some event is selected */
 	bool opened, failed;       /* the writer was opened / could not be */
+	void *hooked;              /* the sink hook's handle of this trace */
 };
 
 struct rm_consumer {

@@ -161,6 +161,8 @@ static int open_writer(struct trace *t)
 		return -1;
 	}
 	t->opened = true;
+	if (s->hook)
+		t->hooked = s->hook->opened(s->hook_ctx, dir);
 	for (uint32_t id = 0; id < k->a.event_max; id++)
 		if (t->st[id] == EV_SELECTED)
 			declare(t, id, rm_reader_event(k->r, id));
@@ -224,6 +226,10 @@ static void write_packet(struct trace *t, const struct rm_packet *q)
 	}
 	t->events += q->nrecords;
 	t->discarded += q->lost;
+	unsigned stream;
+	uint64_t size;
+	if (t->hooked && ctf_writer_last_packet(t->w, &stream, &size) == 0)
+		t->s->hook->written(t->s->hook_ctx, t->hooked, stream, size);
 }
 
 static void ring_push(struct trace *t, const struct rm_packet *q)
@@ -410,6 +416,8 @@ static void trace_close(struct rm_consumer *c, struct trace *t)
 		fprintf(stderr, "%s: %s\n", c->who, err);
 		t->write_errors++;
 	}
+	if (t->hooked)
+		s->hook->closed(s->hook_ctx, t->hooked);
 	s->acc.events += t->events;
 	s->acc.discarded += t->discarded;
 	s->acc.refused += t->refused;
@@ -460,6 +468,12 @@ struct rm_sink *rm_sink_new(struct rm_consumer *c, const char *out_dir, bool ove
 	s->next = c->sinks;
 	c->sinks = s;
 	return s;
+}
+
+void rm_sink_set_hook(struct rm_sink *s, const struct rm_sink_hook *h, void *ctx)
+{
+	s->hook = h;
+	s->hook_ctx = ctx;
 }
 
 int rm_sink_enable(struct rm_sink *s, const char *pattern)

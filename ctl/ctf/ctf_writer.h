@@ -74,6 +74,12 @@ int ctf_writer_event_class(struct ctf_writer *w, const struct rm_event_info *e, 
  * writer stays usable. */
 int ctf_writer_packet(struct ctf_writer *w, const struct rm_packet *p, char *err, size_t errlen);
 
+/* The stream file the last successful ctf_writer_packet() wrote to
+ * (stream_<*stream>) and its size after that packet: every byte below it is
+ * final. -1 before any packet. For whoever copies the files as they grow
+ * (ctl/ship/). */
+int ctf_writer_last_packet(const struct ctf_writer *w, unsigned *stream, uint64_t *size);
+
 struct ctf_writer_stats {
 	uint64_t events;     /* records written */
 	uint64_t packets;    /* packets written, empty ones included */
