@@ -245,11 +245,18 @@ static int sync_batch(struct batch *b)
 }
 
 /* 1 when the consumer has nothing more to deliver right now. */
-static int drained(natsSubscription *sub)
+struct where {
+	jsCtx *js;
+	const char *stream, *durable;
+};
+
+static int drained(const struct where *w)
 {
 	jsConsumerInfo *ci = NULL;
 	jsErrCode jerr = 0;
-	if (natsSubscription_GetConsumerInfo(&ci, sub, NULL, &jerr) != NATS_OK)
+	/* asked by name: natsSubscription_GetConsumerInfo refuses a
+	 * subscription bound to an existing consumer (libnats 3.4) */
+	if (js_GetConsumerInfo(&ci, w->js, w->stream, w->durable, NULL, &jerr) != NATS_OK)
 		return 0;
 	int r = ci->NumPending == 0 && ci->NumAckPending == 0;
 	jsConsumerInfo_Destroy(ci);
@@ -268,7 +275,8 @@ static void durable_name(char *dst, size_t size, const char *out_dir)
 	snprintf(dst, size, "remora-collect-%016llx", (unsigned long long)h);
 }
 
-static int collect_loop(const struct collect_opts *o, natsSubscription *sub, struct totals *tot)
+static int collect_loop(const struct collect_opts *o, natsSubscription *sub, const struct where *w,
+			struct totals *tot)
 {
 	struct batch b = { .nf = 0 };
 	bool warned = false;
@@ -278,7 +286,7 @@ static int collect_loop(const struct collect_opts *o, natsSubscription *sub, str
 		natsStatus s = natsSubscription_Fetch(&l, sub, BATCH, FETCH_WAIT_MS, &jerr);
 		if (s == NATS_TIMEOUT || (s == NATS_OK && l.Count == 0)) {
 			natsMsgList_Destroy(&l);
-			if (!o->follow && drained(sub))
+			if (!o->follow && drained(w))
 				return 0;
 			continue;
 		}
@@ -379,13 +387,28 @@ int rm_collect_run(const struct collect_opts *o)
 		snprintf(durable, sizeof(durable), "%s", o->durable);
 	else
 		durable_name(durable, sizeof(durable), o->out_dir);
+	/* made here, then bound: a consumer the library made itself would be
+	 * deleted with the subscription, and the next run would start over */
+	jsConsumerConfig cc;
+	jsConsumerConfig_Init(&cc);
+	cc.Durable = durable;
+	cc.FilterSubject = filter;
+	cc.AckPolicy = js_AckExplicit;
+	cc.DeliverPolicy = js_DeliverAll;
+	cc.MaxAckPending = 4 * BATCH;
+	jsConsumerInfo *ci = NULL;
+	jsErrCode jerr = 0;
+	s = js_AddConsumer(&ci, js, stream, &cc, NULL, &jerr);
+	jsConsumerInfo_Destroy(ci);
+	if (s != NATS_OK && jerr != JSConsumerNameExistErr && jerr != JSConsumerExistingActiveErr) {
+		fprintf(stderr, "remora collect: cannot make the consumer %s on %s: %s\n", durable,
+			stream, nats_GetLastError(NULL) ? nats_GetLastError(NULL) : natsStatus_GetText(s));
+		goto out;
+	}
 	jsSubOptions so;
 	jsSubOptions_Init(&so);
 	so.Stream = stream;
-	so.Config.AckPolicy = js_AckExplicit;
-	so.Config.DeliverPolicy = js_DeliverAll;
-	so.Config.MaxAckPending = 4 * BATCH;
-	jsErrCode jerr = 0;
+	so.Consumer = durable;
 	s = js_PullSubscribe(&sub, js, filter, durable, NULL, &so, &jerr);
 	if (s != NATS_OK) {
 		fprintf(stderr, "remora collect: cannot subscribe to %s on %s (consumer %s): %s\n",
@@ -397,7 +420,8 @@ int rm_collect_run(const struct collect_opts *o)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	struct totals tot = { 0 };
-	rc = collect_loop(o, sub, &tot);
+	struct where w = { js, stream, durable };
+	rc = collect_loop(o, sub, &w, &tot);
 	fprintf(stderr, "remora collect: %llu messages, %llu bytes written under %s%s\n",
 		(unsigned long long)tot.messages, (unsigned long long)tot.bytes, o->out_dir,
 		stop ? " (interrupted)" : "");
