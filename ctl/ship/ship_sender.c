@@ -658,14 +658,23 @@ int rm_ship_finish(struct rm_ship *sh, int wait_ms_total, struct ship_stats *out
 	pthread_mutex_unlock(&sh->mu);
 	if (sh->started)
 		pthread_join(sh->th, NULL);
+	if (sh->nc) {
+		/* No acknowledgment callback may run once sh is freed: take back
+		 * what the library still holds (no callback comes for those),
+		 * then close, which stops the delivery of the others. */
+		pthread_mutex_lock(&sh->mu);
+		take_back_pending(sh);
+		pthread_mutex_unlock(&sh->mu);
+		natsConnection_Close(sh->nc);
+	}
+	pthread_mutex_lock(&sh->mu);
 	bool done = sh->stream_ok && all_done(sh);
 	sh->st.unacked_bytes = done ? 0 : unsent_bytes(sh);
 	if (!done)
 		for (struct strace *t = sh->traces; t; t = t->next)
 			sh->st.unacked_bytes += t->meta_due || t->meta.meta_busy;
+	pthread_mutex_unlock(&sh->mu);
 	if (sh->nc) {
-		/* the slots still in flight hold messages the library owns */
-		natsConnection_Close(sh->nc);
 		jsCtx_Destroy(sh->js);
 		natsConnection_Destroy(sh->nc);
 	}

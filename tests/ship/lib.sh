@@ -99,7 +99,7 @@ wait_js() {
 	m=$(eval echo "\$MON_$1")
 	for _ in $(seq 300); do
 		http_get "$m" "/healthz?js-enabled-only=true" 2>/dev/null | grep -q '"ok"' &&
-			http_get "$m" /jsz 2>/dev/null | grep -q '"meta_cluster"\|"config"' && return 0
+			http_get "$m" /jsz 2>/dev/null | grep -q '"leader"' && return 0
 		sleep 0.05
 	done
 	fail "JetStream of $1 not ready after 15 s: $(tail -5 "$T/$1.log")"

@@ -15,7 +15,7 @@ url=nats://127.0.0.1:$PORT_a
 grep -q "created the JetStream stream REMORA_TRACES" "$T/r1.err" || fail "no stream creation said: $(cat "$T/r1.err")"
 grep -q "^remora: 200000 events recorded, 0 lost" "$T/r1.err" || fail "record s1: $(cat "$T/r1.err")"
 grep -q "^remora: shipped [0-9]* bytes" "$T/r1.err" || fail "record s1 shipped nothing: $(cat "$T/r1.err")"
-grep -q "not acknowledged" "$T/r1.err" && fail "record s1: $(cat "$T/r1.err")"
+grep -q "were not acknowledged by NATS" "$T/r1.err" && fail "record s1: $(cat "$T/r1.err")"
 http_get "$MON_a" "/jsz?streams=true&config=true" | grep -q '"num_replicas": *1' ||
 	fail "the stream is not 1 replica on a single server"
 http_get "$MON_a" "/jsz?streams=true&config=true" | grep -q '"storage": *"file"' ||
