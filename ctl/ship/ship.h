@@ -91,6 +91,8 @@ int rm_ship_finish(struct rm_ship *sh, int wait_ms, struct ship_stats *out);
 
 /* --- shared by both sides (ship_nats.c) --- */
 
+/* The last error libnats recorded, or the status's text. */
+const char *ship_errtext(natsStatus s);
 /* natsOptions for the URLs and credentials; NULL with err. */
 natsOptions *ship_nats_options(const struct ship_urls *u, const char *creds, char *err,
 				      size_t errlen);

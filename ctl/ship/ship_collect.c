@@ -293,8 +293,7 @@ static int collect_loop(const struct collect_opts *o, natsSubscription *sub, con
 		if (s != NATS_OK) {
 			if (!warned)
 				fprintf(stderr, "remora collect: fetching from the stream: %s; retrying\n",
-					nats_GetLastError(NULL) ? nats_GetLastError(NULL)
-								: natsStatus_GetText(s));
+					ship_errtext(s));
 			warned = true;
 			natsMsgList_Destroy(&l);
 			usleep(500 * 1000);
@@ -402,7 +401,7 @@ int rm_collect_run(const struct collect_opts *o)
 	jsConsumerInfo_Destroy(ci);
 	if (s != NATS_OK && jerr != JSConsumerNameExistErr && jerr != JSConsumerExistingActiveErr) {
 		fprintf(stderr, "remora collect: cannot make the consumer %s on %s: %s\n", durable,
-			stream, nats_GetLastError(NULL) ? nats_GetLastError(NULL) : natsStatus_GetText(s));
+			stream, ship_errtext(s));
 		goto out;
 	}
 	jsSubOptions so;
@@ -413,7 +412,7 @@ int rm_collect_run(const struct collect_opts *o)
 	if (s != NATS_OK) {
 		fprintf(stderr, "remora collect: cannot subscribe to %s on %s (consumer %s): %s\n",
 			filter, stream, durable,
-			nats_GetLastError(NULL) ? nats_GetLastError(NULL) : natsStatus_GetText(s));
+			ship_errtext(s));
 		goto out;
 	}
 	struct sigaction sa = { .sa_handler = on_signal };

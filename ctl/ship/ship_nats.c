@@ -9,6 +9,12 @@
 
 #include "ctl/ship/ship.h"
 
+const char *ship_errtext(natsStatus s)
+{
+	const char *e = nats_GetLastError(NULL);
+	return e && *e ? e : natsStatus_GetText(s);
+}
+
 natsOptions *ship_nats_options(const struct ship_urls *u, const char *creds, char *err,
 			       size_t errlen)
 {
@@ -100,7 +106,7 @@ int ship_stream_ensure(jsCtx *js, const char *subject, char *err, size_t errlen)
 	}
 	if (s != NATS_NOT_FOUND && jerr != JSStreamNotFoundErr) {
 		snprintf(err, errlen, "cannot look up the JetStream stream %s: %s%s", name,
-			 nats_GetLastError(NULL) ? nats_GetLastError(NULL) : natsStatus_GetText(s),
+			 ship_errtext(s),
 			 jerr == JSNotEnabledErr || jerr == JSNotEnabledForAccountErr
 				 ? " (start nats-server with -js)" : "");
 		return -1;
@@ -116,7 +122,7 @@ int ship_stream_ensure(jsCtx *js, const char *subject, char *err, size_t errlen)
 	if (s != NATS_OK && jerr != JSStreamNameExistErr) {
 		snprintf(err, errlen, "cannot create the JetStream stream %s for subjects %s: %s",
 			 name, subjects,
-			 nats_GetLastError(NULL) ? nats_GetLastError(NULL) : natsStatus_GetText(s));
+			 ship_errtext(s));
 		return -1;
 	}
 	return 1;

@@ -70,6 +70,7 @@ struct rm_ship {
 	natsConnection *nc;
 	jsCtx *js;
 	bool stream_ok, warned_connect, warned_stream, down;
+	bool published;           /* js_PublishMsgAsync was called once */
 	pthread_t th;
 	bool started;
 	pthread_mutex_t mu;
@@ -252,6 +253,7 @@ static int connect_once(struct rm_ship *sh)
 	/* our window is the bound; this one must never make a publish wait */
 	jo.PublishAsync.MaxPending = SHIP_WINDOW * 4;
 	jo.PublishAsync.StallWait = 1;
+	jo.Wait = 2000; /* stream lookups: a cluster electing a leader answers late */
 	s = natsConnection_JetStream(&sh->js, sh->nc, &jo);
 	if (s != NATS_OK) {
 		fprintf(stderr, "%s: ship: %s\n", sh->who, natsStatus_GetText(s));
@@ -293,7 +295,8 @@ static int ensure_stream(struct rm_ship *sh)
 static void take_back_pending(struct rm_ship *sh)
 {
 	natsMsgList l = { 0 };
-	if (js_PublishAsyncGetPendingList(&l, sh->js) != NATS_OK)
+	/* libnats 3.4 crashes here when nothing was ever published async */
+	if (!sh->published || js_PublishAsyncGetPendingList(&l, sh->js) != NATS_OK)
 		return;
 	for (int j = 0; j < l.Count; j++)
 		for (int i = 0; i < SHIP_WINDOW; i++)
@@ -477,6 +480,7 @@ static void publish_ready(struct rm_ship *sh)
 		s->msg = m;
 		s->state = SLOT_INFLIGHT;
 		s->at_ms = now_ms();
+		sh->published = true;
 		pthread_mutex_unlock(&sh->mu);
 		jsPubOptions po;
 		jsPubOptions_Init(&po);

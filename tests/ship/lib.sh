@@ -11,7 +11,7 @@ T=$(mktemp -d /tmp/remora-ship.XXXXXX)
 declare -A NODE_PID
 cleanup() {
 	for n in "${!NODE_PID[@]}"; do kill -9 "${NODE_PID[$n]}" 2>/dev/null; done
-	wait 2>/dev/null
+	{ wait; } 2>/dev/null
 	rm -rf "$T"
 }
 trap cleanup EXIT
