@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ctl/remorad/remorad.h"
+#include "ctl/remorad/remorad_ship.h"
 
 static const char *const state_names[] = { "created", "started", "stopped" };
 
@@ -64,6 +65,7 @@ static void save(struct remorad *d)
 			fprintf(f, "blocking %s %u\n", s->name, s->block_ms);
 		for (int i = 0; i < rm_sink_npatterns(s->sink); i++)
 			fprintf(f, "pattern %s %s\n", s->name, rm_sink_pattern(s->sink, i));
+		session_ship_save(f, s);
 	}
 	rcu_read_unlock();
 	if (fclose(f) != 0 || rename(tmp, d->state_file) != 0) {
@@ -108,6 +110,7 @@ static void session_free(struct remorad *d, struct session *s, struct rm_sink_st
 	rcu_read_unlock();
 	synchronize_rcu();
 	rm_sink_destroy(s->sink, st);
+	session_ship_end(s);
 	free(s);
 }
 
@@ -175,12 +178,24 @@ static void do_create(struct remorad *d, const struct rmd_req *q, struct reply *
 			       "flight recorder never waits)\n");
 		return;
 	}
+	struct session_ship *ship;
+	char err[700], shipping[1200];
+	if (session_ship_from_opts(q->opts, &ship, err, sizeof(err)) < 0) {
+		reply_error(o, "%s", err);
+		return;
+	}
 	struct session *s = session_add(d, q->session, dir, q->flags & RMD_F_OVERWRITE);
 	if (!s) {
+		free(ship);
 		reply_error(o, "out of memory\n");
 		return;
 	}
 	session_set_blocking(s, q->block_ms);
+	s->ship = ship;
+	if (session_ship_start(s, err, sizeof(err)) < 0)
+		reply_printf(o, "Warning: the traces will not be shipped: %s\n", err);
+	else if (*session_ship_describe(s, shipping, sizeof(shipping)))
+		reply_printf(o, "Traces will also be shipped to %s\n", shipping);
 	snprintf(d->current, sizeof(d->current), "%s", s->name);
 	save(d);
 	reply_printf(o, "Session %s created%s.\nTraces will be written in %s\n", s->name,
@@ -335,6 +350,18 @@ void sessions_shutdown(struct remorad *d)
 	cds_lfht_destroy(d->sessions, NULL);
 }
 
+void sessions_ship_start(struct remorad *d)
+{
+	struct session *s;
+	struct cds_lfht_iter it;
+	char err[700];
+	rcu_read_lock();
+	cds_lfht_for_each_entry(d->sessions, &it, s, node)
+		if (s->ship && session_ship_start(s, err, sizeof(err)) < 0)
+			fprintf(stderr, "remorad: session %s will not be shipped: %s", s->name, err);
+	rcu_read_unlock();
+}
+
 void sessions_restore(struct remorad *d)
 {
 	FILE *f = fopen(d->state_file, "re");
@@ -367,6 +394,10 @@ void sessions_restore(struct remorad *d)
 			struct session *s = lookup(d, name);
 			if (s && !s->overwrite)
 				session_set_blocking(s, ms);
+		} else if (!strncmp(line, "ship", 4) &&
+			   sscanf(line, "%15s %63s %n", state, name, &off) == 2 && off &&
+			   lookup(d, name)) {
+			session_ship_restore_line(lookup(d, name), state, line + off);
 		} else if (sscanf(line, "pattern %63s %n", name, &off) == 1 && off) {
 			struct session *s = lookup(d, name);
 			if (s)
