@@ -328,6 +328,49 @@ static int collect_loop(const struct collect_opts *o, natsSubscription *sub, con
 	return 0;
 }
 
+#define SETUP_TRIES 20
+
+/* The stream (made when missing), the durable consumer (made here, then
+ * bound: one the library made itself would be deleted with the
+ * subscription, and the next run would start over), the subscription. */
+static int bind_stream(jsCtx *js, const char *subject, const char *stream, const char *filter,
+		       const char *durable, natsSubscription **sub, char *err, size_t errlen)
+{
+	int made = ship_stream_ensure(js, subject, err, errlen);
+	if (made < 0)
+		return -1;
+	if (made == 1)
+		fprintf(stderr, "remora collect: the stream %s did not exist: created it (nothing "
+				"was shipped to it yet)\n", stream);
+	jsConsumerConfig cc;
+	jsConsumerConfig_Init(&cc);
+	cc.Durable = durable;
+	cc.FilterSubject = filter;
+	cc.AckPolicy = js_AckExplicit;
+	cc.DeliverPolicy = js_DeliverAll;
+	cc.MaxAckPending = 4 * BATCH;
+	jsConsumerInfo *ci = NULL;
+	jsErrCode jerr = 0;
+	natsStatus s = js_AddConsumer(&ci, js, stream, &cc, NULL, &jerr);
+	jsConsumerInfo_Destroy(ci);
+	if (s != NATS_OK && jerr != JSConsumerNameExistErr && jerr != JSConsumerExistingActiveErr) {
+		snprintf(err, errlen, "cannot make the consumer %s on %s: %s", durable, stream,
+			 ship_errtext(s));
+		return -1;
+	}
+	jsSubOptions so;
+	jsSubOptions_Init(&so);
+	so.Stream = stream;
+	so.Consumer = durable;
+	s = js_PullSubscribe(sub, js, filter, durable, NULL, &so, &jerr);
+	if (s != NATS_OK) {
+		snprintf(err, errlen, "cannot subscribe to %s on %s (consumer %s): %s", filter,
+			 stream, durable, ship_errtext(s));
+		return -1;
+	}
+	return 0;
+}
+
 int rm_collect_run(const struct collect_opts *o)
 {
 	char err[600];
@@ -371,49 +414,25 @@ int rm_collect_run(const struct collect_opts *o)
 		fprintf(stderr, "remora collect: no JetStream context\n");
 		goto out;
 	}
-	int made = ship_stream_ensure(js, subject, err, sizeof(err));
 	char stream[160], filter[200], durable[64];
 	ship_stream_name(stream, sizeof(stream), subject);
-	if (made < 0) {
-		fprintf(stderr, "remora collect: %s\n", err);
-		goto out;
-	}
-	if (made == 1)
-		fprintf(stderr, "remora collect: the stream %s did not exist: created it (nothing "
-				"was shipped to it yet)\n", stream);
 	snprintf(filter, sizeof(filter), "%s.>", subject);
 	if (o->durable)
 		snprintf(durable, sizeof(durable), "%s", o->durable);
 	else
 		durable_name(durable, sizeof(durable), o->out_dir);
-	/* made here, then bound: a consumer the library made itself would be
-	 * deleted with the subscription, and the next run would start over */
-	jsConsumerConfig cc;
-	jsConsumerConfig_Init(&cc);
-	cc.Durable = durable;
-	cc.FilterSubject = filter;
-	cc.AckPolicy = js_AckExplicit;
-	cc.DeliverPolicy = js_DeliverAll;
-	cc.MaxAckPending = 4 * BATCH;
-	jsConsumerInfo *ci = NULL;
-	jsErrCode jerr = 0;
-	s = js_AddConsumer(&ci, js, stream, &cc, NULL, &jerr);
-	jsConsumerInfo_Destroy(ci);
-	if (s != NATS_OK && jerr != JSConsumerNameExistErr && jerr != JSConsumerExistingActiveErr) {
-		fprintf(stderr, "remora collect: cannot make the consumer %s on %s: %s\n", durable,
-			stream, ship_errtext(s));
-		goto out;
-	}
-	jsSubOptions so;
-	jsSubOptions_Init(&so);
-	so.Stream = stream;
-	so.Consumer = durable;
-	s = js_PullSubscribe(&sub, js, filter, durable, NULL, &so, &jerr);
-	if (s != NATS_OK) {
-		fprintf(stderr, "remora collect: cannot subscribe to %s on %s (consumer %s): %s\n",
-			filter, stream, durable,
-			ship_errtext(s));
-		goto out;
+	/* A cluster that just lost or regained a node answers its API late
+	 * for a few seconds: try for SETUP_TRIES seconds before giving up. */
+	for (int i = 0;; i++) {
+		if (bind_stream(js, subject, stream, filter, durable, &sub, err, sizeof(err)) == 0)
+			break;
+		if (i + 1 == SETUP_TRIES || stop) {
+			fprintf(stderr, "remora collect: %s\n", err);
+			goto out;
+		}
+		if (i == 0)
+			fprintf(stderr, "remora collect: %s; retrying for %d s\n", err, SETUP_TRIES);
+		sleep(1);
 	}
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGINT, &sa, NULL);

@@ -296,7 +296,14 @@ static void take_back_pending(struct rm_ship *sh)
 {
 	natsMsgList l = { 0 };
 	/* libnats 3.4 crashes here when nothing was ever published async */
-	if (!sh->published || js_PublishAsyncGetPendingList(&l, sh->js) != NATS_OK)
+	if (!sh->published)
+		return;
+	/* not under mu: the library may hold its own lock while it calls
+	 * on_ack, which takes mu */
+	pthread_mutex_unlock(&sh->mu);
+	natsStatus r = js_PublishAsyncGetPendingList(&l, sh->js);
+	pthread_mutex_lock(&sh->mu);
+	if (r != NATS_OK)
 		return;
 	for (int j = 0; j < l.Count; j++)
 		for (int i = 0; i < SHIP_WINDOW; i++)
@@ -561,7 +568,9 @@ static void *run(void *arg)
 					sh->slots[i].at_ms = 0;
 				}
 		}
+		pthread_mutex_unlock(&sh->mu);
 		bool up = natsConnection_Status(sh->nc) == NATS_CONN_STATUS_CONNECTED;
+		pthread_mutex_lock(&sh->mu);
 		int ready = up ? plan(sh, now) : 0;
 		if (ready) {
 			pthread_mutex_unlock(&sh->mu);
