@@ -495,7 +495,8 @@ static struct rm_ship *record_shipper(const struct record_args *a, const char *o
 {
 	const char *slash = strrchr(outdir, '/');
 	struct ship_opts so = { .urls = a->ship, .subject = a->ship_subject, .creds = a->ship_creds,
-				.session = slash ? slash + 1 : outdir, .who = "remora" };
+				.session = slash ? slash + 1 : outdir, .root = outdir,
+				.who = "remora" };
 	char err[600];
 	struct rm_ship *sh = rm_ship_new(&so, err, sizeof(err));
 	if (!sh)

@@ -116,7 +116,8 @@ int session_ship_start(struct session *s, char *err, size_t errlen)
 	const char *slash = strrchr(s->out_dir, '/');
 	struct ship_opts o = { .urls = p->urls, .subject = p->subject[0] ? p->subject : NULL,
 			       .creds = p->creds[0] ? p->creds : NULL,
-			       .session = slash ? slash + 1 : s->out_dir, .who = "remorad" };
+			       .session = slash ? slash + 1 : s->out_dir, .root = s->out_dir,
+			       .who = "remorad" };
 	p->sh = rm_ship_new(&o, err, errlen);
 	if (!p->sh)
 		return -1;

@@ -44,6 +44,9 @@ struct ship_opts {
 	const char *creds;    /* NATS credentials file (JWT + NKey), or NULL */
 	const char *host;     /* NULL: gethostname() */
 	const char *session;  /* the session (record: the output directory's name) */
+	const char *root;     /* the session's directory: a trace is named by its path
+				 under it ("COMM-PID", "COMM-PID/chunk-00001"); NULL:
+				 by its last component */
 	const char *who;      /* prefix of messages on stderr ("remora") */
 };
 

@@ -59,6 +59,20 @@ static bool name_ok(const char *s)
 	return n > 0 && n < 256;
 }
 
+/* A trace: 1 to 4 names separated by '/' ("COMM-PID", "COMM-PID/chunk-00001"). */
+static bool trace_ok(const char *s)
+{
+	char buf[512];
+	if (strlen(s) >= sizeof(buf))
+		return false;
+	snprintf(buf, sizeof(buf), "%s", s);
+	int n = 0;
+	for (char *save = NULL, *c = strtok_r(buf, "/", &save); c; c = strtok_r(NULL, "/", &save))
+		if (!name_ok(c) || ++n > 4)
+			return false;
+	return n > 0 && s[0] != '/' && s[strlen(s) - 1] != '/' && !strstr(s, "//");
+}
+
 static bool file_ok(const char *s)
 {
 	if (!strcmp(s, "metadata"))
@@ -179,11 +193,11 @@ static int put(const struct collect_opts *o, struct batch *b, natsMsg *m, struct
 	char *end = NULL;
 	unsigned long long off = offs ? strtoull(offs, &end, 10) : 0;
 	if (!host || !session || !trace || !file || !offs || !name_ok(host) || !name_ok(session) ||
-	    !name_ok(trace) || !file_ok(file) || !*offs || *end || off > OFFSET_MAX) {
+	    !trace_ok(trace) || !file_ok(file) || !*offs || *end || off > OFFSET_MAX) {
 		fprintf(stderr, "remora collect: ignored a message on %s that is not a remora trace "
 				"range (missing or bad %s header)\n", natsMsg_GetSubject(m),
 			!host || !name_ok(host) ? SHIP_H_HOST : !session || !name_ok(session)
-			? SHIP_H_SESSION : !trace || !name_ok(trace) ? SHIP_H_TRACE
+			? SHIP_H_SESSION : !trace || !trace_ok(trace) ? SHIP_H_TRACE
 			: !file || !file_ok(file) ? SHIP_H_FILE : SHIP_H_OFFSET);
 		tot->bad++;
 		return 1;

@@ -65,7 +65,7 @@ struct slot {
 struct rm_ship {
 	struct ship_urls urls;
 	char subject[160], pub_subject[700], host[256], session[256], who[64];
-	char *creds;
+	char root[PATH_MAX];
 	natsOptions *opts;
 	natsConnection *nc;
 	jsCtx *js;
@@ -116,8 +116,24 @@ static void *hook_opened(void *ctx, const char *dir)
 		return NULL;
 	}
 	snprintf(t->dir, sizeof(t->dir), "%s", dir);
+	size_t rl = strlen(sh->root);
 	const char *slash = strrchr(dir, '/');
-	path_token(t->name, sizeof(t->name), slash ? slash + 1 : dir);
+	const char *rel = rl && !strncmp(dir, sh->root, rl) && dir[rl] == '/' && dir[rl + 1]
+				  ? dir + rl + 1 : slash ? slash + 1 : dir;
+	/* each component a path token: no "..", no hidden name */
+	size_t n = 0;
+	for (const char *c = rel; *c && n + 2 < sizeof(t->name);) {
+		size_t len = strcspn(c, "/");
+		char comp[256];
+		snprintf(comp, sizeof(comp), "%.*s", (int)(len < 255 ? len : 255), c);
+		path_token(t->name + n, sizeof(t->name) - n, comp);
+		n = strlen(t->name);
+		c += len;
+		while (*c == '/')
+			c++;
+		if (*c && n + 2 < sizeof(t->name))
+			t->name[n++] = '/', t->name[n] = 0;
+	}
 	t->meta.t = t;
 	t->meta.stream = META_STREAM;
 	t->meta.fd = -1;
@@ -615,6 +631,9 @@ struct rm_ship *rm_ship_new(const struct ship_opts *o, char *err, size_t errlen)
 	else if (gethostname(host, sizeof(host) - 1) < 0 || !*host)
 		snprintf(host, sizeof(host), "unknown");
 	path_token(sh->host, sizeof(sh->host), host);
+	snprintf(sh->root, sizeof(sh->root), "%s", o->root ? o->root : "");
+	while (strlen(sh->root) > 1 && sh->root[strlen(sh->root) - 1] == '/')
+		sh->root[strlen(sh->root) - 1] = 0;
 	path_token(sh->session, sizeof(sh->session), o->session && *o->session ? o->session : "session");
 	char ht[256], st[256];
 	ship_token(ht, sizeof(ht), sh->host);
