@@ -538,6 +538,39 @@ static bool all_done(struct rm_ship *sh)
 	return true;
 }
 
+static void free_trace(struct strace *t)
+{
+	for (unsigned k = 0; k < t->nstreams; k++)
+		if (t->streams[k]) {
+			if (t->streams[k]->fd >= 0)
+				close(t->streams[k]->fd);
+			free(t->streams[k]);
+		}
+	free(t->streams);
+	free(t);
+}
+
+/* Under mu: a closed trace whose every byte is acknowledged is forgotten
+ * (its fds closed), so a long-running remorad session holds nothing for
+ * the process trees that are over. */
+static void reap_traces(struct rm_ship *sh)
+{
+	for (struct strace **pp = &sh->traces; *pp;) {
+		struct strace *t = *pp;
+		bool busy = !t->closed || t->meta_due || t->meta.meta_busy;
+		for (unsigned n = 0; !busy && n < t->nstreams; n++)
+			busy = t->streams[n] && t->streams[n]->final > t->streams[n]->sent;
+		for (int i = 0; !busy && i < SHIP_WINDOW; i++)
+			busy = sh->slots[i].state != SLOT_FREE && sh->slots[i].f->t == t;
+		if (busy) {
+			pp = &t->next;
+			continue;
+		}
+		*pp = t->next;
+		free_trace(t);
+	}
+}
+
 static void wait_ms(struct rm_ship *sh, int ms)
 {
 	struct timespec ts;
@@ -594,6 +627,8 @@ static void *run(void *arg)
 			pthread_mutex_lock(&sh->mu);
 			continue;
 		}
+		if (!sh->stopping)
+			reap_traces(sh);
 		wait_ms(sh, 50);
 	}
 	pthread_mutex_unlock(&sh->mu);
@@ -715,14 +750,7 @@ int rm_ship_finish(struct rm_ship *sh, int wait_ms_total, struct ship_stats *out
 	while (sh->traces) {
 		struct strace *t = sh->traces;
 		sh->traces = t->next;
-		for (unsigned k = 0; k < t->nstreams; k++)
-			if (t->streams[k]) {
-				if (t->streams[k]->fd >= 0)
-					close(t->streams[k]->fd);
-				free(t->streams[k]);
-			}
-		free(t->streams);
-		free(t);
+		free_trace(t);
 	}
 	natsOptions_Destroy(sh->opts);
 	ship_urls_free(&sh->urls);
