@@ -335,6 +335,7 @@ void sessions_handle(struct remorad *d, const struct rmd_req *q, struct reply *o
 
 void sessions_shutdown(struct remorad *d)
 {
+	session_ship_shutdown();
 	for (;;) {
 		struct session *s = NULL;
 		struct cds_lfht_iter it;

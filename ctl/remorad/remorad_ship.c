@@ -164,12 +164,30 @@ static void *finish(void *arg)
 	return NULL;
 }
 
+#define SHUTDOWN_WAIT_MS 5000
+
+static bool shutting_down;
+
+void session_ship_shutdown(void)
+{
+	shutting_down = true;
+}
+
 void session_ship_end(struct session *s)
 {
 	struct session_ship *p = s->ship;
 	s->ship = NULL;
 	if (!p)
 		return;
+	if (shutting_down && p->sh) { /* remorad is leaving: a last chance, bounded */
+		struct ship_stats st;
+		if (rm_ship_finish(p->sh, SHUTDOWN_WAIT_MS, &st) < 0)
+			fprintf(stderr, "remorad: session %s: %llu bytes not shipped at shutdown (they "
+					"are in the local trace)\n", s->name,
+				(unsigned long long)st.unacked_bytes);
+		free(p);
+		return;
+	}
 	pthread_t th;
 	pthread_attr_t a;
 	pthread_attr_init(&a);

@@ -27,5 +27,7 @@ const char *session_ship_describe(const struct session *s, char *buf, size_t siz
 /* After the sink is destroyed: the shipper sends the rest in a thread of
  * its own (up to 30 s) and frees itself; remorad does not wait. */
 void session_ship_end(struct session *s);
+/* remorad is stopping: session_ship_end waits (5 s at most) instead. */
+void session_ship_shutdown(void);
 
 #endif
