@@ -8,7 +8,7 @@ set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config liburcu-dev libcap-dev libseccomp-dev
       libcmocka-dev valgrind babeltrace2 clang libclang-rt-14-dev
-      libnats-dev nats-server)
+      libnats-dev nats-server openssl)
 if [ "${REMORA_DEPS_BENCH:-0}" = 1 ]; then
     pkgs+=(liblttng-ust-dev lttng-tools python3)
 fi
