@@ -3,14 +3,20 @@
 # fuzz preset need. Idempotent: when every package is present it only checks
 # (dpkg-query) and returns within a second.  REMORA_DEPS_BENCH=1 adds the
 # LTTng-UST packages the side-by-side benchmark uses (bench/run.sh) and
-# python3, which drives it.
+# time (/usr/bin/time, for bench/export.sh). python3 is always installed:
+# the export tests check JSON and Perfetto output with it.
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config liburcu-dev libcap-dev libseccomp-dev
       libcmocka-dev valgrind babeltrace2 clang libclang-rt-14-dev
+      protobuf-c-compiler libprotobuf-c-dev protobuf-compiler python3
       libnats-dev nats-server openssl)
+# scdoc renders the man pages; lintian, dpkg-dev (dpkg-shlibdeps) and file
+# build and check the .deb packages (scripts/deb.sh); git gives
+# `remora --version` its description
+pkgs+=(scdoc lintian dpkg-dev file git)
 if [ "${REMORA_DEPS_BENCH:-0}" = 1 ]; then
-    pkgs+=(liblttng-ust-dev lttng-tools python3)
+    pkgs+=(liblttng-ust-dev lttng-tools time)
 fi
 
 missing=()

@@ -129,6 +129,11 @@ static int start_daemon(const char *sock, const char *ctl)
 
 int rmd_call(const struct rmd_req *q, bool autostart)
 {
+	return rmd_call_to(q, autostart, stdout);
+}
+
+int rmd_call_to(const struct rmd_req *q, bool autostart, FILE *out)
+{
 	char sock[108], ctl[108];
 	rm_socket_path(sock, sizeof(sock));
 	if (rmd_ctl_path(sock, ctl, sizeof(ctl)) < 0) {
@@ -181,7 +186,7 @@ int rmd_call(const struct rmd_req *q, bool autostart)
 			break;
 		}
 		if (r.status == RMD_OK)
-			fputs(r.text, stdout);
+			fputs(r.text, out);
 		else
 			fprintf(stderr, "remora: %s", r.text);
 		status = r.status == RMD_OK ? 0 : 1;
@@ -196,24 +201,28 @@ int rmd_parse_session_only(int argc, char **argv, const char *verb, const char *
 			   const char **session)
 {
 	static const struct option opts[] = {
-		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "session", required_argument, 0, 's' }, { "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
 	};
+	/* NAME may be given as -s NAME (like enable-event's) or alone */
+	static const char opt_help[] = "  -s, --session NAME  the session, also accepted without -s\n";
+	const char *named = NULL;
 	int ch;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (ch == 'h') {
-			printf("usage: remora %s\n", usage);
-			return 0;
+	while ((ch = getopt_long(argc, argv, "s:h", opts, NULL)) != -1) {
+		if (ch == 's') {
+			named = optarg;
+			continue;
 		}
-		fprintf(stderr, "usage: remora %s\n", usage);
+		fprintf(ch == 'h' ? stdout : stderr, "usage: remora %s\n%s", usage, opt_help);
+		return ch == 'h' ? 0 : 2;
+	}
+	if (argc - optind > (named ? 0 : 1)) {
+		fprintf(stderr, "remora %s: unexpected argument '%s'\nusage: remora %s\n%s", verb,
+			argv[argc - 1], usage, opt_help);
 		return 2;
 	}
-	if (argc - optind > 1) {
-		fprintf(stderr, "remora %s: unexpected argument '%s'\nusage: remora %s\n", verb,
-			argv[optind + 1], usage);
-		return 2;
-	}
-	*session = optind < argc ? argv[optind] : "";
+	*session = named ? named : optind < argc ? argv[optind] : "";
 	if (**session && !rmd_name_ok(*session)) {
 		fprintf(stderr, "remora %s: invalid session name '%s' (letters, digits, '_', '.', "
 				"'-')\n", verb, *session);

@@ -15,15 +15,21 @@ static const struct verb verbs[] = {
 	{ "record", rm_cmd_record,
 	  "record [-o DIR] [-e PATTERN]... [--overwrite] [--buffer-size SIZE] "
 	  "[--ship URLS [--ship-subject S] [--ship-creds FILE]] -- CMD [ARG...]" },
+	{ "record", rm_cmd_record, "record --snapshot-on-exit [-o DIR] [--buffer-size SIZE] -- CMD" },
 	{ "view", rm_cmd_view, "view DIR" },
 	{ "create", rm_cmd_create, "create NAME [-o DIR] [--overwrite] [--ship URLS [--ship-subject S] [--ship-creds FILE]]" },
+	{ "create", rm_cmd_create, "create NAME --snapshot [--buffer-size SIZE] [-o DIR]" },
 	{ "enable-event", rm_cmd_enable_event, "enable-event [-s NAME] PATTERN... | -a" },
 	{ "disable-event", rm_cmd_disable_event, "disable-event [-s NAME] PATTERN... | -a" },
-	{ "start", rm_cmd_session, "start [NAME]" },
-	{ "stop", rm_cmd_session, "stop [NAME]" },
-	{ "destroy", rm_cmd_session, "destroy [NAME]" },
+	{ "start", rm_cmd_session, "start [[-s] NAME]" },
+	{ "stop", rm_cmd_session, "stop [[-s] NAME]" },
+	{ "destroy", rm_cmd_session, "destroy [[-s] NAME]" },
 	{ "list", rm_cmd_list, "list" },
-	{ "status", rm_cmd_session, "status [NAME]" },
+	{ "status", rm_cmd_session, "status [[-s] NAME]" },
+	{ "snapshot", rm_cmd_snapshot, "snapshot [[-s] NAME] [-o DIR]" },
+	{ "version", rm_cmd_version, "version" },
+	{ "export", rm_cmd_export, "export --format perfetto|chrome -o FILE TRACE_DIR" },
+	{ "stats", rm_cmd_stats, "stats [--json] [--top N] TRACE_DIR" },
 	{ "collect", rm_cmd_collect, "collect nats://HOST:PORT[,...] -o DIR [--follow] [--ship-subject S] "
 	  "[--ship-creds FILE] [--durable NAME] [-v]" },
 };
@@ -42,6 +48,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *name = argv[1];
+	if (!strcmp(name, "--version") || !strcmp(name, "-V"))
+		return rm_cmd_version(1, (char *[]){ "version", NULL });
 	if (!strcmp(name, "help") || !strcmp(name, "--help") || !strcmp(name, "-h")) {
 		usage(stdout);
 		return 0;

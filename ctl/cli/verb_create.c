@@ -1,5 +1,6 @@
-/* `remora create NAME [-o DIR] [--overwrite]`: a tracing session in
- * remorad (started if missing). Default DIR: $HOME/remora-traces/NAME-YYYYmmdd-HHMMSS. */
+/* `remora create NAME [-o DIR] [--overwrite | --snapshot [--buffer-size SIZE]]`:
+ * a tracing session in remorad (started if missing). Default DIR:
+ * $HOME/remora-traces/NAME-YYYYmmdd-HHMMSS. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
@@ -15,11 +16,13 @@
 #include "ctl/cli/outdir.h"
 #include "ctl/cli/verbs.h"
 #include "ctl/ship/ship.h"
+#include "shm/size.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: remora create NAME [-o DIR [--force]] [--overwrite | --blocking[=MS]]\n"
 		   "                     [--ship URLS [--ship-subject S] [--ship-creds FILE]]\n"
+		   "       remora create NAME [-o DIR [--force]] --snapshot [--buffer-size SIZE]\n"
 		   "  -o, --output DIR  where the traces go (default "
 		   "$HOME/remora-traces/NAME-YYYYmmdd-HHMMSS);\n"
 		   "                    refused when it holds files or is reached through\n"
@@ -28,6 +31,12 @@ static void usage(FILE *f)
 		   "      --overwrite   flight recorder: keep the newest data, written at stop\n"
 		   "      --blocking[=MS]  while started, a thread with no free buffer waits up to\n"
 		   "                    MS ms (default 1000) for remorad instead of dropping the event\n"
+		   "      --snapshot    snapshot mode: keep the newest data in memory, write\n"
+		   "                    nothing until `remora snapshot` (which can be taken any\n"
+		   "                    number of times while recording goes on)\n"
+		   "      --buffer-size SIZE  with --snapshot: memory per process tree, e.g. 64M\n"
+		   "                    (default: the size of its arena, 16M unless the app sets\n"
+		   "                    REMORA_BUFFER_SIZE; from 64K)\n"
 		   "      --ship URLS   also publish the traces, as remorad writes them, to NATS\n"
 		   "                    JetStream: nats://HOST:PORT[,HOST:PORT...] or tls://...\n"
 		   "                    (gather them with remora collect; docs/SCALE.md)\n"
@@ -79,11 +88,14 @@ int rm_cmd_create(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "output", required_argument, 0, 'o' }, { "overwrite", no_argument, 0, 'O' },
 		{ "blocking", optional_argument, 0, 'B' }, { "force", no_argument, 0, 'f' },
-		{ "help", no_argument, 0, 'h' }, { "ship", required_argument, 0, 'S' },
-		{ "ship-subject", required_argument, 0, 'J' },
+		{ "help", no_argument, 0, 'h' },
+		{ "snapshot", no_argument, 0, 'S' }, { "buffer-size", required_argument, 0, 'b' },
+		{ "ship", required_argument, 0, 'H' }, { "ship-subject", required_argument, 0, 'J' },
 		{ "ship-creds", required_argument, 0, 'C' },
 		{ 0, 0, 0, 0 },
 	};
+	bool snapshot = false;
+	uint64_t ring_bytes = 0;
 	const char *ship = NULL, *ship_subject = NULL, *ship_creds = NULL;
 	unsigned long block_ms = 0;
 	bool force = false;
@@ -96,6 +108,15 @@ int rm_cmd_create(int argc, char **argv)
 		case 'o': out = optarg; break;
 		case 'O': overwrite = true; break;
 		case 'f': force = true; break;
+		case 'S': snapshot = true; break;
+		case 'b':
+			ring_bytes = rm_parse_size(optarg);
+			if (ring_bytes < (64u << 10)) {
+				fprintf(stderr, "remora create: bad --buffer-size '%s' (at least 64K, e.g. "
+						"16M)\n", optarg);
+				return 2;
+			}
+			break;
 		case 'B': {
 			char *end;
 			block_ms = optarg ? strtoul(optarg, &end, 10) : 1000;
@@ -106,7 +127,7 @@ int rm_cmd_create(int argc, char **argv)
 			}
 			break;
 		}
-		case 'S': ship = optarg; break;
+		case 'H': ship = optarg; break;
 		case 'J': ship_subject = optarg; break;
 		case 'C': ship_creds = optarg; break;
 		case 'h': usage(stdout); return 0;
@@ -133,6 +154,21 @@ int rm_cmd_create(int argc, char **argv)
 				"flight recorder never makes the app wait)\n");
 		return 2;
 	}
+	if (snapshot && (overwrite || block_ms)) {
+		fprintf(stderr, "remora create: --snapshot excludes --overwrite (which writes at stop) "
+				"and --blocking (a flight recorder never makes the app wait)\n");
+		return 2;
+	}
+	if (ring_bytes && !snapshot) {
+		fprintf(stderr, "remora create: --buffer-size applies to --snapshot only (the arena's "
+				"size is the app's: REMORA_BUFFER_SIZE)\n");
+		return 2;
+	}
+	if (snapshot)
+		snprintf(q.opts, sizeof(q.opts), "snapshot=1\n");
+	if (ring_bytes)
+		snprintf(q.opts + strlen(q.opts), sizeof(q.opts) - strlen(q.opts),
+			 "buffer-size=%llu\n", (unsigned long long)ring_bytes);
 	if (create_ship_opts(&q, ship, ship_subject, ship_creds) < 0)
 		return 2;
 	q.flags = overwrite ? RMD_F_OVERWRITE : 0;

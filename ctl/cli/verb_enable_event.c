@@ -2,9 +2,11 @@
  * remove "provider:name" globs of a session (the current one by default). */
 #define _GNU_SOURCE
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ctl/cli/cli_daemon.h"
+#include "ctl/cli/pattern_hint.h"
 #include "ctl/cli/verbs.h"
 
 static void usage(FILE *f, bool on)
@@ -16,6 +18,28 @@ static void usage(FILE *f, bool on)
 		   "'myapp:*' or '*:request'.\n",
 		on ? "enable" : "disable", on ? "PATTERN... | -a" : "PATTERN... | -a",
 		on ? "every event (same as '*')" : "remove every event rule");
+}
+
+/* After enabling: which patterns match no event type a traced process
+ * has registered (remorad's `list`), a likely typo. */
+static void warn_unmatched(const char *const *patterns, int n)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return;
+	struct rmd_req q;
+	rmd_req_init(&q, RMD_LIST);
+	int r = rmd_call_to(&q, false, f);
+	fclose(f);
+	struct rm_seen seen = { 0 };
+	if (r == 0) {
+		rm_seen_from_list(&seen, text);
+		rm_hint_unmatched("enable-event", patterns, n, &seen, true);
+	}
+	rm_seen_free(&seen);
+	free(text);
 }
 
 int rm_event_verb(int argc, char **argv, bool on)
@@ -68,6 +92,8 @@ int rm_event_verb(int argc, char **argv, bool on)
 		if (r)
 			st = r;
 	}
+	if (on && st == 0)
+		warn_unmatched((const char *const *)argv + optind, argc - optind);
 	return st;
 }
 

@@ -10,6 +10,7 @@
  * consumer maps the arena itself and loses nothing committed). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <ftw.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <limits.h>
@@ -27,7 +28,9 @@
 
 #include "ctl/consumer/consumer.h"
 #include "ctl/cli/outdir.h"
+#include "ctl/cli/rec_seen.h"
 #include "ctl/cli/rec_sockdir.h"
+#include "ctl/cli/self_cmd.h"
 #include "ctl/cli/self_path.h"
 #include "ctl/cli/verbs.h"
 #include "ctl/ship/ship.h"
@@ -47,15 +50,19 @@ static void on_sigint(int sig)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: remora record [-o DIR [--force]] [-e PATTERN]... [--overwrite] "
-		   "[--buffer-size SIZE] [--blocking[=MS]] [--preload NAME]...\n"
-		   "                     [--ship URLS [--ship-subject S] [--ship-creds FILE]] -- CMD [ARG...]\n"
+	fprintf(f, "usage: remora record [-o DIR [--force]] [-e PATTERN]... "
+		   "[--overwrite | --snapshot-on-exit]\n"
+		   "         [--buffer-size SIZE] [--blocking[=MS]] [--preload NAME]...\n"
+		   "         [--ship URLS [--ship-subject S] [--ship-creds FILE]] -- CMD [ARG...]\n"
 		   "  -o, --output DIR      trace directory (default ./remora-YYYYmmdd-HHMMSS), created\n"
 		   "                        0700; an existing one must be empty, and no symbolic\n"
 		   "                        link on the way to it may belong to another user\n"
 		   "      --force           write into an existing non-empty DIR anyway\n"
 		   "  -e, --event PATTERN   enable events matching provider:name glob (default: all)\n"
 		   "      --overwrite       flight recorder: keep the newest data, read at the end\n"
+		   "      --snapshot-on-exit  keep the newest data in memory (as much as the arena\n"
+		   "                        holds) and write it when CMD exits or crashes, as one\n"
+		   "                        snapshot directory DIR/snapshot-1-YYYYmmdd-HHMMSS\n"
 		   "      --buffer-size SZ  arena size per process tree, e.g. 64M (default 16M)\n"
 		   "      --blocking[=MS]   a thread with no free buffer waits up to MS ms (default 1000)\n"
 		   "                        for the consumer instead of dropping the event\n"
@@ -71,8 +78,9 @@ static void usage(FILE *f)
 		   "      --ship-creds FILE NATS credentials file (JWT and NKey seed)\n"
 		   "exit status: CMD's (128+N when signal N killed it), except %d when the trace\n"
 		   "  could not be written whole (disk full, I/O error: events lost to write\n"
-		   "  errors; CMD's status is printed); 1 when remora could not run CMD or\n"
-		   "  record; 2 for bad usage\n", RM_EXIT_WRITE_LOSS);
+		   "  errors; CMD's status is printed); 127 when CMD could not be run (no\n"
+		   "  trace directory is left); 1 when remora could not record; 2 for bad usage\n",
+		RM_EXIT_WRITE_LOSS);
 }
 
 /* --preload NAME: libremora-NAME.so, next to libremora. */
@@ -218,6 +226,7 @@ struct record_args {
 	const char *patterns[64];
 	int npat;
 	bool overwrite, force;
+	bool snapshot_on_exit;
 	uint64_t block_ms;       /* --blocking: 0 for off */
 	const char *ship, *ship_subject, *ship_creds; /* --ship* */
 	struct rm_ship *shipper; /* with --ship */
@@ -232,7 +241,8 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 		{ "overwrite", no_argument, 0, 'O' }, { "buffer-size", required_argument, 0, 'b' },
 		{ "preload", required_argument, 0, 'P' }, { "blocking", optional_argument, 0, 'B' },
 		{ "force", no_argument, 0, 'f' }, { "help", no_argument, 0, 'h' },
-		{ "ship", required_argument, 0, 'S' }, { "ship-subject", required_argument, 0, 'J' },
+		{ "snapshot-on-exit", no_argument, 0, 'S' },
+		{ "ship", required_argument, 0, 'H' }, { "ship-subject", required_argument, 0, 'J' },
 		{ "ship-creds", required_argument, 0, 'C' }, { 0, 0, 0, 0 },
 	};
 	int ch;
@@ -249,6 +259,7 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 			break;
 		case 'O': a->overwrite = true; break;
 		case 'f': a->force = true; break;
+		case 'S': a->snapshot_on_exit = true; break;
 		case 'B': {
 			char *end;
 			unsigned long long ms = optarg ? strtoull(optarg, &end, 10) : 1000;
@@ -273,7 +284,7 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 				return 2;
 			}
 			break;
-		case 'S': a->ship = optarg; break;
+		case 'H': a->ship = optarg; break;
 		case 'J': a->ship_subject = optarg; break;
 		case 'C': a->ship_creds = optarg; break;
 		case 'h': usage(stdout); return 0;
@@ -306,6 +317,11 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 		return 2;
 	}
 	a->cmd = argv + optind;
+	if (a->snapshot_on_exit && (a->overwrite || a->block_ms)) {
+		fprintf(stderr, "remora record: --snapshot-on-exit excludes --overwrite and "
+				"--blocking (a flight recorder never makes the app wait)\n");
+		return 2;
+	}
 	return -1;
 }
 
@@ -467,6 +483,60 @@ static void print_causes(const struct rm_consumer_summary *s)
 		fputc('\n', stderr);
 }
 
+/* Whether a trace was written: a regular file anywhere under dir (the
+ * consumer opens a directory per process tree, even one that recorded
+ * nothing, and writes files only once there is something to write). */
+static bool any_file;
+
+static int note_file(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)path;
+	(void)st;
+	(void)ftw;
+	any_file |= type == FTW_F;
+	return any_file; /* stops the walk at the first one */
+}
+
+static bool trace_written(const char *dir)
+{
+	any_file = false;
+	nftw(dir, note_file, 16, FTW_PHYS);
+	return any_file;
+}
+
+/* Removes the empty directories under dir (and dir itself unless
+ * keep_top), deepest first; rmdir() leaves anything holding a file. */
+static bool keep_top;
+
+static int rmdir_empty(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	if (type == FTW_DP && !(keep_top && ftw->level == 0))
+		rmdir(path);
+	return 0;
+}
+
+/* No success message without a trace: says why nothing was written and
+ * removes the empty directories of this run: DIR itself when this run
+ * created it, the per-process ones when DIR was empty before (not with
+ * --force: those might be the user's). */
+static void no_trace(const struct rm_consumer_summary *s, const char *outdir, bool made_dir,
+		     bool force, bool cmd_ran)
+{
+	keep_top = !made_dir; /* it existed before: leave it as it was */
+	if (made_dir || !force)
+		nftw(outdir, rmdir_empty, 16, FTW_PHYS | FTW_DEPTH);
+	const char *left = made_dir ? "" : " (the existing directory is left as it was)";
+	if (!cmd_ran)
+		fprintf(stderr, "remora record: no trace written: the command could not be run%s\n",
+			left);
+	else
+		fprintf(stderr, "remora: no trace written: %s%s\n",
+			s->processes ? "the program registered no event type"
+				     : "no traced process connected (the program may not load "
+				       "libremora, or be setuid, or a static executable)", left);
+}
+
 static void print_summary(const struct rm_consumer_summary *s, const char *outdir)
 {
 	fprintf(stderr, "remora: %llu events recorded, %llu lost, %u process%s traced%s\n",
@@ -475,8 +545,8 @@ static void print_summary(const struct rm_consumer_summary *s, const char *outdi
 	print_causes(s);
 	fprintf(stderr,
 		"remora: trace written to %s\n"
-		"remora: view it with: remora view %s   (or: babeltrace2 %s)\n",
-		outdir, outdir, outdir);
+		"remora: view it with: %s view %s   (or: babeltrace2 %s)\n",
+		outdir, rm_self_command(), outdir, outdir);
 	if (s->unwritten)
 		fprintf(stderr, "remora: %llu of the lost events could not be written to %s (%u "
 				"write errors, the first one above); the trace holds every packet "
@@ -486,6 +556,23 @@ static void print_summary(const struct rm_consumer_summary *s, const char *outdi
 		fprintf(stderr, "remora: %llu corrupt chunks, %llu records of refused events, %u "
 				"write errors\n", (unsigned long long)s->corrupt,
 			(unsigned long long)s->refused, s->write_errors);
+}
+
+/* --snapshot-on-exit: the one snapshot, once every tree is over. */
+static bool record_snapshot(struct rm_consumer *c, struct rm_snapshot_result *r)
+{
+	char err[PATH_MAX + 256];
+	if (rm_consumer_snapshot(c, r, err, sizeof(err)) < 0) {
+		fprintf(stderr, "remora record: snapshot failed: %s\n", err);
+		return false;
+	}
+	fprintf(stderr, "remora: snapshot written to %s: %llu events, %u process tree%s, %llu "
+			"lost\n", r->path, (unsigned long long)r->events, r->traces,
+		r->traces == 1 ? "" : "s", (unsigned long long)r->discarded);
+	if (r->overwritten)
+		fprintf(stderr, "remora: %llu older events were overwritten (snapshot mode keeps the "
+				"newest; overwritten is not lost)\n", (unsigned long long)r->overwritten);
+	return true;
 }
 
 /* --ship: the session is the output directory's name, so a collector
@@ -539,6 +626,8 @@ int rm_cmd_record(int argc, char **argv)
 		strftime(defdir, sizeof(defdir), "remora-%Y%m%d-%H%M%S", localtime(&t));
 		a.out = defdir;
 	}
+	struct stat before;
+	bool made_dir = lstat(a.out, &before) < 0; /* removed again when no trace is written */
 	if (rm_prepare_outdir(a.out, a.force, outdir, sizeof(outdir)) < 0)
 		return 1;
 
@@ -558,24 +647,42 @@ int rm_cmd_record(int argc, char **argv)
 	struct rm_consumer_opts co = { .socket_path = sock, .out_dir = outdir,
 				       .patterns = a.patterns, .npatterns = a.npat,
 				       .flight_recorder = a.overwrite,
+				       .snapshot = a.snapshot_on_exit,
 				       .block_ns = a.block_ms * 1000000,
 				       .hook = a.shipper ? &rm_ship_hook : NULL, .hook_ctx = a.shipper };
 	struct rm_consumer *c = rm_consumer_new(&co, err, sizeof(err));
 	if (!c) {
 		fprintf(stderr, "remora record: %s\n", err);
 		rm_rec_sockdir_remove(sockdir);
+		if (made_dir)
+			rmdir(outdir);
 		return 1;
 	}
 	pid_t cmd;
 	int cmd_status = record_run(c, &a, sock, &cmd);
+	struct rm_seen seen = { 0 };
+	rm_seen_from_consumer(&seen, c);
+	struct rm_snapshot_result snap;
+	bool snapped = a.snapshot_on_exit && record_snapshot(c, &snap);
 	struct rm_consumer_summary s;
 	rm_consumer_finish(c, &s);
+	if (snapped)
+		s.events += snap.events, s.write_errors += snap.write_errors;
 	rm_rec_sockdir_remove(sockdir);
-	print_summary(&s, outdir);
-	if (a.shipper)
-		record_ship_finish(&a, &s);
 	int rc = cmd_status < 0 ? (cmd < 0 ? 1 : 128 + SIGINT)
 		 : WIFSIGNALED(cmd_status) ? 128 + WTERMSIG(cmd_status) : WEXITSTATUS(cmd_status);
+	/* 127 from a command that never reached a traced process: it could not
+	 * be run (execvp failed, or the shell found no such command) */
+	bool cmd_ran = cmd > 0 && !(rc == 127 && s.processes == 0);
+	if (trace_written(outdir))
+		print_summary(&s, outdir);
+	else
+		no_trace(&s, outdir, made_dir, a.force, cmd_ran);
+	if (a.shipper)
+		record_ship_finish(&a, &s);
+	if (cmd_ran)
+		rm_hint_unmatched("record", a.patterns, a.npat, &seen, false);
+	rm_seen_free(&seen);
 	/* a script must not take an incomplete trace for a whole one; the
 	 * command's own status is still said */
 	if (s.unwritten || s.write_errors) {

@@ -12,16 +12,16 @@ static const struct session_verb {
 	const char *usage;
 } session_verbs[] = {
 	{ "start", RMD_START,
-	  "start [NAME]\n  starts recording what the session's event rules select\n"
+	  "start [[-s] NAME]\n  starts recording what the session's event rules select\n"
 	  "  (default: the last session created)" },
 	{ "stop", RMD_STOP,
-	  "stop [NAME]\n  stops recording, writes what is buffered; the trace stays readable\n"
+	  "stop [[-s] NAME]\n  stops recording, writes what is buffered; the trace stays readable\n"
 	  "  (default: the last session created)" },
 	{ "destroy", RMD_DESTROY,
-	  "destroy [NAME]\n  stops and forgets the session; the trace stays on disk\n"
+	  "destroy [[-s] NAME]\n  stops and forgets the session; the trace stays on disk\n"
 	  "  (default: the last session created)" },
 	{ "status", RMD_STATUS,
-	  "status [NAME]\n  sessions (or one), their state, event rules, events written and lost" },
+	  "status [[-s] NAME]\n  sessions (or one), their state, event rules, events written and lost" },
 };
 
 int rm_cmd_session(int argc, char **argv)

@@ -13,6 +13,10 @@ int rm_cmd_create(int argc, char **argv);
 int rm_cmd_enable_event(int argc, char **argv);
 int rm_cmd_disable_event(int argc, char **argv);
 int rm_cmd_list(int argc, char **argv);
+int rm_cmd_version(int argc, char **argv);
+int rm_cmd_snapshot(int argc, char **argv);
+int rm_cmd_export(int argc, char **argv);
+int rm_cmd_stats(int argc, char **argv);
 int rm_cmd_collect(int argc, char **argv);
 /* start, stop, destroy and status (verb_session.c), told apart by argv[0] */
 int rm_cmd_session(int argc, char **argv);

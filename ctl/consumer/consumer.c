@@ -114,7 +114,11 @@ struct rm_consumer *rm_consumer_new(const struct rm_consumer_opts *o, char *err,
 			rm_consumer_finish(c, NULL);
 			return NULL;
 		}
-		c->rec->open_on_attach = true;
+		/* snapshot mode writes nothing until rm_consumer_snapshot */
+		if (o->snapshot)
+			rm_sink_set_snapshot(c->rec, 0);
+		else
+			c->rec->open_on_attach = true;
 		if (o->hook)
 			rm_sink_set_hook(c->rec, o->hook, o->hook_ctx);
 		for (int i = 0; i < o->npatterns; i++)
@@ -582,4 +586,35 @@ void rm_sink_destroy(struct rm_sink *s, struct rm_sink_stats *out)
 {
 	rm_sink_stop(s);
 	sink_free(s, out);
+}
+
+/* What the arenas hold now reaches the rings first: a stopped producer's
+ * committed prefix, a killed one's sealed chunks. */
+int rm_sink_snapshot(struct rm_sink *s, const char *dir, struct rm_snapshot_result *out,
+		     char *err, size_t errlen)
+{
+	struct rm_consumer *c = s->c;
+	if (!s->snapshot) {
+		snprintf(err, errlen, "not in snapshot mode");
+		return -1;
+	}
+	struct conn *k;
+	struct cds_lfht_iter it;
+	rcu_read_lock();
+	EACH_CONN(c, it, k)
+		if (!k->gone)
+			drain_conn(c, k, false);
+	rcu_read_unlock();
+	return snap_write(s, dir, out, err, errlen);
+}
+
+int rm_consumer_snapshot(struct rm_consumer *c, struct rm_snapshot_result *out, char *err,
+			 size_t errlen)
+{
+	if (!c->rec) {
+		snprintf(err, errlen, "no recording sink");
+		return -1;
+	}
+	rm_consumer_active(c); /* final drain of the trees that are over */
+	return rm_sink_snapshot(c->rec, NULL, out, err, errlen);
 }

@@ -44,6 +44,9 @@ struct rm_consumer_opts {
 	const char *const *patterns; /* "provider:name" globs; none = every event */
 	int npatterns;
 	bool flight_recorder;        /* overwrite mode: read only at the end */
+	/* `remora record --snapshot-on-exit`: the sink keeps a snapshot ring
+	 * (rm_sink_set_snapshot), written by rm_consumer_snapshot only */
+	bool snapshot;
 	/* Blocking mode: a producer with no free chunk waits this long for
 	 * one before it drops the record (0: drops at once, the default). */
 	uint64_t block_ns;
@@ -110,7 +113,11 @@ struct rm_sink_stats {
 	uint64_t discarded;      /* records lost before they reached this sink's traces
 				    (producers' losses, flight-recorder evictions) */
 	uint64_t refused;        /* records of events refused (conflicting layout) */
-	uint64_t buffered;       /* flight recorder: records held, written at stop */
+	uint64_t buffered;       /* flight recorder: records held, written at stop
+				    (snapshot mode: held for the next snapshot) */
+	uint64_t overwritten;    /* snapshot mode: records dropped from the rings to make
+				    room for newer ones (not lost: older than the window) */
+	uint32_t snapshots;      /* snapshot mode: snapshots taken */
 	uint64_t unwritten;      /* records the output refused (disk full, ...) */
 	uint32_t traces;         /* trace directories opened */
 	uint32_t write_errors;
@@ -144,6 +151,40 @@ void rm_sink_stop(struct rm_sink *s);
 
 void rm_sink_stats(struct rm_sink *s, struct rm_sink_stats *out);
 
+/* --- snapshot mode (consumer_snapshot.c) ---
+ * The consumer keeps draining every arena (a stopped, killed or sandboxed
+ * producer loses nothing committed) into a ring of closed packets per
+ * process tree, in memory, dropping the oldest packets past ring_bytes
+ * (0: the size of that tree's arena); nothing reaches the disk until
+ * rm_sink_snapshot. The ring of a tree that ended is kept (all ended trees
+ * of the sink share one budget of ring_bytes), so a snapshot taken after
+ * the app exited holds its last events. Call before rm_sink_start. */
+void rm_sink_set_snapshot(struct rm_sink *s, size_t ring_bytes);
+bool rm_sink_is_snapshot(const struct rm_sink *s);
+
+struct rm_snapshot_result {
+	char path[4096];         /* the snapshot directory */
+	uint64_t events;         /* records written */
+	uint64_t discarded;      /* producers' losses inside the window (events_discarded) */
+	uint64_t overwritten;    /* records dropped from the rings so far, older than the window */
+	uint64_t refused;        /* records of events the writer refused */
+	uint32_t traces;         /* trace directories (one per process tree) */
+	uint32_t write_errors;
+};
+
+/* Drains every arena, then writes what the rings hold as one CTF trace per
+ * process tree under `dir`, which must be absent or empty (created 0700),
+ * or, when dir is NULL, under OUT_DIR/snapshot-N-YYYYmmdd-HHMMSS. The rings
+ * are left as they are: recording goes on, and a later snapshot may hold
+ * some of the same events. 0, or -1 with err (nothing usable was written). */
+int rm_sink_snapshot(struct rm_sink *s, const char *dir, struct rm_snapshot_result *out,
+		     char *err, size_t errlen);
+
+/* `remora record --snapshot-on-exit`: rm_sink_snapshot of its sink, after
+ * a final drain of the trees that are over. */
+int rm_consumer_snapshot(struct rm_consumer *c, struct rm_snapshot_result *out, char *err,
+			 size_t errlen);
+
 /* Stops the sink if needed, closes its traces and frees it. */
 void rm_sink_destroy(struct rm_sink *s, struct rm_sink_stats *out);
 
@@ -168,6 +209,11 @@ void rm_consumer_each_proc(struct rm_consumer *c, rm_proc_fn fn, void *ctx);
  * whether it is enabled. Returns -1 past the last event. */
 int rm_consumer_event(struct rm_consumer *c, uint32_t serial, uint32_t id, char *buf,
 		      size_t size, bool *enabled);
+
+/* Calls fn with the "provider:name" of every event type of every attached
+ * arena, process trees that are over included (consumer_types.c). */
+typedef void (*rm_type_fn)(void *ctx, const char *name);
+void rm_consumer_each_type(struct rm_consumer *c, rm_type_fn fn, void *ctx);
 
 /* Whether an arena with this memfd inode (from /proc/PID/maps) is mapped. */
 bool rm_consumer_knows_inode(struct rm_consumer *c, uint64_t ino);

@@ -50,6 +50,13 @@ struct rm_sink {
 	int npatterns;
 	enum sink_state state;
 	bool overwrite;
+	/* snapshot mode (consumer_snapshot.c): an overwrite ring written only
+	 * by rm_sink_snapshot, never at stop or at a tree's end */
+	bool snapshot;
+	size_t ring_max;           /* ring bytes per trace; 0: the arena's size */
+	struct snap_kept *kept, *kept_tail; /* rings of trees that ended, oldest first */
+	size_t kept_bytes;
+	uint32_t nsnap;            /* snapshots taken, for snapshot-N names */
 	bool open_on_attach;       /* `remora record`: a trace per arena, even an empty one */
 	uint64_t block_ns;         /* blocking mode while started (0: off) */
 	uint64_t pgen;             /* bumped when the globs change */
@@ -82,6 +89,7 @@ struct trace {
 	size_t ring_bytes, ring_max;
 	uint64_t ring_records;
 	uint64_t evicted;          /* records dropped from the ring, not yet reported */
+	uint64_t overwritten;      /* snapshot mode: records dropped from the ring (not lost) */
 	uint64_t events, discarded;/* written so far */
 	uint64_t unwritten;        /* records of packets the disk refused */
 	uint32_t write_errors;
@@ -152,6 +160,19 @@ void sink_conn_closed(struct rm_consumer *c, struct conn *k);
  * wanted; end writes a flight recorder's packets and stops writing. */
 bool sink_stop_begin(struct rm_sink *s);
 void sink_stop_end(struct rm_sink *s);
+/* consumer_snapshot.c. A snapshot sink's trace of a tree that ended:
+ * keeps its ring (and copies of its events) for later snapshots. */
+struct snap_kept;
+void snap_keep(struct trace *t);
+/* Frees every kept ring of s. */
+void snap_free_kept(struct rm_sink *s);
+/* Writes every ring of s (live traces and kept ones) under dir. */
+int snap_write(struct rm_sink *s, const char *dir, struct rm_snapshot_result *out, char *err,
+	       size_t errlen);
+void ring_free(struct trace *t);
+/* Adds the kept rings to a sink's stats (buffered, overwritten, snapshots). */
+void snap_stats(struct rm_sink *s, struct rm_sink_stats *out);
+
 /* rm_sink_destroy after the stop: closes s's traces, unlinks and frees it. */
 void sink_free(struct rm_sink *s, struct rm_sink_stats *out);
 

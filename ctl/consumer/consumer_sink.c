@@ -50,7 +50,7 @@ static struct trace *trace_get(struct rm_sink *s, struct conn *k, bool create)
 	t->s = s;
 	t->k = k;
 	t->pgen = s->pgen;
-	t->ring_max = (size_t)k->a.chunk_bytes;
+	t->ring_max = s->ring_max ? s->ring_max : (size_t)k->a.chunk_bytes;
 	cds_lfht_node_init(&t->node);
 	cds_lfht_add(c->streams, trace_hash(s, k), &t->node);
 	return t;
@@ -234,11 +234,16 @@ static void write_packet(struct trace *t, const struct rm_packet *q)
 
 static void ring_push(struct trace *t, const struct rm_packet *q)
 {
+	bool snap = t->s->snapshot;
 	struct ring_pkt *r = malloc(sizeof(*r) + q->len);
 	if (!r) {
 		t->evicted += q->nrecords + q->lost;
 		return;
 	}
+	/* snapshot mode: the producers' losses count when seen; what the ring
+	 * drops later is overwritten (older than the window), not lost */
+	if (snap)
+		t->discarded += q->lost;
 	r->next = NULL;
 	r->p = *q;
 	r->size = sizeof(*r) + q->len;
@@ -256,9 +261,23 @@ static void ring_push(struct trace *t, const struct rm_packet *q)
 		t->head = old->next;
 		t->ring_bytes -= old->size;
 		t->ring_records -= old->p.nrecords;
-		t->evicted += old->p.nrecords + old->p.lost;
+		if (snap)
+			t->overwritten += old->p.nrecords;
+		else
+			t->evicted += old->p.nrecords + old->p.lost;
 		free(old);
 	}
+}
+
+void ring_free(struct trace *t)
+{
+	while (t->head) {
+		struct ring_pkt *r = t->head;
+		t->head = r->next;
+		free(r);
+	}
+	t->tail = NULL;
+	t->ring_bytes = t->ring_records = 0;
 }
 
 /* Writes the flight recorder's packets, oldest first; the first one
@@ -268,13 +287,7 @@ static void ring_flush(struct trace *t)
 	if (!t->head && !t->evicted)
 		return;
 	if (!t->w && open_writer(t) < 0) {
-		while (t->head) {
-			struct ring_pkt *r = t->head;
-			t->head = r->next;
-			free(r);
-		}
-		t->tail = NULL;
-		t->ring_bytes = t->ring_records = 0;
+		ring_free(t);
 		return;
 	}
 	uint64_t evicted = t->evicted;
@@ -406,10 +419,16 @@ void sink_conn_attached(struct rm_consumer *c, struct conn *k)
 	}
 }
 
-static void trace_close(struct rm_consumer *c, struct trace *t)
+/* keep: the tree ended (not the sink): a snapshot sink keeps its ring. */
+static void trace_close(struct rm_consumer *c, struct trace *t, bool keep)
 {
 	struct rm_sink *s = t->s;
-	ring_flush(t);
+	if (!s->snapshot)
+		ring_flush(t);
+	else if (keep)
+		snap_keep(t);
+	else
+		ring_free(t);
 	char err[512];
 	struct ctf_writer_stats ws;
 	if (t->w && ctf_writer_close(t->w, &ws, err, sizeof(err)) < 0) {
@@ -424,6 +443,7 @@ static void trace_close(struct rm_consumer *c, struct trace *t)
 	s->acc.traces += t->opened;
 	s->acc.write_errors += t->write_errors;
 	s->acc.unwritten += t->unwritten;
+	s->acc.overwritten += t->overwritten;
 	rcu_read_lock();
 	cds_lfht_del(c->streams, &t->node);
 	rcu_read_unlock();
@@ -447,7 +467,7 @@ static void close_traces(struct rm_consumer *c, struct rm_sink *s, struct conn *
 		rcu_read_unlock();
 		if (!found)
 			return;
-		trace_close(c, found);
+		trace_close(c, found, k != NULL);
 	}
 }
 
@@ -569,7 +589,7 @@ void sink_stop_end(struct rm_sink *s)
 	struct cds_lfht_iter it;
 	rcu_read_lock();
 	EACH_TRACE(c, it, t)
-		if (t->s == s)
+		if (t->s == s && !s->snapshot)
 			ring_flush(t);
 	rcu_read_unlock();
 }
@@ -589,14 +609,17 @@ void rm_sink_stats(struct rm_sink *s, struct rm_sink_stats *out)
 			out->write_errors += t->write_errors;
 			out->unwritten += t->unwritten;
 			out->buffered += t->ring_records;
+			out->overwritten += t->overwritten;
 		}
 	rcu_read_unlock();
+	snap_stats(s, out);
 }
 
 void sink_free(struct rm_sink *s, struct rm_sink_stats *out)
 {
 	struct rm_consumer *c = s->c;
 	close_traces(c, s, NULL);
+	snap_free_kept(s);
 	for (struct rm_sink **pp = &c->sinks; *pp; pp = &(*pp)->next)
 		if (*pp == s) {
 			*pp = s->next;

@@ -53,7 +53,7 @@ struct rmd_req {
 	char session[RMD_NAME_MAX];
 	char arg[RMD_ARG_MAX];
 	/* Options beyond the fixed fields, as "key=value" lines, NUL-terminated
-	 * (create: snapshot, rotate-size, rotate-timer, max-chunks, ship,
+	 * (create: snapshot, buffer-size (snapshot ring bytes), rotate-size, rotate-timer, max-chunks, ship,
 	 * ship-subject, ship-creds; enable-event: filter). Unknown keys are
 	 * refused by name. */
 	char opts[RMD_ARG_MAX];

@@ -36,6 +36,8 @@ struct session {
 	char out_dir[PATH_MAX];
 	bool overwrite;
 	uint32_t block_ms;         /* blocking mode, 0: off */
+	bool snapshot;             /* snapshot mode (remorad_snapshot.c) */
+	uint64_t ring_bytes;       /* its ring per process tree, 0: the arena's size */
 	enum session_state state;
 	time_t created;
 	struct rm_sink *sink;
@@ -57,6 +59,24 @@ void sessions_handle(struct remorad *d, const struct rmd_req *q, struct reply *o
 void sessions_shutdown(struct remorad *d);
 /* Re-creates the sessions saved by a previous remorad (state file). */
 void sessions_restore(struct remorad *d);
+
+/* Options of `create` beyond the fixed fields (rmd_req.opts). */
+struct session_opts {
+	bool snapshot;
+	uint64_t ring_bytes;
+};
+/* remorad_snapshot.c: takes a create option if it is snapshot mode's (1),
+ * 0 when the key is not its, -1 with err for a bad value. */
+int snapshot_create_opt(struct session_opts *so, const char *key, const char *val, char *err,
+			size_t errlen);
+/* 0, or -1 with err when the options contradict each other or q's flags. */
+int snapshot_check_opts(const struct session_opts *so, const struct rmd_req *q, char *err,
+			size_t errlen);
+/* Puts a new (not yet started) session in snapshot mode. */
+void snapshot_session_set(struct session *s, uint64_t ring_bytes);
+/* RMD_SNAPSHOT for session s: writes its rings, replies. */
+void snapshot_take(struct remorad *d, struct session *s, const struct rmd_req *q,
+		   struct reply *o);
 
 void report_list(struct remorad *d, struct reply *o);
 /* Starts the shippers of restored sessions (after the lockdown, so their

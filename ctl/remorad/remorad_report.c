@@ -33,8 +33,28 @@ static void one_proc(void *arg, const struct rm_proc_info *p, uint32_t serial)
 		reply_printf(l->o, "    (no events registered yet)\n");
 }
 
+/* A remora helper is a clone child whose exit signal is 0 (inject/spawn.c):
+ * field 38 of /proc/PID/stat. It maps its app's arena, but it is not a
+ * second process to trace: `list` shows processes only. */
+static bool is_helper(long pid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return false;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	char *p = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
+	for (int field = 2; field < 38 && p; field++)
+		p = strchr(p + 1, ' ');
+	return p && atoi(p + 1) == 0;
+}
+
 /* Processes that map a remora arena remorad does not have: their helper
- * never connected (other consumer socket, sandbox, failed lockdown). */
+ * never connected (other consumer socket, sandbox, failed lockdown), or
+ * is connecting right now. */
 static void untraceable(struct remorad *d, struct reply *o)
 {
 	DIR *proc = opendir("/proc");
@@ -46,7 +66,7 @@ static void untraceable(struct remorad *d, struct reply *o)
 	while ((e = readdir(proc))) {
 		char *end;
 		long pid = strtol(e->d_name, &end, 10);
-		if (*end || pid <= 0 || pid == self)
+		if (*end || pid <= 0 || pid == self || is_helper(pid))
 			continue;
 		char path[64], line[512];
 		snprintf(path, sizeof(path), "/proc/%ld/maps", pid);
@@ -105,7 +125,7 @@ static void one_session(struct remorad *d, struct session *s, struct reply *o)
 	rm_sink_stats(s->sink, &st);
 	reply_printf(o, "Session %s%s [%s]%s\n  output: %s\n", s->name,
 		     strcmp(s->name, d->current) ? "" : " (current)", state_name(s->state),
-		     s->overwrite ? " overwrite" : "", s->out_dir);
+		     s->overwrite ? " overwrite" : s->snapshot ? " snapshot" : "", s->out_dir);
 	reply_printf(o, "  events written: %" PRIu64 ", lost: %" PRIu64 ", refused: %" PRIu64
 			", traces: %u, write errors: %u", st.events, st.discarded + st.unwritten,
 		     st.refused, st.traces, st.write_errors);
@@ -114,6 +134,10 @@ static void one_session(struct remorad *d, struct session *s, struct reply *o)
 			     st.unwritten);
 	if (s->overwrite)
 		reply_printf(o, ", held in memory until stop: %" PRIu64, st.buffered);
+	if (s->snapshot)
+		reply_printf(o, ", held in memory for snapshots: %" PRIu64 ", overwritten (not "
+				"lost): %" PRIu64 ", snapshots taken: %u", st.buffered, st.overwritten,
+			     st.snapshots);
 	reply_printf(o, "\n  event rules:%s\n", rm_sink_npatterns(s->sink) ? "" : " none");
 	for (int i = 0; i < rm_sink_npatterns(s->sink); i++)
 		reply_printf(o, "    %s\n", rm_sink_pattern(s->sink, i));

@@ -63,6 +63,8 @@ static void save(struct remorad *d)
 			s->out_dir);
 		if (s->block_ms)
 			fprintf(f, "blocking %s %u\n", s->name, s->block_ms);
+		if (s->snapshot)
+			fprintf(f, "snapshot %s %llu\n", s->name, (unsigned long long)s->ring_bytes);
 		for (int i = 0; i < rm_sink_npatterns(s->sink); i++)
 			fprintf(f, "pattern %s %s\n", s->name, rm_sink_pattern(s->sink, i));
 		session_ship_save(f, s);
@@ -139,9 +141,43 @@ static int mkdir_p(const char *dir)
 	return mkdir(buf, 0700) < 0 && errno != EEXIST ? -1 : 0;
 }
 
+/* rmd_req.opts of create: "key=value" lines; an unknown key is refused by
+ * name. 0, or -1 after an error reply. */
+static int create_opts(const struct rmd_req *q, struct session_opts *so, struct reply *o)
+{
+	char buf[sizeof(q->opts)], err[256];
+	memcpy(buf, q->opts, sizeof(buf));
+	buf[sizeof(buf) - 1] = 0;
+	for (char *save = NULL, *line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *eq = strchr(line, '=');
+		if (!eq) {
+			reply_error(o, "bad option line '%.64s' (key=value)\n", line);
+			return -1;
+		}
+		*eq = 0;
+		/* ship* lines are read by session_ship_from_opts (remorad_ship.c) */
+		int r = !strncmp(line, "ship", 4) ? 1
+						  : snapshot_create_opt(so, line, eq + 1, err, sizeof(err));
+		if (r == 0)
+			snprintf(err, sizeof(err), "unknown option '%.64s': is the remora CLI from "
+						   "another version?", line);
+		if (r <= 0) {
+			reply_error(o, "%s\n", err);
+			return -1;
+		}
+	}
+	if (snapshot_check_opts(so, q, err, sizeof(err)) < 0) {
+		reply_error(o, "%s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
 static void do_create(struct remorad *d, const struct rmd_req *q, struct reply *o)
 {
 	const char *dir = q->arg;
+	struct session_opts so = { 0 };
 	if (!rmd_name_ok(q->session)) {
 		reply_error(o, "invalid session name '%s': use 1 to 63 letters, digits, '_', '.' "
 			       "or '-', not starting with '.' or '-'\n", q->session);
@@ -157,6 +193,8 @@ static void do_create(struct remorad *d, const struct rmd_req *q, struct reply *
 			       "characters, under %d bytes\n", PATH_MAX - 128);
 		return;
 	}
+	if (create_opts(q, &so, o) < 0)
+		return;
 	struct stat st;
 	if (mkdir_p(dir) < 0) {
 		reply_error(o, "cannot create output directory %s: %s; choose another with "
@@ -191,6 +229,8 @@ static void do_create(struct remorad *d, const struct rmd_req *q, struct reply *
 		return;
 	}
 	session_set_blocking(s, q->block_ms);
+	if (so.snapshot)
+		snapshot_session_set(s, so.ring_bytes);
 	s->ship = ship;
 	if (session_ship_start(s, err, sizeof(err)) < 0)
 		reply_printf(o, "Warning: the traces will not be shipped: %s\n", err);
@@ -198,10 +238,12 @@ static void do_create(struct remorad *d, const struct rmd_req *q, struct reply *
 		reply_printf(o, "Traces will also be shipped to %s\n", shipping);
 	snprintf(d->current, sizeof(d->current), "%s", s->name);
 	save(d);
-	reply_printf(o, "Session %s created%s.\nTraces will be written in %s\n", s->name,
+	reply_printf(o, "Session %s created%s.\n%s will be written in %s\n", s->name,
 		     s->overwrite ? " (overwrite mode: the newest data is kept, written at stop)"
 		     : s->block_ms ? " (blocking mode: a full buffer makes the app wait for us)"
-				  : "", s->out_dir);
+		     : s->snapshot ? " (snapshot mode: the newest data is kept in memory, nothing is "
+				     "written until `remora snapshot`)" : "",
+		     s->snapshot ? "Snapshots" : "Traces", s->out_dir);
 	reply_end(o, RMD_OK);
 }
 
@@ -291,10 +333,16 @@ static void do_stop(struct remorad *d, const struct rmd_req *q, struct reply *o)
 	save(d);
 	struct rm_sink_stats st;
 	rm_sink_stats(s->sink, &st);
-	reply_printf(o, "Tracing stopped for session %s: %llu events written, %llu lost\n"
-			"Trace in %s: view it with `remora view %s` (or babeltrace2)\n",
-		     s->name, (unsigned long long)st.events, (unsigned long long)st.discarded,
-		     s->out_dir, s->out_dir);
+	if (s->snapshot) /* nothing is written at stop in snapshot mode */
+		reply_printf(o, "Tracing stopped for session %s: %llu events held in memory, "
+				"%llu lost; `remora snapshot %s` writes them\n", s->name,
+			     (unsigned long long)st.buffered, (unsigned long long)st.discarded,
+			     s->name);
+	else
+		reply_printf(o, "Tracing stopped for session %s: %llu events written, %llu lost\n"
+				"Trace in %s: view it with `remora view %s` (or babeltrace2)\n",
+			     s->name, (unsigned long long)st.events,
+			     (unsigned long long)st.discarded, s->out_dir, s->out_dir);
 	reply_end(o, RMD_OK);
 }
 
@@ -328,6 +376,12 @@ void sessions_handle(struct remorad *d, const struct rmd_req *q, struct reply *o
 	case RMD_DESTROY: do_destroy(d, q, o); break;
 	case RMD_LIST: report_list(d, o); break;
 	case RMD_STATUS: report_status(d, q->session, o); break;
+	case RMD_SNAPSHOT: {
+		struct session *s = target(d, q, o);
+		if (s)
+			snapshot_take(d, s, q, o);
+		break;
+	}
 	default: reply_error(o, "unknown request %u: is the remora CLI from another version?\n",
 			     q->op);
 	}
@@ -380,6 +434,7 @@ void sessions_restore(struct remorad *d)
 		char name[RMD_NAME_MAX], state[16];
 		int ow, off = 0;
 		unsigned ms;
+		unsigned long long ring;
 		if (!strncmp(line, "current ", 8)) {
 			if (rmd_name_ok(line + 8)) /* so shorter than RMD_NAME_MAX */
 				memcpy(d->current, line + 8, strlen(line + 8) + 1);
@@ -395,6 +450,10 @@ void sessions_restore(struct remorad *d)
 			struct session *s = lookup(d, name);
 			if (s && !s->overwrite)
 				session_set_blocking(s, ms);
+		} else if (sscanf(line, "snapshot %63s %llu", name, &ring) == 2) {
+			struct session *s = lookup(d, name);
+			if (s && !s->overwrite && !s->block_ms)
+				snapshot_session_set(s, ring);
 		} else if (!strncmp(line, "ship", 4) &&
 			   sscanf(line, "%15s %63s %n", state, name, &off) == 2 && off &&
 			   lookup(d, name)) {

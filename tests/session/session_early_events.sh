@@ -6,6 +6,7 @@
 # selects and drops the rest (not wanted, so not lost).
 . "$(dirname "$0")/lib.sh"
 "$remora" create s1 -o "$T/t1" >/dev/null || fail "create"
+rd=$(remorad_pid) # started by create: stopped by lib.sh's cleanup
 "$remora" enable-event 'burst:*' >/dev/null || fail "enable-event"
 "$remora" start >/dev/null || fail "start"
 "$app" emit 10 >"$T/a.out" || fail "app: $(cat "$T/a.out")"
