@@ -9,6 +9,8 @@
 
 #include "layout.h"
 
+struct rm_filter_prog;
+
 /* Per-process producer state, kept in a MADV_WIPEONFORK page: a forked
  * child finds token == 0 and re-registers on its first event. */
 struct rm_proc {
@@ -26,6 +28,7 @@ struct rm_arena {
 	struct rm_slot *slots;
 	struct rm_chunk_desc *descs;
 	char *chunks;
+	struct rm_filter_prog *filters; /* RM_FILTER_SLOTS programs; enable byte >> 2 names slot n at n - 1 */
 	uint64_t size;
 	uint64_t chunk_bytes;  /* all chunks together */
 	/* chunk_count counts both classes: indexes below large_count are

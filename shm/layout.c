@@ -1,6 +1,7 @@
 #include <errno.h>
 
 #include "arena.h"
+#include "filter.h"
 
 static uint64_t align_up(uint64_t v, uint64_t a)
 {
@@ -65,7 +66,9 @@ int rm_layout_compute(const struct rm_params *p, struct rm_layout *l)
 	off = align_up(off + (uint64_t)p->slot_max * sizeof(struct rm_slot), 64);
 	l->off_descs = off;
 	uint64_t ndesc = (uint64_t)p->chunk_count + p->small_count;
-	off = align_up(off + ndesc * sizeof(struct rm_chunk_desc), 4096);
+	off = align_up(off + ndesc * sizeof(struct rm_chunk_desc), 64);
+	l->off_filters = off;
+	off = align_up(off + RM_FILTER_SLOTS * sizeof(struct rm_filter_prog), 4096);
 	l->off_chunks = off;
 	off += (uint64_t)p->chunk_count * p->chunk_size + (uint64_t)p->small_count * p->small_size;
 	if (off > (64ull << 30))
@@ -85,6 +88,7 @@ void rm_arena_bind(struct rm_arena *a, char *base, const struct rm_params *p,
 	a->slots = (struct rm_slot *)(base + l->off_slots);
 	a->descs = (struct rm_chunk_desc *)(base + l->off_descs);
 	a->chunks = base + l->off_chunks;
+	a->filters = (struct rm_filter_prog *)(base + l->off_filters);
 	a->size = l->arena_size;
 	a->chunk_bytes = l->arena_size - l->off_chunks;
 	a->chunk_size = p->chunk_size;

@@ -10,6 +10,8 @@
  *   off_pids     struct rm_pid_entry[pid_max]
  *   off_slots    struct rm_slot[slot_max]       (one per producing thread)
  *   off_descs    struct rm_chunk_desc[chunk_count + small_count]
+ *   off_filters  struct rm_filter_prog[RM_FILTER_SLOTS] (shm/filter.h; v6;
+ *                not stored in the header: a reader recomputes it)
  *   off_chunks   chunk_count chunks of chunk_size bytes, page aligned, then
  *                small_count chunks of small_size bytes (chunk index
  *                chunk_count on): rm_chunk_addr() and rm_chunk_len()
@@ -48,7 +50,7 @@
 #include <stdint.h>
 
 #define RM_MAGIC 0x315f41524f4d4552ull /* "REMORA_1" little-endian */
-#define RM_VERSION 5u
+#define RM_VERSION 6u
 
 #define RM_LEVELS 4          /* nesting depth: thread + 3 signal levels */
 #define RM_NAME_MAX 32       /* provider and field names, NUL included */
@@ -129,7 +131,9 @@ struct rm_arena_hdr {
  * keeps those events, and the consumer's sinks drop what no session
  * selects (issue 19). The helper clears EARLY bytes when no consumer
  * listens at all, so an untraced program pays the disabled cost. The fast
- * path tests the byte against zero: both are "on". */
+ * path tests the byte against zero: both are "on". Bits 2-7, when not
+ * zero, name the filter program (shm/filter.h, slot byte >> 2, 1..63) the
+ * app runs before it reserves a record of the event (v6). */
 enum { RM_ENABLE_ON = 1, RM_ENABLE_EARLY = 2 };
 
 enum rm_helper_state { RM_HELPER_NONE = 0, RM_HELPER_WAITING = 1, RM_HELPER_CONNECTED = 2,
@@ -250,6 +254,7 @@ struct rm_params {
 
 struct rm_layout {
 	uint64_t off_enable, off_catalog, off_pids, off_slots, off_descs, off_chunks;
+	uint64_t off_filters;
 	uint64_t arena_size;
 };
 

@@ -13,13 +13,14 @@ struct verb {
 
 static const struct verb verbs[] = {
 	{ "record", rm_cmd_record,
-	  "record [-o DIR] [-e PATTERN]... [--overwrite] [--buffer-size SIZE] "
-	  "[--ship URLS [--ship-subject S] [--ship-creds FILE]] -- CMD [ARG...]" },
+	  "record [-o DIR] [-e PATTERN]... [--filter EXPR]... [--context TYPE]... [--overwrite] "
+	  "[--ship URLS [--ship-subject S] [--ship-creds FILE]] -- CMD..." },
 	{ "record", rm_cmd_record, "record --snapshot-on-exit [-o DIR] [--buffer-size SIZE] -- CMD" },
 	{ "view", rm_cmd_view, "view DIR" },
 	{ "create", rm_cmd_create, "create NAME [-o DIR] [--overwrite] [--ship URLS [--ship-subject S] [--ship-creds FILE]]" },
 	{ "create", rm_cmd_create, "create NAME --snapshot [--buffer-size SIZE] [-o DIR]" },
-	{ "enable-event", rm_cmd_enable_event, "enable-event [-s NAME] PATTERN... | -a" },
+	{ "enable-event", rm_cmd_enable_event, "enable-event [-s NAME] [--filter EXPR] PATTERN... | -a" },
+	{ "add-context", rm_cmd_add_context, "add-context [-s NAME] -t TYPE..." },
 	{ "disable-event", rm_cmd_disable_event, "disable-event [-s NAME] PATTERN... | -a" },
 	{ "start", rm_cmd_session, "start [[-s] NAME]" },
 	{ "stop", rm_cmd_session, "stop [[-s] NAME]" },

@@ -8,16 +8,24 @@
 #include "ctl/cli/cli_daemon.h"
 #include "ctl/cli/pattern_hint.h"
 #include "ctl/cli/verbs.h"
+#include "ctl/filter/filter.h"
 
 static void usage(FILE *f, bool on)
 {
-	fprintf(f, "usage: remora %s-event [-s NAME] %s\n"
+	fprintf(f, "usage: remora %s-event [-s NAME] %s%s\n"
 		   "  -s, --session NAME  the session (default: the last one created)\n"
 		   "  -a, --all           %s\n"
+		   "%s"
 		   "PATTERN is a provider:name glob (* any run, ? one character), e.g.\n"
 		   "'myapp:*' or '*:request'.\n",
 		on ? "enable" : "disable", on ? "PATTERN... | -a" : "PATTERN... | -a",
-		on ? "every event (same as '*')" : "remove every event rule");
+		on ? " [--filter EXPR]" : "",
+		on ? "every event (same as '*')" : "remove every event rule",
+		on ? "  -f, --filter EXPR   record only the events for which EXPR is true, e.g.\n"
+		     "                      'id >= 10 && path == \"/a/*\"' (fields, literals, globs,\n"
+		     "                      $ctx.pid/tid/vpid/vtid/procname, == != < <= > >=, && || !,\n"
+		     "                      parentheses); enabling a PATTERN again replaces its\n"
+		     "                      filter, in a running session within a second\n" : "");
 }
 
 /* After enabling: which patterns match no event type a traced process
@@ -46,15 +54,23 @@ int rm_event_verb(int argc, char **argv, bool on)
 {
 	static const struct option opts[] = {
 		{ "session", required_argument, 0, 's' }, { "all", no_argument, 0, 'a' },
-		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "help", no_argument, 0, 'h' }, { "filter", required_argument, 0, 'f' },
+		{ 0, 0, 0, 0 },
 	};
-	const char *session = "";
+	const char *session = "", *filter = NULL;
 	bool all = false;
 	int ch;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "s:ah", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, on ? "s:ahf:" : "s:ah", opts, NULL)) != -1) {
 		switch (ch) {
 		case 's': session = optarg; break;
+		case 'f':
+			if (!on) {
+				usage(stderr, on);
+				return 2;
+			}
+			filter = optarg;
+			break;
 		case 'a': all = true; break;
 		case 'h': usage(stdout, on); return 0;
 		default: usage(stderr, on); return 2;
@@ -71,8 +87,25 @@ int rm_event_verb(int argc, char **argv, bool on)
 		usage(stderr, on);
 		return 2;
 	}
+	if (filter) {
+		char err[512];
+		struct rm_filter_expr *x = rm_filter_parse(filter, err, sizeof(err));
+		if (!x) {
+			fprintf(stderr, "remora %s: --filter '%s': %s\n", verb, filter, err);
+			return 2;
+		}
+		rm_filter_expr_free(x);
+	}
 	struct rmd_req q;
 	rmd_req_init(&q, on ? RMD_ENABLE : RMD_DISABLE);
+	if (filter && (size_t)snprintf(q.opts, sizeof(q.opts), "filter=%s", filter) >= sizeof(q.opts)) {
+		fprintf(stderr, "remora %s: filter too long\n", verb);
+		return 2;
+	}
+	if (filter && strchr(filter, '\n')) {
+		fprintf(stderr, "remora %s: a filter is one line\n", verb);
+		return 2;
+	}
 	snprintf(q.session, sizeof(q.session), "%s", session);
 	if (all) {
 		if (on)

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "ctl/consumer/consumer.h"
+#include "ctl/filter/filter.h"
 #include "ctl/cli/outdir.h"
 #include "ctl/cli/rec_seen.h"
 #include "ctl/cli/rec_sockdir.h"
@@ -50,8 +51,8 @@ static void on_sigint(int sig)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: remora record [-o DIR [--force]] [-e PATTERN]... "
-		   "[--overwrite | --snapshot-on-exit]\n"
+	fprintf(f, "usage: remora record [-o DIR [--force]] [-e PATTERN]... [--filter EXPR]...\n"
+		   "         [--context TYPE]... [--overwrite | --snapshot-on-exit]\n"
 		   "         [--buffer-size SIZE] [--blocking[=MS]] [--preload NAME]...\n"
 		   "         [--ship URLS [--ship-subject S] [--ship-creds FILE]] -- CMD [ARG...]\n"
 		   "  -o, --output DIR      trace directory (default ./remora-YYYYmmdd-HHMMSS), created\n"
@@ -59,6 +60,13 @@ static void usage(FILE *f)
 		   "                        link on the way to it may belong to another user\n"
 		   "      --force           write into an existing non-empty DIR anyway\n"
 		   "  -e, --event PATTERN   enable events matching provider:name glob (default: all)\n"
+		   "      --filter EXPR     keep only the events of the -e patterns given before it\n"
+		   "                        (since the previous --filter; all events when none) for\n"
+		   "                        which EXPR is true, e.g. 'id >= 10 && path == \"/a/*\"'\n"
+		   "                        (fields, $ctx.vtid/vpid/procname, == != < <= > >=, && || !)\n"
+		   "      --context TYPE    add a context field to every packet of the trace:\n"
+		   "                        procname, vpid or vtid (read by remora from /proc: no\n"
+		   "                        cost in the app)\n"
 		   "      --overwrite       flight recorder: keep the newest data, read at the end\n"
 		   "      --snapshot-on-exit  keep the newest data in memory (as much as the arena\n"
 		   "                        holds) and write it when CMD exits or crashes, as one\n"
@@ -224,7 +232,10 @@ static void live_status_clear(struct live_status *l)
 struct record_args {
 	const char *out, *bufsize;
 	const char *patterns[64];
+	const char *filters[64]; /* per pattern: its --filter, or NULL */
 	int npat;
+	int filtered;            /* patterns before this one have their --filter */
+	uint32_t contexts;       /* --context: CTF_CTX_* bits */
 	bool overwrite, force;
 	bool snapshot_on_exit;
 	uint64_t block_ms;       /* --blocking: 0 for off */
@@ -241,9 +252,10 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 		{ "overwrite", no_argument, 0, 'O' }, { "buffer-size", required_argument, 0, 'b' },
 		{ "preload", required_argument, 0, 'P' }, { "blocking", optional_argument, 0, 'B' },
 		{ "force", no_argument, 0, 'f' }, { "help", no_argument, 0, 'h' },
+		{ "filter", required_argument, 0, 'F' }, { "context", required_argument, 0, 'C' },
 		{ "snapshot-on-exit", no_argument, 0, 'S' },
 		{ "ship", required_argument, 0, 'H' }, { "ship-subject", required_argument, 0, 'J' },
-		{ "ship-creds", required_argument, 0, 'C' }, { 0, 0, 0, 0 },
+		{ "ship-creds", required_argument, 0, 'K' }, { 0, 0, 0, 0 },
 	};
 	int ch;
 	optind = 1;
@@ -257,6 +269,35 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 			}
 			a->patterns[a->npat++] = optarg;
 			break;
+		case 'F': {
+			char err[512];
+			struct rm_filter_expr *x = rm_filter_parse(optarg, err, sizeof(err));
+			if (!x) {
+				fprintf(stderr, "remora record: --filter '%s': %s\n", optarg, err);
+				return 2;
+			}
+			rm_filter_expr_free(x);
+			if (a->filtered == a->npat) { /* no -e before it: every event */
+				if (a->npat == 64) {
+					fprintf(stderr, "remora record: at most 64 -e patterns\n");
+					return 2;
+				}
+				a->patterns[a->npat++] = "*";
+			}
+			for (; a->filtered < a->npat; a->filtered++)
+				a->filters[a->filtered] = optarg;
+			break;
+		}
+		case 'C': {
+			char err[256];
+			uint32_t bit;
+			if (rm_context_parse(optarg, &bit, err, sizeof(err)) < 0) {
+				fprintf(stderr, "remora record: --context: %s\n", err);
+				return 2;
+			}
+			a->contexts |= bit;
+			break;
+		}
 		case 'O': a->overwrite = true; break;
 		case 'f': a->force = true; break;
 		case 'S': a->snapshot_on_exit = true; break;
@@ -286,7 +327,7 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 			break;
 		case 'H': a->ship = optarg; break;
 		case 'J': a->ship_subject = optarg; break;
-		case 'C': a->ship_creds = optarg; break;
+		case 'K': a->ship_creds = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -552,6 +593,11 @@ static void print_summary(const struct rm_consumer_summary *s, const char *outdi
 				"write errors, the first one above); the trace holds every packet "
 				"that could be written and is readable\n", (unsigned long long)s->unwritten,
 			outdir, s->write_errors);
+	if (s->filter_errors)
+		fprintf(stderr, "remora: %llu event type%s not recorded: the filter does not fit "
+				"%s (%s)\n", (unsigned long long)s->filter_errors,
+			s->filter_errors == 1 ? "" : "s", s->filter_errors == 1 ? "it" : "them",
+			s->filter_err);
 	if (s->corrupt || s->refused || (s->write_errors && !s->unwritten))
 		fprintf(stderr, "remora: %llu corrupt chunks, %llu records of refused events, %u "
 				"write errors\n", (unsigned long long)s->corrupt,
@@ -646,6 +692,7 @@ int rm_cmd_record(int argc, char **argv)
 	}
 	struct rm_consumer_opts co = { .socket_path = sock, .out_dir = outdir,
 				       .patterns = a.patterns, .npatterns = a.npat,
+				       .filters = a.filters, .contexts = a.contexts,
 				       .flight_recorder = a.overwrite,
 				       .snapshot = a.snapshot_on_exit,
 				       .block_ns = a.block_ms * 1000000,

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctl/ctf/ctf_packet.h"
 #include "ctl/ctf/ctf_reader.h"
 #include "ctl/cli/escape.h"
 #include "ctl/cli/verbs.h"
@@ -164,6 +165,17 @@ static void put_item(struct view *w, const struct vstream *s)
 	FILE *f = stdout;
 	put_time(f, w->clock, s->key);
 	fprintf(f, " %u/%u ", it->pid, it->tid);
+	/* add-context fields, as name=value before the event */
+	uint32_t ctx = s->cur.meta ? s->cur.meta->contexts : 0;
+	if (ctx & CTF_CTX_PROCNAME) {
+		fputs("procname=", f);
+		rm_put_str(f, it->procname);
+		fputc(' ', f);
+	}
+	if (ctx & CTF_CTX_VPID)
+		fprintf(f, "vpid=%u ", it->vpid);
+	if (ctx & CTF_CTX_VTID)
+		fprintf(f, "vtid=%u ", it->vtid);
 	if (it->kind == CTFR_LOST) {
 		fprintf(f, "-- %" PRIu64 " events lost\n", it->lost);
 		w->lost += it->lost;

@@ -11,6 +11,7 @@ int rm_cmd_record(int argc, char **argv);
 int rm_cmd_view(int argc, char **argv);
 int rm_cmd_create(int argc, char **argv);
 int rm_cmd_enable_event(int argc, char **argv);
+int rm_cmd_add_context(int argc, char **argv);
 int rm_cmd_disable_event(int argc, char **argv);
 int rm_cmd_list(int argc, char **argv);
 int rm_cmd_version(int argc, char **argv);

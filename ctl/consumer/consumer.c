@@ -119,10 +119,15 @@ struct rm_consumer *rm_consumer_new(const struct rm_consumer_opts *o, char *err,
 			rm_sink_set_snapshot(c->rec, 0);
 		else
 			c->rec->open_on_attach = true;
+		c->rec->contexts = o->contexts;
 		if (o->hook)
 			rm_sink_set_hook(c->rec, o->hook, o->hook_ctx);
 		for (int i = 0; i < o->npatterns; i++)
-			rm_sink_enable(c->rec, o->patterns[i]);
+			if (rm_sink_enable_filter(c->rec, o->patterns[i],
+						  o->filters ? o->filters[i] : NULL, err, errlen) < 0) {
+				rm_consumer_finish(c, NULL);
+				return NULL;
+			}
 		if (o->npatterns == 0)
 			rm_sink_enable(c->rec, "*");
 		rm_sink_start(c->rec);
@@ -549,6 +554,11 @@ void rm_consumer_finish(struct rm_consumer *c, struct rm_consumer_summary *out)
 	}
 	while (c->sinks) {
 		struct rm_sink_stats st;
+		const char *ferr;
+		uint64_t nf = rm_sink_filter_errors(c->sinks, &ferr);
+		if (nf && !c->sum.filter_errors)
+			snprintf(c->sum.filter_err, sizeof(c->sum.filter_err), "%s", ferr);
+		c->sum.filter_errors += nf;
 		rm_sink_destroy(c->sinks, &st); /* unlinks it */
 		c->sum.events += st.events;
 		c->sum.refused += st.refused;

@@ -42,6 +42,8 @@ struct rm_consumer_opts {
 	/* `remora record`: a sink started at once with these. NULL for none. */
 	const char *out_dir;
 	const char *const *patterns; /* "provider:name" globs; none = every event */
+	const char *const *filters;  /* NULL, or per pattern: its --filter (NULL: none) */
+	uint32_t contexts;           /* --context: CTF_CTX_* bits (rm_context_parse) */
 	int npatterns;
 	bool flight_recorder;        /* overwrite mode: read only at the end */
 	/* `remora record --snapshot-on-exit`: the sink keeps a snapshot ring
@@ -74,6 +76,8 @@ struct rm_consumer_summary {
 	uint64_t lost_buffer_full, lost_too_large, lost_no_slot, lost_catalog;
 	uint64_t lost_refused, lost_corrupt, lost_overwritten;
 	uint64_t truncated;
+	uint64_t filter_errors;  /* events a --filter did not fit (not recorded) */
+	char filter_err[512];    /* the first such error */
 };
 
 struct rm_consumer;
@@ -131,6 +135,31 @@ struct rm_sink *rm_sink_new(struct rm_consumer *c, const char *out_dir, bool ove
 
 /* Adds a glob (0), or -1 when it is already there or too many. */
 int rm_sink_enable(struct rm_sink *s, const char *pattern);
+/* Adds a glob with a filter expression (ctl/filter/filter.h), or replaces
+ * the filter of a glob already there (NULL or "": no filter). 0, or -1
+ * with err (a syntax error, with its column). Events are type-checked as
+ * they are selected: one the filter does not fit (unknown field, a string
+ * compared as a number) is reported on stderr and not recorded. */
+int rm_sink_enable_filter(struct rm_sink *s, const char *pattern, const char *filter, char *err,
+			  size_t errlen);
+/* Type-checks filter against every event `pattern` selects in the traced
+ * processes known now: 0, or -1 with err naming the event, the field and
+ * the column (or the syntax error). */
+int rm_consumer_check_filter(struct rm_consumer *c, const char *pattern, const char *filter,
+			     char *err, size_t errlen);
+/* A context type of add-context / --context: its CTF_CTX_* bit in *bit;
+ * 0, or -1 with err (unknown, or not supported: say which are). */
+int rm_context_parse(const char *type, uint32_t *bit, char *err, size_t errlen);
+/* Adds context fields (CTF_CTX_* bits) to the sink's traces. On a started
+ * sink the traces open so far are closed, and the next packets open new
+ * ones (COMM-PID.1, ...) whose packet context has the fields: a CTF
+ * stream's context cannot grow. Returns the bits that were new. */
+uint32_t rm_sink_add_contexts(struct rm_sink *s, uint32_t bits);
+uint32_t rm_sink_contexts(const struct rm_sink *s);
+/* The filter text of pattern i, or NULL. */
+const char *rm_sink_filter(const struct rm_sink *s, int i);
+/* Events a filter could not be compiled for so far, and the first error. */
+uint64_t rm_sink_filter_errors(const struct rm_sink *s, const char **first);
 /* Blocking mode while the sink is started: a producer with no free chunk
  * waits up to `ns` for one (the longest of every started sink's wait, and
  * of rm_consumer_opts.block_ns, applies to an arena). 0 turns it off. */
@@ -214,6 +243,10 @@ int rm_consumer_event(struct rm_consumer *c, uint32_t serial, uint32_t id, char 
  * arena, process trees that are over included (consumer_types.c). */
 typedef void (*rm_type_fn)(void *ctx, const char *name);
 void rm_consumer_each_type(struct rm_consumer *c, rm_type_fn fn, void *ctx);
+
+/* Whether the enable byte of event `id` of process tree `serial` names a
+ * filter program the app runs (enable-event --filter, consumer_filter.c). */
+bool rm_consumer_event_app_filter(struct rm_consumer *c, uint32_t serial, uint32_t id);
 
 /* Whether an arena with this memfd inode (from /proc/PID/maps) is mapped. */
 bool rm_consumer_knows_inode(struct rm_consumer *c, uint64_t ino);

@@ -15,6 +15,9 @@
 #include "shm/arena.h"
 #include "shm/clock.h"
 #include "shm/reader.h"
+#include "shm/filter.h"
+
+struct rm_filter_expr;
 
 /* A helper connection and its arena (one process tree). */
 struct conn {
@@ -28,7 +31,12 @@ struct conn {
 	struct rm_arena_id id;
 	struct rm_reader *r;
 	struct rm_msg_hello hello;
-	uint8_t *enabled;          /* per event id: the byte we last wrote */
+	uint8_t *enabled;          /* per event id: the byte we last wrote (on | filter slot << 2) */
+	/* The filter programs we wrote into the arena's table (slot n at n - 1)
+	 * and whether an enable byte names each after the last sync
+	 * (consumer_filter.c). */
+	struct rm_filter_prog app_prog[RM_FILTER_SLOTS];
+	uint8_t app_slot[RM_FILTER_SLOTS]; /* SLOT_* bits, consumer_filter.c */
 	unsigned char *filtered;   /* packet copy without unselected records */
 	uint64_t synced_gen;
 	uint32_t synced_count;
@@ -47,6 +55,11 @@ struct rm_sink {
 	struct rm_consumer *c;
 	char out_dir[PATH_MAX];
 	char *patterns[SINK_PATTERNS_MAX];
+	/* --filter of each pattern (NULL: none), its text and its parse */
+	char *filters[SINK_PATTERNS_MAX];
+	struct rm_filter_expr *exprs[SINK_PATTERNS_MAX];
+	uint64_t filter_errors;    /* events a filter could not be compiled for */
+	char filter_err[512];      /* the first such error */
 	int npatterns;
 	enum sink_state state;
 	bool overwrite;
@@ -59,6 +72,7 @@ struct rm_sink {
 	uint32_t nsnap;            /* snapshots taken, for snapshot-N names */
 	bool open_on_attach;       /* `remora record`: a trace per arena, even an empty one */
 	uint64_t block_ns;         /* blocking mode while started (0: off) */
+	uint32_t contexts;         /* CTF_CTX_* packet context fields (add-context) */
 	uint64_t pgen;             /* bumped when the globs change */
 	struct rm_sink_stats acc;  /* of traces already closed */
 	const struct rm_sink_hook *hook; /* NULL: none */
@@ -83,6 +97,8 @@ struct trace {
 	struct conn *k;
 	struct ctf_writer *w;      /* NULL until the first selected record */
 	uint8_t *st;               /* per event id: EV_* */
+	struct rm_filter_prog **prog; /* per event id: its filter, or NULL; the
+				       * array itself only once one has a filter */
 	uint64_t pgen;
 	uint64_t refused;
 	struct ring_pkt *head, *tail; /* flight recorder: oldest first */
@@ -175,6 +191,21 @@ void snap_stats(struct rm_sink *s, struct rm_sink_stats *out);
 
 /* rm_sink_destroy after the stop: closes s's traces, unlinks and frees it. */
 void sink_free(struct rm_sink *s, struct rm_sink_stats *out);
+
+/* consumer_filter.c, called by consumer_sink.c. */
+/* Sets t->prog[id] for a selected event e from the filters of the
+ * patterns that select it; -1 (reported, counted) when one does not
+ * compile for e: the event is then not recorded. */
+int filter_decide(struct trace *t, uint32_t id, const struct rm_event_info *e);
+/* Whether record rec of packet p passes t's filter of its event. */
+bool filter_pass(struct trace *t, const struct rm_packet *p, const struct rm_record *rec);
+/* The enable byte's filter bits for event id: the program every started
+ * trace selecting it agrees on, written to a slot of k's arena table; 0
+ * for none. Call filter_sync_begin first and filter_sync_end after. */
+void filter_sync_begin(struct conn *k);
+uint8_t filter_app_bits(struct conn *k, struct trace *const *ts, int nt, uint32_t id);
+void filter_sync_end(struct conn *k);
+void filter_trace_free(struct trace *t);
 
 /* Walks of the two tables; the caller holds the RCU read lock. */
 #define EACH_CONN(c, it, k) cds_lfht_for_each_entry((c)->procs, &(it), k, node)

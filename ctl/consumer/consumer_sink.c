@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "ctl/consumer/consumer_int.h"
+#include "ctl/consumer/consumer_ctx.h"
+#include "ctl/filter/filter.h"
 #include "shm/glob.h"
 
 struct trace_key {
@@ -85,7 +87,7 @@ static void decide(struct trace *t, uint32_t id)
 	const struct rm_event_info *e = rm_reader_event(t->k->r, id);
 	if (!e)
 		return;
-	if (!selected(t->s, e))
+	if (!selected(t->s, e) || filter_decide(t, id, e) < 0)
 		t->st[id] = EV_IGNORED;
 	else if (t->w)
 		declare(t, id, e);
@@ -101,6 +103,7 @@ static void sync_trace(struct trace *t, uint32_t count)
 		for (uint32_t id = 0; id < t->k->a.event_max; id++)
 			if (t->st[id] != EV_REFUSED)
 				t->st[id] = EV_UNDECIDED;
+		filter_trace_free(t); /* decide() compiles them again */
 		t->pgen = t->s->pgen;
 		t->any = false;
 	}
@@ -135,6 +138,7 @@ static int open_writer(struct trace *t)
 		.hostname = s->c->hostname, .procname = comm, .clock = k->a.clock,
 		.real_minus_mono_ns = (real.tv_sec - mono.tv_sec) * 1000000000ll +
 				      (real.tv_nsec - mono.tv_nsec),
+		.contexts = s->contexts,
 	};
 	if (k->a.clock == RM_CLOCK_TSC) {
 		/* calibrated once per consumer, not per trace: no 20 ms sleep in
@@ -182,7 +186,7 @@ static struct rm_packet filter(struct trace *t, const struct rm_packet *p, bool 
 {
 	bool all = p->nids > 0;
 	for (uint32_t i = 0; all && i < p->nids && i < RM_PACKET_IDS; i++)
-		all = takes(t, p->ids[i], take_selected);
+		all = takes(t, p->ids[i], take_selected) && !(t->prog && t->prog[p->ids[i]]);
 	if (all)
 		return *p;
 	struct rm_packet q = *p;
@@ -193,7 +197,8 @@ static struct rm_packet filter(struct trace *t, const struct rm_packet *p, bool 
 		const struct rm_record *rec = (const void *)(p->data + off);
 		uint32_t id = RM_REC_ID(rec->word), asz = RM_ALIGN8(RM_REC_SIZE(rec->word));
 		uint8_t st = id < t->k->a.event_max ? t->st[id] : EV_IGNORED;
-		if (st == EV_DECLARED || (take_selected && st == EV_SELECTED)) {
+		if ((st == EV_DECLARED || (take_selected && st == EV_SELECTED)) &&
+		    filter_pass(t, p, rec)) {
 			if (q.nrecords++ == 0)
 				q.ts_begin = rec->ts;
 			q.ts_end = rec->ts;
@@ -214,7 +219,15 @@ static void write_packet(struct trace *t, const struct rm_packet *q)
 	char err[512];
 	if (q->len == 0 && q->lost == 0)
 		return;
-	if (ctf_writer_packet(t->w, q, err, sizeof(err)) < 0) {
+	struct ctf_packet_ctx pc = { 0 };
+	if (t->s->contexts) {
+		struct rm_task_ctx tc;
+		rm_task_ctx(q->pid, q->tid, t->k->hello.comm, &tc);
+		pc.vpid = tc.vpid;
+		pc.vtid = tc.vtid;
+		memcpy(pc.procname, tc.procname, sizeof(pc.procname));
+	}
+	if (ctf_writer_packet_ctx(t->w, q, &pc, err, sizeof(err)) < 0) {
 		/* the first failure says why; the rest are counted, not repeated
 		 * (a full disk refuses every packet after it) */
 		if (t->write_errors++ == 0)
@@ -392,10 +405,13 @@ void sink_sync_conn(struct rm_consumer *c, struct conn *k)
 		if (s->state == SINK_STARTED)
 			ts[nt++] = t;
 	}
+	filter_sync_begin(k);
 	for (uint32_t id = 0; id < count; id++) {
 		uint8_t on = 0;
 		for (int i = 0; i < nt && !on; i++)
 			on = ts[i]->st[id] == EV_SELECTED || ts[i]->st[id] == EV_DECLARED;
+		if (on)
+			on |= filter_app_bits(k, ts, nt, id);
 		/* the byte itself too: the stub may have set it EARLY after
 		 * we read the table */
 		if (k->enabled[id] != on ||
@@ -404,6 +420,7 @@ void sink_sync_conn(struct rm_consumer *c, struct conn *k)
 			__atomic_store_n(&k->a.enable[id], on, __ATOMIC_RELAXED);
 		}
 	}
+	filter_sync_end(k);
 }
 
 void sink_conn_attached(struct rm_consumer *c, struct conn *k)
@@ -448,6 +465,7 @@ static void trace_close(struct rm_consumer *c, struct trace *t, bool keep)
 	cds_lfht_del(c->streams, &t->node);
 	rcu_read_unlock();
 	synchronize_rcu();
+	filter_trace_free(t);
 	free(t->st);
 	free(t);
 }
@@ -503,10 +521,64 @@ int rm_sink_enable(struct rm_sink *s, const char *pattern)
 			return -1;
 	if (s->npatterns == SINK_PATTERNS_MAX || !(s->patterns[s->npatterns] = strdup(pattern)))
 		return -1;
+	s->filters[s->npatterns] = NULL;
+	s->exprs[s->npatterns] = NULL;
 	s->npatterns++;
 	s->pgen++;
 	s->c->gen++;
 	return 0;
+}
+
+static void drop_filter(struct rm_sink *s, int i)
+{
+	free(s->filters[i]);
+	rm_filter_expr_free(s->exprs[i]);
+	s->filters[i] = NULL;
+	s->exprs[i] = NULL;
+}
+
+int rm_sink_enable_filter(struct rm_sink *s, const char *pattern, const char *filter, char *err,
+			  size_t errlen)
+{
+	struct rm_filter_expr *x = NULL;
+	char *text = NULL;
+	if (filter && *filter) {
+		if (!(x = rm_filter_parse(filter, err, errlen)))
+			return -1;
+		if (!(text = strdup(filter))) {
+			rm_filter_expr_free(x);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	}
+	int i = 0;
+	while (i < s->npatterns && strcmp(s->patterns[i], pattern))
+		i++;
+	if (i == s->npatterns && rm_sink_enable(s, pattern) < 0) {
+		rm_filter_expr_free(x);
+		free(text);
+		snprintf(err, errlen, "too many event patterns (%d at most)", SINK_PATTERNS_MAX);
+		return -1;
+	}
+	/* enabling a pattern again replaces its filter (or removes it) */
+	drop_filter(s, i);
+	s->filters[i] = text;
+	s->exprs[i] = x;
+	s->pgen++;
+	s->c->gen++;
+	return 0;
+}
+
+const char *rm_sink_filter(const struct rm_sink *s, int i)
+{
+	return i >= 0 && i < s->npatterns ? s->filters[i] : NULL;
+}
+
+uint64_t rm_sink_filter_errors(const struct rm_sink *s, const char **first)
+{
+	if (first)
+		*first = s->filter_err;
+	return s->filter_errors;
 }
 
 int rm_sink_disable(struct rm_sink *s, const char *pattern)
@@ -515,7 +587,12 @@ int rm_sink_disable(struct rm_sink *s, const char *pattern)
 	for (int i = 0; i < s->npatterns;) {
 		if (!pattern || !strcmp(s->patterns[i], pattern)) {
 			free(s->patterns[i]);
+			drop_filter(s, i);
 			s->patterns[i] = s->patterns[--s->npatterns];
+			s->filters[i] = s->filters[s->npatterns];
+			s->exprs[i] = s->exprs[s->npatterns];
+			s->filters[s->npatterns] = NULL;
+			s->exprs[s->npatterns] = NULL;
 			removed++;
 		} else {
 			i++;
@@ -546,6 +623,27 @@ static void sync_all(struct rm_consumer *c)
 	EACH_CONN(c, it, k)
 		sink_sync_conn(c, k);
 	rcu_read_unlock();
+}
+
+uint32_t rm_sink_add_contexts(struct rm_sink *s, uint32_t bits)
+{
+	uint32_t added = bits & ~s->contexts;
+	if (!added)
+		return 0;
+	s->contexts |= added;
+	/* a stream's packet context cannot grow: new traces get the fields (a
+	 * snapshot opens new traces at every snapshot: its ring stays) */
+	if (!s->snapshot)
+		close_traces(s->c, s, NULL);
+	s->c->gen++;
+	if (s->state == SINK_STARTED)
+		sync_all(s->c);
+	return added;
+}
+
+uint32_t rm_sink_contexts(const struct rm_sink *s)
+{
+	return s->contexts;
 }
 
 void rm_sink_set_blocking(struct rm_sink *s, uint64_t ns)

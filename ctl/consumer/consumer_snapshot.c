@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctl/consumer/consumer_ctx.h"
 #include "ctl/consumer/consumer_int.h"
 
 struct snap_kept {
@@ -250,6 +251,7 @@ static void write_src(struct rm_sink *s, const char *dir, const struct snap_src 
 		.tsc_hz = src->tsc_hz, .calib = src->calib,
 		.real_minus_mono_ns = (real.tv_sec - mono.tv_sec) * 1000000000ll +
 				      (real.tv_nsec - mono.tv_nsec),
+		.contexts = s->contexts, /* add-context (consumer_ctx.c) */
 	};
 	struct ctf_writer *w = NULL;
 	snprintf(err, sizeof(err), "no free trace directory name under %s", dir);
@@ -282,7 +284,15 @@ static void write_src(struct rm_sink *s, const char *dir, const struct snap_src 
 		struct rm_packet q = select_records(w, src, st, r, buf, out, who);
 		if (q.len == 0 && q.lost == 0)
 			continue;
-		if (ctf_writer_packet(w, &q, err, sizeof(err)) < 0) {
+		struct ctf_packet_ctx pc = { 0 };
+		if (s->contexts) {
+			struct rm_task_ctx tc;
+			rm_task_ctx(q.pid, q.tid, src->comm, &tc);
+			pc.vpid = tc.vpid;
+			pc.vtid = tc.vtid;
+			memcpy(pc.procname, tc.procname, sizeof(pc.procname));
+		}
+		if (ctf_writer_packet_ctx(w, &q, &pc, err, sizeof(err)) < 0) {
 			if (out->write_errors++ == 0)
 				fprintf(stderr, "%s: snapshot: %s\n", who, err);
 			continue;

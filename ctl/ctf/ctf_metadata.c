@@ -109,9 +109,17 @@ static void put_preamble(FILE *f, const struct ctf_metadata *m)
 	      "\t\tuint64_t packet_seq_num;\n"
 	      "\t\tuint32_t pid;\n"
 	      "\t\tuint32_t tid;\n"
-	      "\t\tuint32_t level;\n"
-	      "\t};\n};\n\n",
+	      "\t\tuint32_t level;\n",
 	      f);
+	/* add-context fields, in ctf_packet.h's order */
+	if (in->contexts & CTF_CTX_VPID)
+		fputs("\t\tuint32_t vpid;\n", f);
+	if (in->contexts & CTF_CTX_VTID)
+		fputs("\t\tuint32_t vtid;\n", f);
+	if (in->contexts & CTF_CTX_PROCNAME)
+		fputs("\t\tinteger { size = 8; align = 8; signed = false; encoding = UTF8; }"
+		      " procname[16];\n", f);
+	fputs("\t};\n};\n\n", f);
 }
 
 static bool name_taken(const struct rm_event_info *e, const char *name)

@@ -28,6 +28,21 @@ struct ctf_packet_hdr {
 	uint32_t pad;                /* not declared in TSDL: skipped as alignment */
 };
 
+/* Context fields of `add-context` / `record --context`, declared after
+ * `level` (where `pad` is) in this order when selected: uint32_t vpid,
+ * uint32_t vtid, and procname as 16 UTF-8 bytes (NUL padded), which
+ * babeltrace2 shows as a string. The first record then starts at the next
+ * 8-byte boundary. */
+enum { CTF_CTX_VPID = 1u, CTF_CTX_VTID = 2u, CTF_CTX_PROCNAME = 4u, CTF_CTX_ALL = 7u };
+#define CTF_CTX_PROCNAME_LEN 16
+#define CTF_CONTEXT_END 92u /* end of the fixed packet context (`pad`) */
+
+static inline size_t ctf_ctx_size(uint32_t ctx)
+{
+	return (ctx & CTF_CTX_VPID ? 4u : 0u) + (ctx & CTF_CTX_VTID ? 4u : 0u) +
+	       (ctx & CTF_CTX_PROCNAME ? CTF_CTX_PROCNAME_LEN : 0u);
+}
+
 _Static_assert(offsetof(struct ctf_packet_hdr, uuid) == 4, "packed header");
 _Static_assert(offsetof(struct ctf_packet_hdr, stream_id) == 20, "packed header");
 _Static_assert(offsetof(struct ctf_packet_hdr, stream_instance_id) == 24, "packed header");

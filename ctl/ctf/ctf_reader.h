@@ -75,6 +75,7 @@ struct ctfr_meta {
 	uint64_t offset;    /* cycles, < freq */
 	struct ctfr_event *events; /* sorted by id */
 	uint32_t nevents;
+	uint32_t contexts;  /* CTF_CTX_* (ctf_packet.h): packet context fields after `level` */
 };
 
 /* Parses metadata text (need not be NUL-terminated). Returns 0, or -1 with
@@ -125,6 +126,8 @@ struct ctfr_item {
 	uint64_t ts;        /* clock value: the event's, or the packet's begin for LOST */
 	uint64_t offset;    /* byte offset in the file (record or packet) */
 	uint32_t pid, tid, level;
+	uint32_t vpid, vtid; /* context fields, when the trace has them (meta->contexts) */
+	char procname[17];   /* NUL-terminated */
 	uint64_t lost;      /* LOST: events_discarded growth */
 	const struct ctfr_event *ev;
 	struct ctfr_value v[RM_FIELDS_MAX];
@@ -148,6 +151,8 @@ struct ctfr_stream {
 	uint64_t ts_begin, ts_end, discarded, last_ts;
 	uint64_t lost;                  /* growth of events_discarded at this packet */
 	uint32_t pid, tid, level;
+	uint32_t vpid, vtid;
+	char procname[17];
 	uint64_t errors;
 };
 

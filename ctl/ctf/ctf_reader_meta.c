@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl/ctf/ctf_packet.h"
 #include "ctl/ctf/ctf_reader.h"
 #include "ctl/ctf/ctf_reader_lex.h"
 #include "shm/catalog.h"
@@ -117,7 +118,41 @@ static const char preamble_stream[] =
 	" packet . context := struct {"
 	" uint64_clock_monotonic_t timestamp_begin ; uint64_clock_monotonic_t timestamp_end ;"
 	" uint64_t content_size ; uint64_t packet_size ; uint64_t events_discarded ;"
-	" uint64_t packet_seq_num ; uint32_t pid ; uint32_t tid ; uint32_t level ; } ; } ;";
+	" uint64_t packet_seq_num ; uint32_t pid ; uint32_t tid ; uint32_t level ;";
+
+/* The context fields of add-context after `level`, each optional, in
+ * ctf_packet.h's order; then the end of the stream block. */
+static bool parse_contexts(struct lex *l, struct ctfr_meta *m)
+{
+	static const struct {
+		uint32_t bit;
+		const char *tmpl;
+	} ctx[] = {
+		{ CTF_CTX_VPID, "uint32_t vpid ;" },
+		{ CTF_CTX_VTID, "uint32_t vtid ;" },
+		{ CTF_CTX_PROCNAME, "integer { size = 8 ; align = 8 ; signed = false ; encoding = UTF8 ; }"
+				    " procname [ 16 ] ;" },
+	};
+	m->contexts = 0;
+	for (size_t i = 0; i < sizeof(ctx) / sizeof(ctx[0]); i++) {
+		bool is_int = lex_tok_is(l, T_IDENT, "integer");
+		if (!lex_tok_is(l, T_IDENT, "uint32_t") && !is_int)
+			break;
+		if (is_int != (ctx[i].bit == CTF_CTX_PROCNAME))
+			continue; /* not this one: maybe the next */
+		/* uint32_t vpid or vtid: which one is the next token's */
+		if (!is_int) {
+			struct lex peek = *l;
+			lex_next(&peek);
+			if (!lex_tok_is(&peek, T_IDENT, ctx[i].bit == CTF_CTX_VPID ? "vpid" : "vtid"))
+				continue;
+		}
+		if (!lex_seq(l, ctx[i].tmpl))
+			return false;
+		m->contexts |= ctx[i].bit;
+	}
+	return lex_seq(l, "} ; } ;");
+}
 
 /* A field name as declared: '_' + a C identifier that fits RM_NAME_MAX. */
 static bool field_name(struct lex *l, char *out)
@@ -330,7 +365,7 @@ int ctfr_meta_parse(const char *text, size_t len, struct ctfr_meta *m, char *err
 	lex_init(&l, text, len, err, errlen);
 	bool ok = lex_seq(&l, preamble_types) && parse_uuid(&l, m->uuid) &&
 		  lex_seq(&l, preamble_trace_end) && parse_env(&l) && parse_clock(&l, m) &&
-		  lex_seq(&l, preamble_stream) && parse_events(&l, m);
+		  lex_seq(&l, preamble_stream) && parse_contexts(&l, m) && parse_events(&l, m);
 	if (!ok) {
 		ctfr_meta_free(m);
 		return -1;

@@ -8,13 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl/ctf/ctf_packet.h"
 #include "ctl/ctf/ctf_reader.h"
 #include "shm/catalog.h"
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "traces are little-endian");
 
 #define CTF_MAGIC_LE 0xC1FC1FC1u
-#define CONTEXT_END 92u /* end of the declared packet context (ctf_packet.h: pad) */
+/* end of the declared packet context: ctf_packet.h's CTF_CONTEXT_END and
+ * the add-context fields the metadata declares */
+#define CONTEXT_END ((unsigned)(CTF_CONTEXT_END + ctf_ctx_size(s->meta->contexts)))
 
 static const unsigned char *mem_fetch(void *ctx, uint64_t off, size_t n, char *err,
 				      size_t errlen)
@@ -92,12 +95,14 @@ static const unsigned char *packet_header(struct ctfr_stream *s, uint64_t *psize
 	}
 	if (off == size)
 		return NULL;
-	if (off > size || size - off < CTFR_PACKET_HDR) {
+	/* the fixed header, or as far as the add-context fields reach */
+	unsigned need = CONTEXT_END > CTFR_PACKET_HDR ? (CONTEXT_END + 7u) & ~7u : CTFR_PACKET_HDR;
+	if (off > size || size - off < need) {
 		serr(s, off, "truncated packet header: %" PRIu64 " bytes left, a header takes %u",
-		     off > size ? 0 : size - off, CTFR_PACKET_HDR);
+		     off > size ? 0 : size - off, need);
 		return NULL;
 	}
-	const unsigned char *h = s->src.fetch(s->src.ctx, off, CTFR_PACKET_HDR, why, sizeof(why));
+	const unsigned char *h = s->src.fetch(s->src.ctx, off, need, why, sizeof(why));
 	if (!h) {
 		serr(s, off, "%s", why);
 		return NULL;
@@ -107,9 +112,9 @@ static const unsigned char *packet_header(struct ctfr_stream *s, uint64_t *psize
 		return NULL;
 	}
 	uint64_t bits = rd64(h + 56);
-	if (bits % 8 || bits / 8 < CTFR_PACKET_HDR || bits / 8 > CTFR_PACKET_MAX) {
+	if (bits % 8 || bits / 8 < need || bits / 8 > CTFR_PACKET_MAX) {
 		serr(s, off, "packet_size %" PRIu64 " bits is not a byte count from %u to %u",
-		     bits, CTFR_PACKET_HDR, CTFR_PACKET_MAX);
+		     bits, need, CTFR_PACKET_MAX);
 		return NULL;
 	}
 	if (bits / 8 > size - off) {
@@ -168,6 +173,15 @@ static void open_packet(struct ctfr_stream *s)
 	s->pid = rd32(h + 80);
 	s->tid = rd32(h + 84);
 	s->level = rd32(h + 88);
+	const unsigned char *x = h + CTF_CONTEXT_END;
+	memset(s->procname, 0, sizeof(s->procname));
+	s->vpid = s->vtid = 0;
+	if (s->meta->contexts & CTF_CTX_VPID)
+		s->vpid = rd32(x), x += 4;
+	if (s->meta->contexts & CTF_CTX_VTID)
+		s->vtid = rd32(x), x += 4;
+	if (s->meta->contexts & CTF_CTX_PROCNAME)
+		memcpy(s->procname, x, CTF_CTX_PROCNAME_LEN);
 	/* fetch the content: the header bytes fetched above are gone after this */
 	s->pkt = s->src.fetch(s->src.ctx, off, (size_t)(csize / 8), why, sizeof(why));
 	if (!s->pkt) {
@@ -292,6 +306,9 @@ enum ctfr_kind ctfr_stream_next(struct ctfr_stream *s, struct ctfr_item *it)
 		it->pid = s->pid;
 		it->tid = s->tid;
 		it->level = s->level;
+		it->vpid = s->vpid;
+		it->vtid = s->vtid;
+		memcpy(it->procname, s->procname, sizeof(it->procname));
 		if (s->lost_pending) {
 			s->lost_pending = false;
 			it->kind = CTFR_LOST;

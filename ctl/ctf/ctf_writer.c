@@ -29,6 +29,7 @@ struct ctf_writer {
 	struct ctf_lanes lanes;
 	struct ctf_writer_stats stats;
 	bool meta_dirty; /* classes declared since the metadata was written */
+	const struct ctf_packet_ctx *pctx; /* the packet being written's context values */
 	int last_lane;   /* of the last packet written, -1 before any */
 };
 
@@ -245,8 +246,9 @@ static int emit(struct ctf_writer *w, int li, const struct rm_packet *p, size_t 
 	struct ctf_lane *lane = &w->lanes.v[li];
 	/* An empty packet ends with its context: a content_size at the 8-byte
 	 * boundary would make a reader decode an event header there. */
-	size_t content = len ? sizeof(struct ctf_packet_hdr) + len
-			     : offsetof(struct ctf_packet_hdr, pad);
+	size_t ctx_end = CTF_CONTEXT_END + ctf_ctx_size(w->info.contexts);
+	size_t hdr_len = RM_ALIGN8(ctx_end);
+	size_t content = len ? hdr_len + len : ctx_end;
 	size_t total = RM_ALIGN8(content);
 	/* A large packet is padded to end on a page boundary: ext4 zeroes
 	 * the rest of every page (or large folio) that a write starts or ends
@@ -274,10 +276,20 @@ static int emit(struct ctf_writer *w, int li, const struct rm_packet *p, size_t 
 		.level = p->level,
 	};
 	memcpy(h.uuid, w->uuid, sizeof(h.uuid));
+	unsigned char hb[sizeof(h) + 32] = { 0 };
+	memcpy(hb, &h, CTF_CONTEXT_END);
+	unsigned char *x = hb + CTF_CONTEXT_END;
+	const struct ctf_packet_ctx none = { 0 }, *c = w->pctx ? w->pctx : &none;
+	if (w->info.contexts & CTF_CTX_VPID)
+		memcpy(x, &c->vpid, 4), x += 4;
+	if (w->info.contexts & CTF_CTX_VTID)
+		memcpy(x, &c->vtid, 4), x += 4;
+	if (w->info.contexts & CTF_CTX_PROCNAME)
+		memcpy(x, c->procname, CTF_CTX_PROCNAME_LEN);
 	struct iovec iov[3] = {
-		{ .iov_base = &h, .iov_len = sizeof(h) },
+		{ .iov_base = hb, .iov_len = hdr_len },
 		{ .iov_base = (void *)p->data, .iov_len = len },
-		{ .iov_base = (void *)zeros, .iov_len = total - sizeof(h) - len },
+		{ .iov_base = (void *)zeros, .iov_len = total - hdr_len - len },
 	};
 
 	size_t done;
@@ -304,7 +316,14 @@ static int emit(struct ctf_writer *w, int li, const struct rm_packet *p, size_t 
 
 int ctf_writer_packet(struct ctf_writer *w, const struct rm_packet *p, char *err, size_t errlen)
 {
+	return ctf_writer_packet_ctx(w, p, NULL, err, errlen);
+}
+
+int ctf_writer_packet_ctx(struct ctf_writer *w, const struct rm_packet *p,
+			  const struct ctf_packet_ctx *ctx, char *err, size_t errlen)
+{
 	ERR_SINK(err, errlen);
+	w->pctx = ctx;
 	struct scan s;
 	uint64_t begin, end;
 	bool opened;

@@ -47,6 +47,13 @@ struct ctf_trace_info {
 	double tsc_hz;               /* RM_CLOCK_TSC: cycles per second */
 	struct rm_clock_pair calib;  /* RM_CLOCK_TSC: a (tsc, monotonic ns) pair */
 	int64_t real_minus_mono_ns;  /* CLOCK_REALTIME - CLOCK_MONOTONIC at trace start */
+	uint32_t contexts;           /* CTF_CTX_* (ctf_packet.h): packet context fields */
+};
+
+/* The values of the context fields of one packet (those the trace has). */
+struct ctf_packet_ctx {
+	uint32_t vpid, vtid;
+	char procname[16];           /* NUL padded; 16 bytes, no NUL needed */
 };
 
 struct ctf_writer;
@@ -73,6 +80,10 @@ int ctf_writer_event_class(struct ctf_writer *w, const struct rm_event_info *e, 
  * is truncated back to its last complete packet and -1 is returned; the
  * writer stays usable. */
 int ctf_writer_packet(struct ctf_writer *w, const struct rm_packet *p, char *err, size_t errlen);
+
+/* The same, with the values of the trace's context fields (NULL: zeros). */
+int ctf_writer_packet_ctx(struct ctf_writer *w, const struct rm_packet *p,
+			  const struct ctf_packet_ctx *ctx, char *err, size_t errlen);
 
 /* The stream file the last successful ctf_writer_packet() wrote to
  * (stream_<*stream>) and its size after that packet: every byte below it is

@@ -28,7 +28,8 @@ static void one_proc(void *arg, const struct rm_proc_info *p, uint32_t serial)
 	int n = 0;
 	for (uint32_t id = 0; rm_consumer_event(l->d->c, serial, id, name, sizeof(name), &on) == 0;
 	     id++, n++)
-		reply_printf(l->o, "    %s [%s]\n", name, on ? "enabled" : "disabled");
+		reply_printf(l->o, "    %s [%s%s]\n", name, on ? "enabled" : "disabled",
+			     on && rm_consumer_event_app_filter(l->d->c, serial, id) ? ", app filter" : "");
 	if (n == 0)
 		reply_printf(l->o, "    (no events registered yet)\n");
 }

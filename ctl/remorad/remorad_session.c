@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "ctl/remorad/remorad.h"
+#include "ctl/ctf/ctf_packet.h"
+#include "ctl/remorad/remorad_filter.h"
 #include "ctl/remorad/remorad_ship.h"
 
 static const char *const state_names[] = { "created", "started", "stopped" };
@@ -65,8 +67,14 @@ static void save(struct remorad *d)
 			fprintf(f, "blocking %s %u\n", s->name, s->block_ms);
 		if (s->snapshot)
 			fprintf(f, "snapshot %s %llu\n", s->name, (unsigned long long)s->ring_bytes);
-		for (int i = 0; i < rm_sink_npatterns(s->sink); i++)
+		for (int i = 0; i < rm_sink_npatterns(s->sink); i++) {
 			fprintf(f, "pattern %s %s\n", s->name, rm_sink_pattern(s->sink, i));
+			/* applies to the pattern line just above */
+			if (rm_sink_filter(s->sink, i))
+				fprintf(f, "filter %s %s\n", s->name, rm_sink_filter(s->sink, i));
+		}
+		if (rm_sink_contexts(s->sink))
+			fprintf(f, "contexts %s %u\n", s->name, rm_sink_contexts(s->sink));
 		session_ship_save(f, s);
 	}
 	rcu_read_unlock();
@@ -281,6 +289,29 @@ static void do_enable(struct remorad *d, const struct rmd_req *q, struct reply *
 			       "(at most 255 printable characters)\n");
 		return;
 	}
+	char filter[RMD_ARG_MAX], ferr[768];
+	if (on && rmd_enable_opts(q->opts, filter, sizeof(filter), ferr, sizeof(ferr)) < 0) {
+		reply_error(o, "%s\n", ferr);
+		return;
+	}
+	if (on && filter[0] && !printable(filter)) {
+		reply_error(o, "invalid filter: control characters\n");
+		return;
+	}
+	if (on && filter[0]) {
+		/* a new rule, or a new filter for a rule already there */
+		if (rm_consumer_check_filter(d->c, pat, filter, ferr, sizeof(ferr)) < 0 ||
+		    rm_sink_enable_filter(s->sink, pat, filter, ferr, sizeof(ferr)) < 0) {
+			reply_error(o, "%s\n", ferr);
+			return;
+		}
+		save(d);
+		reply_printf(o, "Event rule '%s' enabled with filter '%s' in session %s%s\n", pat,
+			     filter, s->name, s->state != SESSION_STARTED ?
+			     " (it records once the session is started)" : "");
+		reply_end(o, RMD_OK);
+		return;
+	}
 	if (on && rm_sink_enable(s->sink, pat) < 0) {
 		reply_error(o, "event rule '%s' is already enabled in session %s (or the session "
 			       "has 256 rules)\n", pat, s->name);
@@ -295,6 +326,26 @@ static void do_enable(struct remorad *d, const struct rmd_req *q, struct reply *
 	reply_printf(o, "Event rule '%s' %s in session %s%s\n", pat, on ? "enabled" : "disabled",
 		     s->name, on && s->state != SESSION_STARTED ? " (it records once the session "
 								  "is started)" : "");
+	reply_end(o, RMD_OK);
+}
+
+static void do_add_context(struct remorad *d, const struct rmd_req *q, struct reply *o)
+{
+	struct session *s = target(d, q, o);
+	if (!s)
+		return;
+	char err[256];
+	uint32_t bit;
+	if (!memchr(q->arg, 0, 64) || rm_context_parse(q->arg, &bit, err, sizeof(err)) < 0) {
+		reply_error(o, "%s\n", memchr(q->arg, 0, 64) ? err : "context type too long");
+		return;
+	}
+	bool added = rm_sink_add_contexts(s->sink, bit) != 0;
+	if (added)
+		save(d);
+	reply_printf(o, "Context %s %s session %s%s\n", q->arg, added ? "added to" : "already in",
+		     s->name, added && s->state == SESSION_STARTED ?
+		     " (the next packets go to new trace directories that have it)" : "");
 	reply_end(o, RMD_OK);
 }
 
@@ -374,6 +425,7 @@ void sessions_handle(struct remorad *d, const struct rmd_req *q, struct reply *o
 	case RMD_START: do_start(d, q, o); break;
 	case RMD_STOP: do_stop(d, q, o); break;
 	case RMD_DESTROY: do_destroy(d, q, o); break;
+	case RMD_ADD_CONTEXT: do_add_context(d, q, o); break;
 	case RMD_LIST: report_list(d, o); break;
 	case RMD_STATUS: report_status(d, q->session, o); break;
 	case RMD_SNAPSHOT: {
@@ -429,6 +481,7 @@ void sessions_restore(struct remorad *d)
 		fclose(f);
 		return;
 	}
+	char last[RMD_ARG_MAX] = ""; /* the pattern a `filter` line applies to */
 	while (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = 0;
 		char name[RMD_NAME_MAX], state[16];
@@ -462,6 +515,17 @@ void sessions_restore(struct remorad *d)
 			struct session *s = lookup(d, name);
 			if (s)
 				rm_sink_enable(s->sink, line + off);
+			snprintf(last, sizeof(last), "%s", line + off);
+		} else if (sscanf(line, "filter %63s %n", name, &off) == 1 && off) {
+			struct session *s = lookup(d, name);
+			char ferr[512];
+			if (s && rm_sink_enable_filter(s->sink, last, line + off, ferr, sizeof(ferr)) < 0)
+				fprintf(stderr, "remorad: session %s, rule '%s': %s (restored without "
+						"its filter)\n", name, last, ferr);
+		} else if (sscanf(line, "contexts %63s %u", name, &ms) == 2) {
+			struct session *s = lookup(d, name);
+			if (s)
+				rm_sink_add_contexts(s->sink, ms & CTF_CTX_ALL);
 		}
 	}
 	fclose(f);

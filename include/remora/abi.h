@@ -75,6 +75,14 @@ extern const volatile uint8_t remora_off;
  * by exactly one remora_commit(). Async-signal-safe, reentrant. */
 unsigned char *remora_reserve(struct remora_event *ev, size_t payload, struct remora_wr *wr);
 void remora_commit(struct remora_wr *wr);
+/* Enable bytes of REMORA_ENABLE_FILTERED and above name a filter program
+ * (`remora enable-event --filter`): the record is made only when
+ * remora_filter_pass() says so. vals[i] points to the value of field i,
+ * as the caller's variable of the field's type. Async-signal-safe, no
+ * syscall, no allocation; 1 keep, 0 drop. */
+#define REMORA_ENABLE_FILTERED 4
+int remora_filter_pass(struct remora_event *ev, const void *const *vals);
+
 /* Counts a record remora_trace() cut to fit REMORA_RECORD_MAX (a counter
  * in the arena, reported in `remora record`'s summary). Async-signal-safe. */
 void remora_count_truncated(void);

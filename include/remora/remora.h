@@ -105,13 +105,30 @@ __attribute__((destructor, unused)) static void remora__unregister_section(void)
 #define REMORA__LEN_I(c, i, _)                                                              \
 	size_t remora__o##i = REMORA__LEN(remora__a##i), remora__l##i = remora__o##i;
 #define REMORA__ADD_I(c, i, _) +remora__l##i
+/* The filter takes the addresses of copies made in its own (cold) branch:
+ * the address of a value itself would keep it out of registers on the
+ * unfiltered path too (+50 instructions per event, measured). */
+#define REMORA__COPY_I(c, i, _) __typeof__(remora__a##i) remora__c##i = remora__a##i;
+#define REMORA__ADDR_I(c, i, _) (const void *)&remora__c##i,
 #define REMORA__FIT_I(c, i, _) remora__l##i = REMORA__FIT(remora__a##i, remora__l##i, &remora__x);
 #define REMORA__PUT_I(c, i, _)                                                              \
 	remora__p = REMORA__PUT(remora__p, remora__a##i, remora__l##i, remora__o##i);
 /* A record over REMORA_PAYLOAD_MAX has its strings and byte sequences cut
- * (REMORA__FIT), counted, rather than being dropped. */
+ * (REMORA__FIT), counted, rather than being dropped. An event with a
+ * filter (enable byte >= REMORA_ENABLE_FILTERED) asks the stub first, out
+ * of line, with the addresses of its values: a record filtered out is
+ * never reserved. Unfiltered events pay one predicted branch on the byte
+ * the enable test just loaded. */
+#define REMORA__FILTER_OK(ev, ...)                                                          \
+	(__builtin_expect(*__atomic_load_n(&(ev)->enabled, __ATOMIC_RELAXED) <               \
+				  REMORA_ENABLE_FILTERED, 1) ||                             \
+	 __extension__({                                                                    \
+		 REMORA__EACH(REMORA__COPY_I, _, ##__VA_ARGS__)                             \
+		 remora_filter_pass((ev), (const void *const[]){                            \
+			 REMORA__EACH(REMORA__ADDR_I, _, ##__VA_ARGS__) 0 });               \
+	 }))
 #define REMORA__RECORD(ev, ...)                                                             \
-	{                                                                                   \
+	{ if (REMORA__FILTER_OK(ev, ##__VA_ARGS__)) {                                       \
 		REMORA__EACH(REMORA__LEN_I, _, ##__VA_ARGS__)                               \
 		size_t remora__n = 0 REMORA__EACH(REMORA__ADD_I, _, ##__VA_ARGS__);         \
 		if (__builtin_expect(remora__n > REMORA_PAYLOAD_MAX, 0)) {                  \
@@ -127,7 +144,7 @@ __attribute__((destructor, unused)) static void remora__unregister_section(void)
 			REMORA__EACH(REMORA__PUT_I, _, ##__VA_ARGS__)                       \
 			remora_commit(&remora__w);                                          \
 		}                                                                           \
-	}
+	} }
 
 /* Errors, whatever the flags, for a pointer where a number goes and back
  * (remora_trace) and for arguments that do not match the format

@@ -1,0 +1,108 @@
+/* The app-side cost of --filter, end to end through the real macros and
+ * libremora, with no consumer and no helper needed (callgrind cannot run
+ * the helper's seccomp lockdown): the program finds its own arena in
+ * /proc/self/maps, compiles the filter, writes it into the arena's filter
+ * table and names it in the event's enable byte, exactly as the consumer
+ * does (ctl/consumer/consumer_filter.c). Then W warm-up and N timed
+ * bench:str events (id, len, path "/srv/www/a.html"), as bench/workload.c.
+ *
+ *   filter_ir none|out|pass|off N W
+ *     none  enabled, no filter
+ *     out   'id >= 1000 && id < 2000 && path == "/a/STAR"'  (ids >= W: every
+ *           timed event fails the second test)
+ *     pass  'id >= 0 && len >= 0 && path == "/srv/STAR"'    (all three tests run)
+ *     off   disabled
+ * Prints ns per timed event (noisy on a shared machine); for instruction
+ * counts run it under valgrind --tool=callgrind --toggle-collect=timed_region
+ * (bench/filter_cg.sh). Run with REMORA_SOCKET pointing nowhere and
+ * REMORA_BUFFER_SIZE large enough to hold every passing event. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <remora/remora.h>
+
+#include "ctl/filter/filter.h"
+#include "shm/arena.h"
+
+REMORA_EVENT(bench, str, (uint64_t, id), (uint32_t, len), (const char *, path));
+
+static const char path16[] = "/srv/www/a.html";
+
+__attribute__((noinline)) void timed_region(uint64_t base, uint64_t n);
+__attribute__((noinline)) void timed_region(uint64_t base, uint64_t n)
+{
+	for (uint64_t i = base; i < base + n; i++)
+		remora_trace(bench, str, i, (uint32_t)i, path16);
+}
+
+static int own_arena(struct rm_arena *a)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	char line[512];
+	unsigned long lo = 0;
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, "/memfd:remora") && sscanf(line, "%lx-", &lo) == 1)
+			break;
+		else
+			lo = 0;
+	if (f)
+		fclose(f);
+	if (!lo)
+		return -1;
+	const struct rm_arena_hdr *h = (const void *)lo;
+	struct rm_params p = { .chunk_size = h->chunk_size, .chunk_count = h->chunk_count,
+			       .small_size = h->small_size, .small_count = h->small_count,
+			       .event_max = h->event_max, .pid_max = h->pid_max,
+			       .slot_max = h->slot_max, .mode = h->mode, .clock = h->clock };
+	struct rm_layout l;
+	if (rm_layout_compute(&p, &l) < 0)
+		return -1;
+	rm_arena_bind(a, (char *)lo, &p, &l);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 4) {
+		fprintf(stderr, "usage: filter_ir none|out|pass|off N W\n");
+		return 2;
+	}
+	const char *mode = argv[1];
+	uint64_t n = strtoull(argv[2], NULL, 0), w = strtoull(argv[3], NULL, 0);
+	struct remora_event *ev = &REMORA__EV(bench, str);
+	struct rm_arena a;
+	if (own_arena(&a) < 0 || ev->id >= a.event_max) {
+		fprintf(stderr, "filter_ir: no arena (is libremora loaded, REMORA_DISABLE unset?)\n");
+		return 1;
+	}
+	uint8_t on = RM_ENABLE_ON;
+	const char *text = !strcmp(mode, "out") ? "id >= 1000 && id < 2000 && path == \"/a/*\"" :
+			   !strcmp(mode, "pass") ? "id >= 0 && len >= 0 && path == \"/srv/*\"" : NULL;
+	if (text) {
+		char err[512];
+		struct rm_event_info e = { .valid = true, .nfields = 3, .provider = "bench", .name = "str" };
+		for (uint32_t i = 0; i < 3; i++) {
+			snprintf(e.fields[i].name, RM_NAME_MAX, "%s", ev->fields[i].name);
+			e.fields[i].type = ev->fields[i].type;
+		}
+		struct rm_filter_expr *x = rm_filter_parse(text, err, sizeof(err));
+		if (!x || rm_filter_compile(x, &e, &a.filters[0], err, sizeof(err)) < 0) {
+			fprintf(stderr, "filter_ir: %s\n", err);
+			return 1;
+		}
+		rm_filter_expr_free(x);
+		on |= 1 << RM_ENABLE_FILTER_SHIFT; /* slot 1 */
+	}
+	__atomic_store_n(&a.enable[ev->id], !strcmp(mode, "off") ? 0 : on, __ATOMIC_RELEASE);
+	timed_region(0, w);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	timed_region(w, n);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("mode=%s ns_per_event=%.2f\n", mode,
+	       ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / (double)n);
+	return 0;
+}

@@ -1,0 +1,26 @@
+/* The out-of-line path of a filtered event (remora.h, REMORA__FILTER_OK):
+ * its enable byte names a filter program in the arena; run it on the
+ * call's values before anything is reserved. The field types come from
+ * the app's own event descriptor, never from the arena, so a program
+ * written by someone else can pick which field to read but never how to
+ * read it (shm/filter.h). Unfiltered events never come here. */
+#include <remora/remora.h>
+
+#include "inject/stub.h"
+#include "shm/filter_eval.h"
+
+__attribute__((visibility("default"))) int remora_filter_pass(struct remora_event *ev,
+							       const void *const *vals)
+{
+	uint8_t on = *__atomic_load_n(&ev->enabled, __ATOMIC_RELAXED);
+	uint32_t slot = on >> RM_ENABLE_FILTER_SHIFT; /* 1..63: a byte holds no more */
+	/* slot 0: the byte changed since the macro read it (or `enabled` now
+	 * points at remora_off). Otherwise the byte is in the arena, so the
+	 * arena and its filter table are mapped. nfields is the compiler's,
+	 * at most 16; the evaluator checks it anyway. */
+	if (slot == 0)
+		return 1;
+	struct rm_filter_env env = { .nfields = ev->nfields, .types = &ev->fields[0].type,
+				     .type_stride = sizeof(ev->fields[0]), .vals = vals };
+	return rm_filter_run(&rm_stub.arena.filters[slot - 1], &env, NULL);
+}
