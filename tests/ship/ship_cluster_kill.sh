@@ -9,10 +9,11 @@ source "$(dirname "$0")/lib.sh"
 cluster n1 n2 n3
 for n in n1 n2 n3; do wait_js "$n"; done
 urls=nats://127.0.0.1:$PORT_n1,nats://127.0.0.1:$PORT_n2,nats://127.0.0.1:$PORT_n3
-N=1000000
+N=${SHIP_EVENTS:-1000000}   # bench/ship_cluster.sh runs more
 
-# about 4 s of events: 200 bursts of 5,000, 20 ms apart
-"$remora" record -o "$T/run" --blocking --ship "$urls" -- "$app" $N 5000 20000 >"$T/r.out" 2>"$T/r.err" &
+# at least 4 s of events: 200 bursts, 20 ms apart
+"$remora" record -o "$T/run" --blocking --ship "$urls" -- "$app" $N $((N / 200)) 20000 \
+	>"$T/r.out" 2>"$T/r.err" &
 rpid=$!
 
 # the node record publishes through, once it has published something
