@@ -9,10 +9,16 @@
  * its pwritev to the trace directory. Records/s and MB/s (arena bytes) are
  * over the timed drains only; median and min-max over --reps.
  *
- *   bench_consumer [--reps N] [--records N] [--out DIR] [--tsc] [--keep]
+ *   bench_consumer [--reps N] [--records N] [--out DIR] [--tsc] [--keep] [--ship URL]
  *   bench_consumer --callgrind N      one repetition of N records, for
  *       valgrind --tool=callgrind --collect-atstart=no
  *                --toggle-collect=timed_drain  (Ir per record)
+ *
+ * --ship URL: the trace is also shipped to NATS JetStream (ctl/ship/, as
+ * `remora record --ship` does); the drains still time the consumer thread,
+ * "process CPU" adds the shipping thread and libnats, and the bytes per
+ * event on the wire and the time until the last acknowledgment are shown
+ * (bench/ship.sh runs both, with its own nats-server).
  *
  * The trace goes under --out (default /dev/shm: tmpfs, so the figure is
  * the consumer's, not the disk's) and is removed unless --keep. */
@@ -29,6 +35,7 @@
 #include <unistd.h>
 
 #include "ctl/consumer/consumer.h"
+#include "ctl/ship/ship.h"
 #include "helper/proto.h"
 #include "shm/arena.h"
 #include "shm/catalog_write.h"
@@ -116,6 +123,9 @@ struct rep {
 	uint64_t events;   /* in the trace, per the consumer's summary */
 	uint64_t lost;
 	uint64_t bytes;    /* trace files */
+	double pcpu, tcpu; /* --ship: CPU seconds of the process, of this thread */
+	double wire;       /* --ship: bytes on the wire (payload + headers) */
+	double ship_secs;  /* --ship: from the start to the last acknowledgment */
 };
 
 static void send_hello(int s, int fd)
@@ -147,12 +157,52 @@ static void send_hello(int s, int fd)
 	}
 }
 
+static const char *ship_url;
+
+static double proc_cpu_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static struct rm_ship *ship_begin(int rep)
+{
+	if (!ship_url)
+		return NULL;
+	char session[32], err[512];
+	snprintf(session, sizeof(session), "bench-%d-rep-%d", (int)getpid(), rep + 1);
+	struct ship_opts so = { .urls = ship_url, .session = session, .who = "bench" };
+	struct rm_ship *sh = rm_ship_new(&so, err, sizeof(err));
+	if (!sh || rm_ship_start(sh, err, sizeof(err))) {
+		fprintf(stderr, "ship: %s\n", err);
+		exit(1);
+	}
+	return sh;
+}
+
+static void ship_end(struct rm_ship *sh, struct rep *r, double t_start)
+{
+	if (!sh)
+		return;
+	struct ship_stats st;
+	if (rm_ship_finish(sh, 120000, &st)) {
+		fprintf(stderr, "ship: %llu bytes not acknowledged\n", (unsigned long long)st.unacked_bytes);
+		exit(1);
+	}
+	r->wire = (double)(st.bytes + st.header_bytes);
+	r->ship_secs = (now_ns() - t_start) / 1e9;
+}
+
 static struct rep run_one(const char *out, int rep, uint64_t n, uint32_t clock, bool keep)
 {
 	char sock[108], dir[4096];
 	snprintf(sock, sizeof(sock), "/tmp/remora-bench-consumer-%d.sock", (int)getpid());
 	snprintf(dir, sizeof(dir), "%s/rep-%d", out, rep);
-	struct rm_consumer_opts o = { .socket_path = sock, .out_dir = dir, .log_prefix = "bench" };
+	struct rm_ship *sh = ship_begin(rep);
+	double t_start = now_ns(), p_start = proc_cpu_ns(), th_start = cpu_ns();
+	struct rm_consumer_opts o = { .socket_path = sock, .out_dir = dir, .log_prefix = "bench",
+				      .hook = sh ? &rm_ship_hook : NULL, .hook_ctx = sh };
 	char err[512];
 	struct rm_consumer *c = rm_consumer_new(&o, err, sizeof(err));
 	if (!c) {
@@ -222,6 +272,9 @@ static struct rep run_one(const char *out, int rep, uint64_t n, uint32_t clock, 
 	struct rm_consumer_summary sum;
 	rm_consumer_finish(c, &sum);
 	close(s);
+	ship_end(sh, &r, t_start);
+	r.pcpu = (proc_cpu_ns() - p_start) / 1e9;
+	r.tcpu = (cpu_ns() - th_start) / 1e9;
 	r.events = sum.events;
 	r.lost = sum.lost;
 	r.bytes = dir_bytes(dir);
@@ -276,9 +329,11 @@ int main(int argc, char **argv)
 			clock = RM_CLOCK_TSC;
 		else if (!strcmp(argv[i], "--keep"))
 			keep = true;
+		else if (!strcmp(argv[i], "--ship") && i + 1 < argc)
+			ship_url = argv[++i];
 		else {
 			fprintf(stderr, "usage: %s [--reps N] [--records N] [--out DIR] [--tsc] "
-					"[--keep] [--callgrind N]\n", argv[0]);
+					"[--keep] [--callgrind N] [--ship URL]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -307,6 +362,8 @@ int main(int argc, char **argv)
 	       clock == RM_CLOCK_TSC ? "TSC" : "MONOTONIC", cs);
 	double *rps = calloc(reps, sizeof(double)), *mbs = calloc(reps, sizeof(double)),
 	       *tbs = calloc(reps, sizeof(double)), *cps = calloc(reps, sizeof(double));
+	double *wpe = calloc(reps, sizeof(double)), *sns = calloc(reps, sizeof(double)),
+	       *srs = calloc(reps, sizeof(double));
 	run_one(out, -1, n < 2000000 ? n : 2000000, clock, false); /* warm-up */
 	int bad = 0;
 	for (int i = 0; i < reps; i++) {
@@ -320,11 +377,22 @@ int main(int argc, char **argv)
 		mbs[i] = r.records * (double)REC_BYTES / r.secs / 1e6;
 		tbs[i] = r.bytes / r.secs / 1e6;
 		cps[i] = r.records / r.cpu / 1e6;
+		wpe[i] = r.wire / r.records;
+		sns[i] = (r.pcpu - r.tcpu) * 1e9 / r.records;
+		srs[i] = r.records / r.ship_secs / 1e6;
 	}
 	show("records/s", rps, reps, "M");
 	show("arena bytes/s", mbs, reps, "MB/s");
 	show("trace file bytes/s", tbs, reps, "MB/s");
 	show("records/CPU-s", cps, reps, "M");
+	if (ship_url) {
+		show("wire bytes/record", wpe, reps, "B");
+		show("shipping CPU/record", sns, reps, "ns");
+		show("shipped+acked rec/s", srs, reps, "M");
+	}
+	free(wpe);
+	free(sns);
+	free(srs);
 	if (!keep)
 		rmdir(out);
 	free(rps);

@@ -9,7 +9,8 @@ set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config liburcu-dev libcap-dev libseccomp-dev
       libcmocka-dev valgrind babeltrace2 clang libclang-rt-14-dev
-      protobuf-c-compiler libprotobuf-c-dev protobuf-compiler python3)
+      protobuf-c-compiler libprotobuf-c-dev protobuf-compiler python3
+      libnats-dev nats-server openssl)
 # scdoc renders the man pages; lintian, dpkg-dev (dpkg-shlibdeps) and file
 # build and check the .deb packages (scripts/deb.sh); git gives
 # `remora --version` its description

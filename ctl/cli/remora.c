@@ -14,12 +14,12 @@ struct verb {
 static const struct verb verbs[] = {
 	{ "record", rm_cmd_record,
 	  "record [-o DIR] [-e PATTERN]... [--filter EXPR]... [--context TYPE]... [--overwrite] "
-	  "-- CMD..." },
+	  "[--ship URLS [--ship-subject S] [--ship-creds FILE]] -- CMD..." },
 	{ "record", rm_cmd_record,
 	  "record [--rotate-size SIZE] [--rotate-timer SECS] [--max-chunks N] ... -- CMD..." },
 	{ "record", rm_cmd_record, "record --snapshot-on-exit [-o DIR] [--buffer-size SIZE] -- CMD" },
 	{ "view", rm_cmd_view, "view DIR | view --follow [NAME|DIR]" },
-	{ "create", rm_cmd_create, "create NAME [-o DIR] [--overwrite]" },
+	{ "create", rm_cmd_create, "create NAME [-o DIR] [--overwrite] [--ship URLS [--ship-subject S] [--ship-creds FILE]]" },
 	{ "create", rm_cmd_create,
 	  "create NAME [--rotate-size SIZE] [--rotate-timer SECS] [--max-chunks N] ..." },
 	{ "create", rm_cmd_create, "create NAME --snapshot [--buffer-size SIZE] [-o DIR]" },
@@ -37,6 +37,8 @@ static const struct verb verbs[] = {
 	{ "stats", rm_cmd_stats, "stats [--json] [--top N] TRACE_DIR" },
 	{ "rotate", rm_cmd_rotate, "rotate [[-s] NAME]" },
 	{ "clear", rm_cmd_clear, "clear [[-s] NAME]" },
+	{ "collect", rm_cmd_collect, "collect nats://HOST:PORT[,...] -o DIR [--follow] [--ship-subject S] "
+	  "[--ship-creds FILE] [--durable NAME] [-v]" },
 };
 
 static void usage(FILE *f)

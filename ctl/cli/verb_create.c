@@ -2,7 +2,9 @@
  * a tracing session in remorad (started if missing). Default DIR:
  * $HOME/remora-traces/NAME-YYYYmmdd-HHMMSS. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <getopt.h>
+#include <stdio.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdlib.h>
@@ -14,12 +16,14 @@
 #include "ctl/cli/outdir.h"
 #include "ctl/cli/rotate_opts.h"
 #include "ctl/cli/verbs.h"
+#include "ctl/ship/ship.h"
 #include "shm/size.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: remora create NAME [-o DIR [--force]] [--overwrite | --blocking[=MS]]\n"
 		   "         [--rotate-size SIZE] [--rotate-timer SECS] [--max-chunks N]\n"
+		   "         [--ship URLS [--ship-subject S] [--ship-creds FILE]]\n"
 		   "       remora create NAME [-o DIR [--force]] --snapshot [--buffer-size SIZE]\n"
 		   "  -o, --output DIR  where the traces go (default "
 		   "$HOME/remora-traces/NAME-YYYYmmdd-HHMMSS);\n"
@@ -35,9 +39,52 @@ static void usage(FILE *f)
 		   "      --buffer-size SIZE  with --snapshot: memory per process tree, e.g. 64M\n"
 		   "                    (default: the size of its arena, 16M unless the app sets\n"
 		   "                    REMORA_BUFFER_SIZE; from 64K)\n"
+		   "      --ship URLS   also publish the traces, as remorad writes them, to NATS\n"
+		   "                    JetStream: nats://HOST:PORT[,HOST:PORT...] or tls://...\n"
+		   "                    (gather them with remora collect; docs/SCALE.md)\n"
+		   "      --ship-subject S  subject prefix (default remora.traces)\n"
+		   "      --ship-creds FILE NATS credentials file (JWT and NKey seed)\n"
 		   );
 	rm_rotate_usage(f);
 	fprintf(f, "Starts remorad when it is not running.\n");
+}
+
+/* --ship*: checked here, sent as "key=value" lines of q->opts (the
+ * credentials file as an absolute path: remorad runs elsewhere). */
+static int create_ship_opts(struct rmd_req *q, const char *ship, const char *subject,
+			    const char *creds)
+{
+	char err[512], abs[PATH_MAX];
+	if ((subject || creds) && !ship) {
+		fprintf(stderr, "remora create: --ship-subject and --ship-creds need --ship URLS\n");
+		return -1;
+	}
+	if (!ship)
+		return 0;
+	struct ship_urls u;
+	if (ship_urls_parse(ship, &u, err, sizeof(err)) < 0) {
+		fprintf(stderr, "remora create: bad --ship '%s': %s\n", ship, err);
+		return -1;
+	}
+	ship_urls_free(&u);
+	if (subject && ship_subject_check(subject, err, sizeof(err)) < 0) {
+		fprintf(stderr, "remora create: bad --ship-subject: %s\n", err);
+		return -1;
+	}
+	if (creds && !realpath(creds, abs)) {
+		fprintf(stderr, "remora create: cannot read the --ship-creds file %s: %s\n", creds,
+			strerror(errno));
+		return -1;
+	}
+	size_t n = strlen(q->opts);
+	int w = snprintf(q->opts + n, sizeof(q->opts) - n, "ship=%s\n%s%s%s%s%s%s", ship,
+			 subject ? "ship-subject=" : "", subject ? subject : "", subject ? "\n" : "",
+			 creds ? "ship-creds=" : "", creds ? abs : "", creds ? "\n" : "");
+	if (w < 0 || (size_t)w >= sizeof(q->opts) - n) {
+		fprintf(stderr, "remora create: --ship options too long\n");
+		return -1;
+	}
+	return 0;
 }
 
 int rm_cmd_create(int argc, char **argv)
@@ -48,10 +95,13 @@ int rm_cmd_create(int argc, char **argv)
 		{ "help", no_argument, 0, 'h' },
 		{ "snapshot", no_argument, 0, 'S' }, { "buffer-size", required_argument, 0, 'b' },
 		RM_ROTATE_LONGOPTS,
+		{ "ship", required_argument, 0, 'H' }, { "ship-subject", required_argument, 0, 'J' },
+		{ "ship-creds", required_argument, 0, 'C' },
 		{ 0, 0, 0, 0 },
 	};
 	bool snapshot = false;
 	uint64_t ring_bytes = 0;
+	const char *ship = NULL, *ship_subject = NULL, *ship_creds = NULL;
 	unsigned long block_ms = 0;
 	bool force = false;
 	const char *out = NULL;
@@ -88,6 +138,9 @@ int rm_cmd_create(int argc, char **argv)
 			}
 			break;
 		}
+		case 'H': ship = optarg; break;
+		case 'J': ship_subject = optarg; break;
+		case 'C': ship_creds = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -142,6 +195,8 @@ int rm_cmd_create(int argc, char **argv)
 					 rot.timer_s);
 	if (rot.max_chunks)
 		snprintf(q.opts + used, sizeof(q.opts) - used, "max-chunks=%u\n", rot.max_chunks);
+	if (create_ship_opts(&q, ship, ship_subject, ship_creds) < 0)
+		return 2;
 	q.flags = overwrite ? RMD_F_OVERWRITE : 0;
 	q.block_ms = (uint32_t)block_ms;
 	char cwd[PATH_MAX];

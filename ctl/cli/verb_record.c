@@ -36,6 +36,7 @@
 #include "ctl/cli/self_cmd.h"
 #include "ctl/cli/self_path.h"
 #include "ctl/cli/verbs.h"
+#include "ctl/ship/ship.h"
 #include "shm/size.h"
 
 /* Exit status when events were lost to write errors: EX_IOERR of
@@ -56,6 +57,7 @@ static void usage(FILE *f)
 		   "         [--context TYPE]... [--overwrite | --snapshot-on-exit]\n"
 		   "         [--buffer-size SIZE] [--blocking[=MS]] [--preload NAME]...\n"
 		   "         [--rotate-size SIZE] [--rotate-timer SECS] [--max-chunks N] -- CMD [ARG...]\n"
+		   "         [--ship URLS [--ship-subject S] [--ship-creds FILE]] -- CMD [ARG...]\n"
 		   "  -o, --output DIR      trace directory (default ./remora-YYYYmmdd-HHMMSS), created\n"
 		   "                        0700; an existing one must be empty, and no symbolic\n"
 		   "                        link on the way to it may belong to another user\n"
@@ -77,7 +79,15 @@ static void usage(FILE *f)
 		   "                        for the consumer instead of dropping the event\n"
 		   "      --preload NAME    also preload libremora-NAME.so to trace an unmodified\n"
 		   "                        program: libc (providers libc_malloc, libc_io) or\n"
-		   "                        cyg (cyg_profile, for -finstrument-functions)\n");
+		   "                        cyg (cyg_profile, for -finstrument-functions)\n"
+		   "      --ship URLS       also publish the trace, as it is written, to NATS\n"
+		   "                        JetStream: nats://HOST:PORT[,HOST:PORT...] or tls://...\n"
+		   "                        (the local trace stays complete whatever the network\n"
+		   "                        does; gather with remora collect; docs/SCALE.md)\n"
+		   "      --ship-subject S  subject prefix (default remora.traces): messages go to\n"
+		   "                        S.HOST.SESSION, stream S in capitals ('.' as '_')\n"
+		   "      --ship-creds FILE NATS credentials file (JWT and NKey seed)\n"
+		   );
 	rm_rotate_usage(f);
 	fprintf(f, "On a terminal, a status line on stderr: events/s, events, lost, bytes written.\n"
 		   "exit status: CMD's (128+N when signal N killed it), except %d when the trace\n"
@@ -244,6 +254,8 @@ struct record_args {
 	bool snapshot_on_exit;
 	uint64_t block_ms;       /* --blocking: 0 for off */
 	struct rm_rotation rot;  /* --rotate-size, --rotate-timer, --max-chunks */
+	const char *ship, *ship_subject, *ship_creds; /* --ship* */
+	struct rm_ship *shipper; /* with --ship */
 	char **cmd;
 };
 
@@ -256,7 +268,9 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 		{ "preload", required_argument, 0, 'P' }, { "blocking", optional_argument, 0, 'B' },
 		{ "force", no_argument, 0, 'f' }, { "help", no_argument, 0, 'h' },
 		{ "filter", required_argument, 0, 'F' }, { "context", required_argument, 0, 'C' },
-		{ "snapshot-on-exit", no_argument, 0, 'S' }, RM_ROTATE_LONGOPTS, { 0, 0, 0, 0 },
+		{ "snapshot-on-exit", no_argument, 0, 'S' }, RM_ROTATE_LONGOPTS,
+		{ "ship", required_argument, 0, 'H' }, { "ship-subject", required_argument, 0, 'J' },
+		{ "ship-creds", required_argument, 0, 'K' }, { 0, 0, 0, 0 },
 	};
 	int ch;
 	optind = 1;
@@ -331,6 +345,9 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 				return 2;
 			}
 			break;
+		case 'H': a->ship = optarg; break;
+		case 'J': a->ship_subject = optarg; break;
+		case 'K': a->ship_creds = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -345,6 +362,26 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 		fprintf(stderr, "remora record: --max-chunks needs --rotate-size or --rotate-timer "
 				"(nothing else rotates a record run)\n");
 		return 2;
+	}
+	if ((a->ship_subject || a->ship_creds) && !a->ship) {
+		fprintf(stderr, "remora record: --ship-subject and --ship-creds need --ship URLS\n");
+		return 2;
+	}
+	if (a->ship) { /* refused before anything is created or run */
+		struct ship_urls u;
+		char err[512];
+		int bad = ship_urls_parse(a->ship, &u, err, sizeof(err));
+		if (bad < 0)
+			fprintf(stderr, "remora record: bad --ship '%s': %s\n", a->ship, err);
+		else if ((bad = ship_subject_check(a->ship_subject ? a->ship_subject
+								    : SHIP_SUBJECT_DEFAULT, err, sizeof(err))) < 0)
+			fprintf(stderr, "remora record: bad --ship-subject: %s\n", err);
+		else if (a->ship_creds && (bad = access(a->ship_creds, R_OK)) < 0)
+			fprintf(stderr, "remora record: cannot read the --ship-creds file %s: %s\n",
+				a->ship_creds, strerror(errno));
+		ship_urls_free(&u);
+		if (bad < 0)
+			return 2;
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "remora record: no command given\n");
@@ -465,6 +502,9 @@ static int record_run(struct rm_consumer *c, const struct record_args *a, const 
 	warn_if_secure(a->cmd[0]);
 	*cmd = start_cmd(a->cmd, sock, joined, a->overwrite, a->bufsize, a->block_ms);
 	rm_consumer_raise_fd_limit(); /* ours only: the command keeps its limit */
+	char serr[256];
+	if (a->shipper && rm_ship_start(a->shipper, serr, sizeof(serr)) < 0)
+		fprintf(stderr, "remora record: %s; the trace is only written locally\n", serr);
 	int status = 0, cmd_status = -1;
 	bool children = *cmd > 0;
 	if (*cmd < 0)
@@ -612,6 +652,44 @@ static bool record_snapshot(struct rm_consumer *c, struct rm_snapshot_result *r)
 	return true;
 }
 
+/* --ship: the session is the output directory's name, so a collector
+ * rebuilds DIR/HOST/<that name>/. Bad options are refused here, before
+ * anything runs; the network is only tried by the shipping thread. */
+static struct rm_ship *record_shipper(const struct record_args *a, const char *outdir)
+{
+	const char *slash = strrchr(outdir, '/');
+	struct ship_opts so = { .urls = a->ship, .subject = a->ship_subject, .creds = a->ship_creds,
+				.session = slash ? slash + 1 : outdir, .root = outdir,
+				.who = "remora" };
+	char err[600];
+	struct rm_ship *sh = rm_ship_new(&so, err, sizeof(err));
+	if (!sh)
+		fprintf(stderr, "remora record: %s\n", err);
+	return sh;
+}
+
+/* How long `record` waits at the end for NATS to acknowledge the rest;
+ * REMORA_SHIP_WAIT_MS changes it. */
+#define SHIP_WAIT_MS 30000
+
+static void record_ship_finish(struct record_args *a, const struct rm_consumer_summary *s)
+{
+	const char *env = getenv("REMORA_SHIP_WAIT_MS");
+	int wait = env && *env ? atoi(env) : SHIP_WAIT_MS;
+	struct ship_stats st;
+	int r = rm_ship_finish(a->shipper, wait, &st);
+	a->shipper = NULL;
+	fprintf(stderr, "remora: shipped %llu bytes in %llu messages (about %.1f bytes per event "
+			"on the wire, %llu messages sent again)\n", (unsigned long long)st.bytes,
+		(unsigned long long)st.messages,
+		s->events ? (double)(st.bytes + st.header_bytes) / (double)s->events : 0.0,
+		(unsigned long long)st.resent);
+	if (r < 0)
+		fprintf(stderr, "remora: ship: %llu bytes were not acknowledged by NATS within %d ms; "
+				"the local trace is complete, copy it by hand or record again\n",
+			(unsigned long long)st.unacked_bytes, wait);
+}
+
 int rm_cmd_record(int argc, char **argv)
 {
 	struct record_args a = { 0 };
@@ -639,12 +717,17 @@ int rm_cmd_record(int argc, char **argv)
 	snprintf(sock, sizeof(sock), "%s/sock", sockdir);
 
 	char err[512];
+	if (a.ship && !(a.shipper = record_shipper(&a, outdir))) {
+		rm_rec_sockdir_remove(sockdir);
+		return 2;
+	}
 	struct rm_consumer_opts co = { .socket_path = sock, .out_dir = outdir,
 				       .patterns = a.patterns, .npatterns = a.npat,
 				       .filters = a.filters, .contexts = a.contexts,
 				       .flight_recorder = a.overwrite,
 				       .snapshot = a.snapshot_on_exit,
-				       .block_ns = a.block_ms * 1000000 };
+				       .block_ns = a.block_ms * 1000000,
+				       .hook = a.shipper ? &rm_ship_hook : NULL, .hook_ctx = a.shipper };
 	struct rm_consumer *c = rm_consumer_new(&co, err, sizeof(err));
 	if (!c) {
 		fprintf(stderr, "remora record: %s\n", err);
@@ -685,6 +768,8 @@ int rm_cmd_record(int argc, char **argv)
 		print_summary(&s, outdir);
 	else
 		no_trace(&s, outdir, made_dir, a.force, cmd_ran);
+	if (a.shipper)
+		record_ship_finish(&a, &s);
 	if (cmd_ran)
 		rm_hint_unmatched("record", a.patterns, a.npat, &seen, false);
 	rm_seen_free(&seen);

@@ -29,6 +29,7 @@ struct ctfr_item;
 #include <stdio.h>
 void rm_view_put_item(FILE *f, int clock_fmt, __int128 key, uint32_t contexts,
 		      const struct ctfr_item *it);
+int rm_cmd_collect(int argc, char **argv);
 /* start, stop, destroy and status (verb_session.c), told apart by argv[0] */
 int rm_cmd_session(int argc, char **argv);
 

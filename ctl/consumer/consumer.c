@@ -120,6 +120,8 @@ struct rm_consumer *rm_consumer_new(const struct rm_consumer_opts *o, char *err,
 		else
 			c->rec->open_on_attach = true;
 		c->rec->contexts = o->contexts;
+		if (o->hook)
+			rm_sink_set_hook(c->rec, o->hook, o->hook_ctx);
 		for (int i = 0; i < o->npatterns; i++)
 			if (rm_sink_enable_filter(c->rec, o->patterns[i],
 						  o->filters ? o->filters[i] : NULL, err, errlen) < 0) {

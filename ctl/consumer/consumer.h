@@ -24,6 +24,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Told about the files a sink writes, to copy them elsewhere as they grow
+ * (ctl/ship/). Called from the consumer's thread: must return at once and
+ * never block on anything (the network least of all). */
+struct rm_sink_hook {
+	/* A trace directory was opened; the result is the `trace` of the others. */
+	void *(*opened)(void *ctx, const char *dir);
+	/* A packet is complete in DIR/stream_<stream>, whose bytes below `size`
+	 * are now final. */
+	void (*written)(void *ctx, void *trace, unsigned stream, uint64_t size);
+	/* The trace is closed: every file of it is final. */
+	void (*closed)(void *ctx, void *trace);
+};
+
 struct rm_consumer_opts {
 	const char *socket_path;
 	/* `remora record`: a sink started at once with these. NULL for none. */
@@ -44,6 +57,9 @@ struct rm_consumer_opts {
 	/* Close the trace and unmap the arena of a process tree that is over
 	 * (remorad); `remora record` keeps them to the end. */
 	bool reap;
+	/* `remora record --ship`: the hook of its sink (NULL for none). */
+	const struct rm_sink_hook *hook;
+	void *hook_ctx;
 };
 
 struct rm_consumer_summary {
@@ -148,6 +164,8 @@ uint64_t rm_sink_filter_errors(const struct rm_sink *s, const char **first);
  * waits up to `ns` for one (the longest of every started sink's wait, and
  * of rm_consumer_opts.block_ns, applies to an arena). 0 turns it off. */
 void rm_sink_set_blocking(struct rm_sink *s, uint64_t ns);
+/* Calls h (with ctx) for every trace s opens from now on. */
+void rm_sink_set_hook(struct rm_sink *s, const struct rm_sink_hook *h, void *ctx);
 /* Removes a glob added with exactly this text (0), or -1 when absent.
  * NULL removes every glob. */
 int rm_sink_disable(struct rm_sink *s, const char *pattern);

@@ -94,6 +94,8 @@ struct rm_sink {
 	uint64_t pgen;             /* bumped when the globs change */
 	struct rm_sink_stats acc;  /* of traces already closed */
 	struct sink_chunks ch;     /* rotation and clear (consumer_chunks.c) */
+	const struct rm_sink_hook *hook; /* NULL: none */
+	void *hook_ctx;
 	struct rm_sink *next;
 };
 
@@ -131,6 +133,7 @@ struct trace {
 	uint32_t write_errors;
 	bool any;                  /* some event is selected */
 	bool opened, failed;       /* the writer was opened / could not be */
+	void *hooked;              /* the sink hook's handle of this trace */
 };
 
 struct rm_consumer {

@@ -171,6 +171,8 @@ static int open_writer(struct trace *t)
 	}
 	t->opened = true;
 	sink_chunk_note_dir(s, dir);
+	if (s->hook)
+		t->hooked = s->hook->opened(s->hook_ctx, dir);
 	for (uint32_t id = 0; id < k->a.event_max; id++)
 		if (t->st[id] == EV_SELECTED)
 			declare(t, id, rm_reader_event(k->r, id));
@@ -264,6 +266,10 @@ static void write_packet(struct trace *t, const struct rm_packet *q)
 	bytes = ctf_writer_bytes(t->w) - bytes;
 	t->s->ch.bytes += bytes;
 	t->s->ch.total_bytes += bytes;
+	unsigned stream;
+	uint64_t size;
+	if (t->hooked && ctf_writer_last_packet(t->w, &stream, &size) == 0)
+		t->s->hook->written(t->s->hook_ctx, t->hooked, stream, size);
 }
 
 static void ring_push(struct trace *t, const struct rm_packet *q)
@@ -508,6 +514,8 @@ static void trace_close(struct rm_consumer *c, struct trace *t, bool keep)
 		fprintf(stderr, "%s: %s\n", c->who, err);
 		t->write_errors++;
 	}
+	if (t->hooked)
+		s->hook->closed(s->hook_ctx, t->hooked);
 	s->acc.events += t->events;
 	s->acc.discarded += t->discarded;
 	s->acc.refused += t->refused;
@@ -560,6 +568,12 @@ struct rm_sink *rm_sink_new(struct rm_consumer *c, const char *out_dir, bool ove
 	s->next = c->sinks;
 	c->sinks = s;
 	return s;
+}
+
+void rm_sink_set_hook(struct rm_sink *s, const struct rm_sink_hook *h, void *ctx)
+{
+	s->hook = h;
+	s->hook_ctx = ctx;
 }
 
 int rm_sink_enable(struct rm_sink *s, const char *pattern)

@@ -30,6 +30,7 @@ struct ctf_writer {
 	struct ctf_writer_stats stats;
 	bool meta_dirty; /* classes declared since the metadata was written */
 	const struct ctf_packet_ctx *pctx; /* the packet being written's context values */
+	int last_lane;   /* of the last packet written, -1 before any */
 };
 
 /* Lets every internal function snprintf into err without a NULL check. */
@@ -99,6 +100,7 @@ struct ctf_writer *ctf_writer_open(const char *dir, const struct ctf_trace_info 
 		return NULL;
 	}
 	w->dirfd = -1;
+	w->last_lane = -1;
 	w->info = *info;
 	w->dir = strdup(dir);
 	w->hostname = strdup(info->hostname ? info->hostname : "");
@@ -362,6 +364,8 @@ int ctf_writer_packet_ctx(struct ctf_writer *w, const struct rm_packet *p,
 		r = emit(w, li, p, 0, 0, begin, begin, 0, err, errlen);
 	if (!r)
 		r = emit(w, li, p, s.end, s.records, begin, end, p->lost, err, errlen);
+	if (!r)
+		w->last_lane = li;
 	if (r && opened) { /* nothing of this call stays on disk */
 		ctf_lanes_drop_last(&w->lanes, w->dirfd);
 		w->stats = before;
@@ -374,6 +378,15 @@ int ctf_writer_packet_ctx(struct ctf_writer *w, const struct rm_packet *p,
 uint64_t ctf_writer_bytes(const struct ctf_writer *w)
 {
 	return w ? w->stats.bytes : 0;
+}
+
+int ctf_writer_last_packet(const struct ctf_writer *w, unsigned *stream, uint64_t *size)
+{
+	if (w->last_lane < 0)
+		return -1;
+	*stream = (unsigned)w->last_lane;
+	*size = w->lanes.v[w->last_lane].size;
+	return 0;
 }
 
 int ctf_writer_close(struct ctf_writer *w, struct ctf_writer_stats *out, char *err, size_t errlen)

@@ -85,6 +85,12 @@ int ctf_writer_packet(struct ctf_writer *w, const struct rm_packet *p, char *err
 int ctf_writer_packet_ctx(struct ctf_writer *w, const struct rm_packet *p,
 			  const struct ctf_packet_ctx *ctx, char *err, size_t errlen);
 
+/* The stream file the last successful ctf_writer_packet() wrote to
+ * (stream_<*stream>) and its size after that packet: every byte below it is
+ * final. -1 before any packet. For whoever copies the files as they grow
+ * (ctl/ship/). */
+int ctf_writer_last_packet(const struct ctf_writer *w, unsigned *stream, uint64_t *size);
+
 struct ctf_writer_stats {
 	uint64_t events;     /* records written */
 	uint64_t packets;    /* packets written, empty ones included */

@@ -194,6 +194,7 @@ static int start(struct remorad *d, bool verbose)
 		unlink(d->ctl);
 		return -1;
 	}
+	sessions_ship_start(d);
 	return lfd;
 }
 

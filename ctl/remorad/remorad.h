@@ -42,6 +42,7 @@ struct session {
 	enum session_state state;
 	time_t created;
 	struct rm_sink *sink;
+	struct session_ship *ship; /* --ship (remorad_ship.c), NULL: not shipped */
 };
 
 struct remorad {
@@ -99,6 +100,9 @@ void rotation_restore(struct session *s, const char *line);
 bool lifecycle_handle(struct remorad *d, const struct rmd_req *q, struct reply *o);
 
 void report_list(struct remorad *d, struct reply *o);
+/* Starts the shippers of restored sessions (after the lockdown, so their
+ * threads run under the filter). */
+void sessions_ship_start(struct remorad *d);
 void report_status(struct remorad *d, const char *name, struct reply *o);
 
 /* Drops every capability (bounding and ambient sets too), sets

@@ -81,6 +81,10 @@ static const char *const allowed[] = {
 	/* signals, threads of liburcu, exit */
 	"rt_sigreturn", "rt_sigprocmask", "rt_sigaction", "futex", "membarrier", "sched_yield",
 	"getrandom", "restart_syscall", "exit", "exit_group",
+	/* a session's shipper (ctl/ship/, libnats): its threads, TCP (and TLS)
+	 * to the NATS servers, name resolution */
+	"clone", "clone3", "set_robust_list", "rseq", "socket", "connect", "getsockname",
+	"getpeername", "bind", "select", "pselect6", "sendmmsg", "recvmmsg", "ioctl",
 };
 
 static int load_filter(char *err, size_t errlen)

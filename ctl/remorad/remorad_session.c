@@ -14,6 +14,7 @@
 #include "ctl/remorad/remorad.h"
 #include "ctl/ctf/ctf_packet.h"
 #include "ctl/remorad/remorad_filter.h"
+#include "ctl/remorad/remorad_ship.h"
 
 static const char *const state_names[] = { "created", "started", "stopped" };
 
@@ -76,6 +77,7 @@ static void save(struct remorad *d)
 		if (rm_sink_contexts(s->sink))
 			fprintf(f, "contexts %s %u\n", s->name, rm_sink_contexts(s->sink));
 		rotation_save(f, s);
+		session_ship_save(f, s);
 	}
 	rcu_read_unlock();
 	if (fclose(f) != 0 || rename(tmp, d->state_file) != 0) {
@@ -121,6 +123,7 @@ static void session_free(struct remorad *d, struct session *s, struct rm_sink_st
 	synchronize_rcu();
 	rm_sink_destroy(s->sink, st);
 	rm_live_unmark(s->out_dir);
+	session_ship_end(s);
 	free(s);
 }
 
@@ -164,7 +167,9 @@ static int create_opts(const struct rmd_req *q, struct session_opts *so, struct 
 			return -1;
 		}
 		*eq = 0;
-		int r = snapshot_create_opt(so, line, eq + 1, err, sizeof(err));
+		/* ship* lines are read by session_ship_from_opts (remorad_ship.c) */
+		int r = !strncmp(line, "ship", 4) ? 1
+						  : snapshot_create_opt(so, line, eq + 1, err, sizeof(err));
 		if (r == 0)
 			r = rotation_create_opt(&so->rot, line, eq + 1, err, sizeof(err));
 		if (r == 0)
@@ -225,8 +230,15 @@ static void do_create(struct remorad *d, const struct rmd_req *q, struct reply *
 			       "flight recorder never waits)\n");
 		return;
 	}
+	struct session_ship *ship;
+	char err[700], shipping[1200];
+	if (session_ship_from_opts(q->opts, &ship, err, sizeof(err)) < 0) {
+		reply_error(o, "%s", err);
+		return;
+	}
 	struct session *s = session_add(d, q->session, dir, q->flags & RMD_F_OVERWRITE);
 	if (!s) {
+		free(ship);
 		reply_error(o, "out of memory\n");
 		return;
 	}
@@ -236,6 +248,11 @@ static void do_create(struct remorad *d, const struct rmd_req *q, struct reply *
 	rm_sink_set_rotation(s->sink, &so.rot, NULL, 0); /* checked in create_opts */
 	if (!s->snapshot) /* which writes nothing until asked: nothing to follow */
 		rm_live_mark(s->out_dir); /* for `remora view --follow` */
+	s->ship = ship;
+	if (session_ship_start(s, err, sizeof(err)) < 0)
+		reply_printf(o, "Warning: the traces will not be shipped: %s\n", err);
+	else if (*session_ship_describe(s, shipping, sizeof(shipping)))
+		reply_printf(o, "Traces will also be shipped to %s\n", shipping);
 	snprintf(d->current, sizeof(d->current), "%s", s->name);
 	save(d);
 	reply_printf(o, "Session %s created%s.\n%s will be written in %s\n", s->name,
@@ -436,6 +453,7 @@ void sessions_handle(struct remorad *d, const struct rmd_req *q, struct reply *o
 
 void sessions_shutdown(struct remorad *d)
 {
+	session_ship_shutdown();
 	for (;;) {
 		struct session *s = NULL;
 		struct cds_lfht_iter it;
@@ -449,6 +467,18 @@ void sessions_shutdown(struct remorad *d)
 		session_free(d, s, NULL);
 	}
 	cds_lfht_destroy(d->sessions, NULL);
+}
+
+void sessions_ship_start(struct remorad *d)
+{
+	struct session *s;
+	struct cds_lfht_iter it;
+	char err[700];
+	rcu_read_lock();
+	cds_lfht_for_each_entry(d->sessions, &it, s, node)
+		if (s->ship && session_ship_start(s, err, sizeof(err)) < 0)
+			fprintf(stderr, "remorad: session %s will not be shipped: %s", s->name, err);
+	rcu_read_unlock();
 }
 
 void sessions_restore(struct remorad *d)
@@ -493,6 +523,10 @@ void sessions_restore(struct remorad *d)
 			struct session *s = lookup(d, name);
 			if (s)
 				rotation_restore(s, line);
+		} else if (!strncmp(line, "ship", 4) &&
+			   sscanf(line, "%15s %63s %n", state, name, &off) == 2 && off &&
+			   lookup(d, name)) {
+			session_ship_restore_line(lookup(d, name), state, line + off);
 		} else if (sscanf(line, "pattern %63s %n", name, &off) == 1 && off) {
 			struct session *s = lookup(d, name);
 			if (s)

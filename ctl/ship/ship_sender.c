@@ -1,0 +1,761 @@
+/* The shipper: a thread that publishes the final bytes of the trace files
+ * to JetStream. The consumer's hook (on its thread) only records how far
+ * each file is final, under a mutex, and returns; this thread reads the
+ * bytes back from the files and publishes them asynchronously, at most
+ * SHIP_WINDOW messages unacknowledged, so the consumer never waits on the
+ * network and memory never grows with an outage. A message that fails, is
+ * not acknowledged within ACK_WAIT_MS, or was in flight when the connection
+ * dropped is published again from the file, under the same message id. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl/ship/ship.h"
+
+#define ACK_WAIT_MS 5000      /* an acknowledgment later than this: publish again */
+#define RETRY_MS 250          /* after a failed publish */
+#define CONNECT_RETRY_MS 1000
+#define META_CHECK_MS 200     /* a trace's metadata is looked at this often while it grows */
+#define META_STREAM UINT_MAX
+
+struct sfile {
+	struct strace *t;
+	unsigned stream;          /* stream_<n>, or META_STREAM */
+	int fd;                   /* -1 until first read */
+	uint64_t final;           /* bytes the consumer says are final (under mu) */
+	uint64_t sent;            /* bytes given a slot (sender thread) */
+	/* metadata: the version last given a slot */
+	uint64_t meta_size;
+	int64_t meta_mtime_ns;
+	bool meta_busy;           /* a slot holds it */
+};
+
+struct strace {
+	char dir[PATH_MAX];
+	char name[256];           /* the directory's last component */
+	struct sfile meta;
+	struct sfile **streams;   /* by stream number; NULL for unseen ones */
+	unsigned nstreams;
+	bool closed;              /* the consumer closed it (under mu) */
+	bool meta_due;            /* look at the metadata again (under mu) */
+	uint64_t meta_checked_ms;
+	struct strace *next;
+};
+
+enum { SLOT_FREE, SLOT_READY, SLOT_INFLIGHT, SLOT_FAILED };
+
+struct slot {
+	int state;
+	natsMsg *msg;             /* while in flight: to match the acknowledgment */
+	struct sfile *f;
+	uint64_t off;
+	uint32_t len, hdr;        /* payload bytes, estimated header bytes */
+	uint64_t at_ms;           /* published at / retry not before */
+	bool resend;
+};
+
+struct rm_ship {
+	struct ship_urls urls;
+	char subject[160], pub_subject[700], host[256], session[256], who[64];
+	char root[PATH_MAX];
+	natsOptions *opts;
+	natsConnection *nc;
+	jsCtx *js;
+	bool stream_ok, warned_connect, warned_stream, down;
+	bool published;           /* js_PublishMsgAsync was called once */
+	pthread_t th;
+	bool started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	/* under mu */
+	struct strace *traces;
+	struct slot slots[SHIP_WINDOW];
+	bool stopping, reconnected;
+	uint64_t deadline_ms;
+	struct ship_stats st;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* A path element from a name: [A-Za-z0-9_.-], not starting with '.'. */
+static void path_token(char *dst, size_t size, const char *src)
+{
+	size_t i = 0;
+	for (; src[i] && i + 1 < size; i++) {
+		char ch = src[i];
+		bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+			  (ch >= '0' && ch <= '9') || ch == '_' || ch == '-' || (ch == '.' && i);
+		dst[i] = ok ? ch : '_';
+	}
+	dst[i] = 0;
+	if (!i && size > 1)
+		snprintf(dst, size, "_");
+}
+
+/* --- the consumer's side: the hook --- */
+
+static void *hook_opened(void *ctx, const char *dir)
+{
+	struct rm_ship *sh = ctx;
+	struct strace *t = calloc(1, sizeof(*t));
+	if (!t) {
+		fprintf(stderr, "%s: ship: out of memory: %s will not be shipped\n", sh->who, dir);
+		return NULL;
+	}
+	snprintf(t->dir, sizeof(t->dir), "%s", dir);
+	size_t rl = strlen(sh->root);
+	const char *slash = strrchr(dir, '/');
+	const char *rel = rl && !strncmp(dir, sh->root, rl) && dir[rl] == '/' && dir[rl + 1]
+				  ? dir + rl + 1 : slash ? slash + 1 : dir;
+	/* each component a path token: no "..", no hidden name */
+	size_t n = 0;
+	for (const char *c = rel; *c && n + 2 < sizeof(t->name);) {
+		size_t len = strcspn(c, "/");
+		char comp[256];
+		snprintf(comp, sizeof(comp), "%.*s", (int)(len < 255 ? len : 255), c);
+		path_token(t->name + n, sizeof(t->name) - n, comp);
+		n = strlen(t->name);
+		c += len;
+		while (*c == '/')
+			c++;
+		if (*c && n + 2 < sizeof(t->name))
+			t->name[n++] = '/', t->name[n] = 0;
+	}
+	t->meta.t = t;
+	t->meta.stream = META_STREAM;
+	t->meta.fd = -1;
+	t->meta_due = true;
+	pthread_mutex_lock(&sh->mu);
+	t->next = sh->traces;
+	sh->traces = t;
+	pthread_cond_signal(&sh->cv);
+	pthread_mutex_unlock(&sh->mu);
+	return t;
+}
+
+static void hook_written(void *ctx, void *trace, unsigned stream, uint64_t size)
+{
+	struct rm_ship *sh = ctx;
+	struct strace *t = trace;
+	pthread_mutex_lock(&sh->mu);
+	if (stream >= t->nstreams) {
+		unsigned n = stream + 8;
+		struct sfile **v = realloc(t->streams, n * sizeof(*v));
+		if (!v)
+			goto out;
+		memset(v + t->nstreams, 0, (n - t->nstreams) * sizeof(*v));
+		t->streams = v;
+		t->nstreams = n;
+	}
+	struct sfile *f = t->streams[stream];
+	if (!f && (f = t->streams[stream] = calloc(1, sizeof(*f)))) {
+		f->t = t;
+		f->stream = stream;
+		f->fd = -1;
+	}
+	if (f && size > f->final)
+		f->final = size;
+	t->meta_due = true;
+	pthread_cond_signal(&sh->cv);
+out:
+	pthread_mutex_unlock(&sh->mu);
+}
+
+static void hook_closed(void *ctx, void *trace)
+{
+	struct rm_ship *sh = ctx;
+	struct strace *t = trace;
+	pthread_mutex_lock(&sh->mu);
+	t->closed = true;
+	t->meta_due = true;
+	t->meta_checked_ms = 0;
+	pthread_cond_signal(&sh->cv);
+	pthread_mutex_unlock(&sh->mu);
+}
+
+const struct rm_sink_hook rm_ship_hook = {
+	.opened = hook_opened, .written = hook_written, .closed = hook_closed,
+};
+
+/* --- libnats's side: acknowledgments and connection events --- */
+
+static void on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *closure)
+{
+	(void)js;
+	(void)pae;
+	struct rm_ship *sh = closure;
+	pthread_mutex_lock(&sh->mu);
+	for (int i = 0; i < SHIP_WINDOW; i++) {
+		struct slot *s = &sh->slots[i];
+		if (s->state != SLOT_INFLIGHT || s->msg != msg)
+			continue;
+		s->msg = NULL;
+		if (pa) {
+			sh->st.messages++;
+			sh->st.bytes += s->len;
+			sh->st.header_bytes += s->hdr;
+			if (s->f->stream == META_STREAM)
+				s->f->meta_busy = false;
+			s->state = SLOT_FREE;
+		} else {
+			s->state = SLOT_FAILED;
+			s->at_ms = now_ms() + RETRY_MS;
+		}
+		break;
+	}
+	pthread_cond_signal(&sh->cv);
+	pthread_mutex_unlock(&sh->mu);
+	natsMsg_Destroy(msg);
+}
+
+static void on_disconnected(natsConnection *nc, void *closure)
+{
+	(void)nc;
+	struct rm_ship *sh = closure;
+	pthread_mutex_lock(&sh->mu);
+	if (!sh->down && !sh->stopping)
+		fprintf(stderr, "%s: ship: lost the connection to NATS; the trace goes on locally "
+				"and what was not acknowledged will be sent again\n", sh->who);
+	sh->down = true;
+	pthread_mutex_unlock(&sh->mu);
+}
+
+static void on_reconnected(natsConnection *nc, void *closure)
+{
+	struct rm_ship *sh = closure;
+	char url[256] = "?";
+	natsConnection_GetConnectedUrl(nc, url, sizeof(url));
+	pthread_mutex_lock(&sh->mu);
+	if (sh->down)
+		fprintf(stderr, "%s: ship: reconnected to %s\n", sh->who, url);
+	sh->down = false;
+	sh->reconnected = true;
+	pthread_cond_signal(&sh->cv);
+	pthread_mutex_unlock(&sh->mu);
+}
+
+/* --- the thread --- */
+
+static int connect_once(struct rm_ship *sh)
+{
+	natsStatus s = natsConnection_Connect(&sh->nc, sh->opts);
+	if (s != NATS_OK) {
+		const char *why = nats_GetLastError(NULL);
+		if (!sh->warned_connect)
+			fprintf(stderr, "%s: ship: cannot reach NATS at %s: %s; the trace goes on "
+					"locally, retrying every %d ms\n", sh->who, sh->urls.url[0],
+				why && *why ? why : natsStatus_GetText(s), CONNECT_RETRY_MS);
+		sh->warned_connect = true;
+		sh->nc = NULL;
+		return -1;
+	}
+	jsOptions jo;
+	jsOptions_Init(&jo);
+	jo.PublishAsync.AckHandler = on_ack;
+	jo.PublishAsync.AckHandlerClosure = sh;
+	/* our window is the bound; this one must never make a publish wait */
+	jo.PublishAsync.MaxPending = SHIP_WINDOW * 4;
+	jo.PublishAsync.StallWait = 1;
+	jo.Wait = 2000; /* stream lookups: a cluster electing a leader answers late */
+	s = natsConnection_JetStream(&sh->js, sh->nc, &jo);
+	if (s != NATS_OK) {
+		fprintf(stderr, "%s: ship: %s\n", sh->who, natsStatus_GetText(s));
+		natsConnection_Destroy(sh->nc);
+		sh->nc = NULL;
+		return -1;
+	}
+	if (sh->warned_connect) {
+		char url[256] = "?";
+		natsConnection_GetConnectedUrl(sh->nc, url, sizeof(url));
+		fprintf(stderr, "%s: ship: connected to %s\n", sh->who, url);
+	}
+	return 0;
+}
+
+static int ensure_stream(struct rm_ship *sh)
+{
+	char err[512];
+	int r = ship_stream_ensure(sh->js, sh->subject, err, sizeof(err));
+	if (r < 0) {
+		if (!sh->warned_stream)
+			fprintf(stderr, "%s: ship: %s; the trace goes on locally, retrying\n", sh->who,
+				err);
+		sh->warned_stream = true;
+		return -1;
+	}
+	if (r == 1) {
+		char name[160];
+		ship_stream_name(name, sizeof(name), sh->subject);
+		fprintf(stderr, "%s: ship: created the JetStream stream %s (subjects %s.>, file "
+				"storage)\n", sh->who, name, sh->subject);
+	}
+	sh->stream_ok = true;
+	return 0;
+}
+
+/* Under mu: messages that the library still holds after a reconnect are
+ * taken back and sent again (their acknowledgments may never come). */
+static void take_back_pending(struct rm_ship *sh)
+{
+	natsMsgList l = { 0 };
+	/* libnats 3.4 crashes here when nothing was ever published async */
+	if (!sh->published)
+		return;
+	/* not under mu: the library may hold its own lock while it calls
+	 * on_ack, which takes mu */
+	pthread_mutex_unlock(&sh->mu);
+	natsStatus r = js_PublishAsyncGetPendingList(&l, sh->js);
+	pthread_mutex_lock(&sh->mu);
+	if (r != NATS_OK)
+		return;
+	for (int j = 0; j < l.Count; j++)
+		for (int i = 0; i < SHIP_WINDOW; i++)
+			if (sh->slots[i].state == SLOT_INFLIGHT && sh->slots[i].msg == l.Msgs[j]) {
+				sh->slots[i].msg = NULL;
+				sh->slots[i].state = SLOT_FAILED;
+				sh->slots[i].at_ms = 0;
+			}
+	natsMsgList_Destroy(&l);
+}
+
+static struct slot *free_slot(struct rm_ship *sh)
+{
+	for (int i = 0; i < SHIP_WINDOW; i++)
+		if (sh->slots[i].state == SLOT_FREE)
+			return &sh->slots[i];
+	return NULL;
+}
+
+/* Under mu: the metadata file's current version, when it differs from the
+ * one last given a slot. */
+static void look_at_metadata(struct rm_ship *sh, struct strace *t, uint64_t now)
+{
+	if (!t->meta_due || t->meta.meta_busy || (!t->closed && now - t->meta_checked_ms < META_CHECK_MS))
+		return;
+	struct slot *s = free_slot(sh);
+	if (!s)
+		return;
+	t->meta_checked_ms = now;
+	t->meta_due = false;
+	char path[PATH_MAX + 16];
+	struct stat st;
+	snprintf(path, sizeof(path), "%s/metadata", t->dir);
+	if (stat(path, &st) < 0)
+		return;
+	int64_t mt = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	if ((uint64_t)st.st_size == t->meta.meta_size && mt == t->meta.meta_mtime_ns)
+		return;
+	t->meta.meta_busy = true;
+	*s = (struct slot){ .state = SLOT_READY, .f = &t->meta };
+}
+
+/* Under mu: gives free slots to what is final and not yet sent, and
+ * failed ones whose time has come back to publishing. Returns how many
+ * slots are ready. */
+static int plan(struct rm_ship *sh, uint64_t now)
+{
+	int ready = 0;
+	for (int i = 0; i < SHIP_WINDOW; i++) {
+		struct slot *s = &sh->slots[i];
+		if (s->state == SLOT_FAILED && now >= s->at_ms) {
+			s->state = SLOT_READY;
+			s->resend = true;
+		}
+	}
+	for (struct strace *t = sh->traces; t; t = t->next) {
+		for (unsigned n = 0; n < t->nstreams; n++) {
+			struct sfile *f = t->streams[n];
+			struct slot *s;
+			while (f && f->final > f->sent && (s = free_slot(sh))) {
+				uint64_t len = f->final - f->sent;
+				*s = (struct slot){ .state = SLOT_READY, .f = f, .off = f->sent,
+						    .len = (uint32_t)(len < SHIP_CHUNK_MAX ? len : SHIP_CHUNK_MAX) };
+				f->sent += s->len;
+			}
+		}
+		look_at_metadata(sh, t, now);
+	}
+	for (int i = 0; i < SHIP_WINDOW; i++)
+		ready += sh->slots[i].state == SLOT_READY;
+	return ready;
+}
+
+static int open_file(struct sfile *f)
+{
+	if (f->fd >= 0)
+		return f->fd;
+	char path[PATH_MAX + 32];
+	snprintf(path, sizeof(path), "%s/stream_%u", f->t->dir, f->stream);
+	return f->fd = open(path, O_RDONLY | O_CLOEXEC);
+}
+
+/* Reads a slot's bytes back from its file into a new message. The
+ * metadata is read whole through one fd: the writer replaces it with a
+ * rename, so this is one consistent version. */
+static natsMsg *build(struct rm_ship *sh, struct slot *s, char *err, size_t errlen)
+{
+	struct sfile *f = s->f;
+	struct strace *t = f->t;
+	char file[32], id[1024], off[24];
+	unsigned char *buf = NULL;
+	ssize_t got = -1;
+	if (f->stream == META_STREAM) {
+		char path[PATH_MAX + 16];
+		snprintf(path, sizeof(path), "%s/metadata", t->dir);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		struct stat st;
+		if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size <= SHIP_CHUNK_MAX &&
+		    (buf = malloc((size_t)st.st_size + 1)))
+			got = pread(fd, buf, (size_t)st.st_size, 0);
+		if (got == (ssize_t)st.st_size) {
+			s->len = (uint32_t)got;
+			s->off = 0;
+			f->meta_size = (uint64_t)st.st_size;
+			f->meta_mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+		} else {
+			snprintf(err, errlen, "cannot read %s (%s)", path,
+				 fd >= 0 && st.st_size > SHIP_CHUNK_MAX ? "larger than a message"
+									 : strerror(errno));
+			got = -1;
+		}
+		if (fd >= 0)
+			close(fd);
+		snprintf(file, sizeof(file), "metadata");
+		snprintf(id, sizeof(id), "%s/%s/%s/metadata/%llu.%lld", sh->host, sh->session,
+			 t->name, (unsigned long long)f->meta_size, (long long)f->meta_mtime_ns);
+	} else {
+		int fd = open_file(f);
+		if (fd >= 0 && (buf = malloc(s->len ? s->len : 1)))
+			got = pread(fd, buf, s->len, (off_t)s->off);
+		if (got != (ssize_t)s->len) {
+			snprintf(err, errlen, "cannot read %u bytes at %llu of %s/stream_%u (%s)",
+				 s->len, (unsigned long long)s->off, t->dir, f->stream,
+				 got < 0 ? strerror(errno) : "short read");
+			got = -1;
+		}
+		snprintf(file, sizeof(file), "stream_%u", f->stream);
+		snprintf(id, sizeof(id), "%s/%s/%s/%s/%llu", sh->host, sh->session, t->name, file,
+			 (unsigned long long)s->off);
+	}
+	natsMsg *m = NULL;
+	if (got >= 0 && natsMsg_Create(&m, sh->pub_subject, NULL, (const char *)buf, (int)got) != NATS_OK)
+		m = NULL;
+	free(buf);
+	if (!m)
+		return NULL;
+	snprintf(off, sizeof(off), "%llu", (unsigned long long)s->off);
+	natsMsgHeader_Set(m, SHIP_H_HOST, sh->host);
+	natsMsgHeader_Set(m, SHIP_H_SESSION, sh->session);
+	natsMsgHeader_Set(m, SHIP_H_TRACE, t->name);
+	natsMsgHeader_Set(m, SHIP_H_FILE, file);
+	natsMsgHeader_Set(m, SHIP_H_OFFSET, off);
+	natsMsgHeader_Set(m, "Nats-Msg-Id", id);
+	/* what the headers and the PUB line cost on the wire, roughly: the
+	 * header block, the subject twice (subject and reply inbox) */
+	s->hdr = (uint32_t)(12 + 2 + strlen(SHIP_H_HOST) + strlen(sh->host) + 4 +
+			    strlen(SHIP_H_SESSION) + strlen(sh->session) + 4 + strlen(SHIP_H_TRACE) +
+			    strlen(t->name) + 4 + strlen(SHIP_H_FILE) + strlen(file) + 4 +
+			    strlen(SHIP_H_OFFSET) + strlen(off) + 4 + 11 + strlen(id) + 4 +
+			    strlen(sh->pub_subject) + 40 + 24);
+	return m;
+}
+
+/* Publishes the ready slots (mu not held: a publish may take the
+ * library's locks, which its acknowledgment thread holds while it calls
+ * on_ack, which takes mu). */
+static void publish_ready(struct rm_ship *sh)
+{
+	char err[PATH_MAX + 128];
+	for (int i = 0; i < SHIP_WINDOW; i++) {
+		pthread_mutex_lock(&sh->mu);
+		struct slot *s = &sh->slots[i];
+		bool go = s->state == SLOT_READY;
+		pthread_mutex_unlock(&sh->mu);
+		if (!go)
+			continue;
+		natsMsg *m = build(sh, s, err, sizeof(err));
+		pthread_mutex_lock(&sh->mu);
+		if (!m) {
+			fprintf(stderr, "%s: ship: %s; that part of the trace is not shipped\n",
+				sh->who, err);
+			if (s->f->stream == META_STREAM)
+				s->f->meta_busy = false;
+			s->state = SLOT_FREE;
+			pthread_mutex_unlock(&sh->mu);
+			continue;
+		}
+		if (s->resend)
+			sh->st.resent++;
+		s->resend = false;
+		s->msg = m;
+		s->state = SLOT_INFLIGHT;
+		s->at_ms = now_ms();
+		sh->published = true;
+		pthread_mutex_unlock(&sh->mu);
+		jsPubOptions po;
+		jsPubOptions_Init(&po);
+		po.MaxWait = ACK_WAIT_MS;
+		natsStatus r = js_PublishMsgAsync(sh->js, &m, &po);
+		if (r != NATS_OK) {
+			pthread_mutex_lock(&sh->mu);
+			if (s->msg == m) {
+				s->msg = NULL;
+				s->state = SLOT_FAILED;
+				s->at_ms = now_ms() + RETRY_MS;
+			}
+			pthread_mutex_unlock(&sh->mu);
+			natsMsg_Destroy(m);
+		}
+	}
+}
+
+/* Under mu: everything final has been acknowledged. */
+static bool all_done(struct rm_ship *sh)
+{
+	for (int i = 0; i < SHIP_WINDOW; i++)
+		if (sh->slots[i].state != SLOT_FREE)
+			return false;
+	for (struct strace *t = sh->traces; t; t = t->next) {
+		if (!t->closed || t->meta_due)
+			return false;
+		for (unsigned n = 0; n < t->nstreams; n++)
+			if (t->streams[n] && t->streams[n]->final > t->streams[n]->sent)
+				return false;
+	}
+	return true;
+}
+
+static void free_trace(struct strace *t)
+{
+	for (unsigned k = 0; k < t->nstreams; k++)
+		if (t->streams[k]) {
+			if (t->streams[k]->fd >= 0)
+				close(t->streams[k]->fd);
+			free(t->streams[k]);
+		}
+	free(t->streams);
+	free(t);
+}
+
+/* Under mu: a closed trace whose every byte is acknowledged is forgotten
+ * (its fds closed), so a long-running remorad session holds nothing for
+ * the process trees that are over. */
+static void reap_traces(struct rm_ship *sh)
+{
+	for (struct strace **pp = &sh->traces; *pp;) {
+		struct strace *t = *pp;
+		bool busy = !t->closed || t->meta_due || t->meta.meta_busy;
+		for (unsigned n = 0; !busy && n < t->nstreams; n++)
+			busy = t->streams[n] && t->streams[n]->final > t->streams[n]->sent;
+		for (int i = 0; !busy && i < SHIP_WINDOW; i++)
+			busy = sh->slots[i].state != SLOT_FREE && sh->slots[i].f->t == t;
+		if (busy) {
+			pp = &t->next;
+			continue;
+		}
+		*pp = t->next;
+		free_trace(t);
+	}
+}
+
+static void wait_ms(struct rm_ship *sh, int ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_nsec += (long)ms * 1000000;
+	ts.tv_sec += ts.tv_nsec / 1000000000;
+	ts.tv_nsec %= 1000000000;
+	pthread_cond_timedwait(&sh->cv, &sh->mu, &ts);
+}
+
+static void *run(void *arg)
+{
+	struct rm_ship *sh = arg;
+	pthread_mutex_lock(&sh->mu);
+	for (;;) {
+		uint64_t now = now_ms();
+		if (sh->stopping && (now >= sh->deadline_ms || (sh->stream_ok && all_done(sh))))
+			break;
+		if (!sh->nc || !sh->stream_ok) {
+			pthread_mutex_unlock(&sh->mu);
+			int r = sh->nc ? ensure_stream(sh) : connect_once(sh);
+			pthread_mutex_lock(&sh->mu);
+			if (r < 0)
+				wait_ms(sh, CONNECT_RETRY_MS);
+			continue;
+		}
+		if (sh->reconnected) {
+			sh->reconnected = false;
+			take_back_pending(sh);
+		}
+		/* messages whose acknowledgment is overdue (the library's own
+		 * timeout did not fire) go again */
+		bool overdue = false;
+		for (int i = 0; i < SHIP_WINDOW; i++)
+			overdue = overdue || (sh->slots[i].state == SLOT_INFLIGHT &&
+					      now - sh->slots[i].at_ms > ACK_WAIT_MS + 1000);
+		if (overdue) {
+			take_back_pending(sh);
+			for (int i = 0; i < SHIP_WINDOW; i++)
+				if (sh->slots[i].state == SLOT_INFLIGHT &&
+				    now - sh->slots[i].at_ms > ACK_WAIT_MS + 1000) {
+					sh->slots[i].msg = NULL;
+					sh->slots[i].state = SLOT_FAILED;
+					sh->slots[i].at_ms = 0;
+				}
+		}
+		pthread_mutex_unlock(&sh->mu);
+		bool up = natsConnection_Status(sh->nc) == NATS_CONN_STATUS_CONNECTED;
+		pthread_mutex_lock(&sh->mu);
+		int ready = up ? plan(sh, now) : 0;
+		if (ready) {
+			pthread_mutex_unlock(&sh->mu);
+			publish_ready(sh);
+			pthread_mutex_lock(&sh->mu);
+			continue;
+		}
+		if (!sh->stopping)
+			reap_traces(sh);
+		wait_ms(sh, 50);
+	}
+	pthread_mutex_unlock(&sh->mu);
+	return NULL;
+}
+
+/* --- the owner's side --- */
+
+struct rm_ship *rm_ship_new(const struct ship_opts *o, char *err, size_t errlen)
+{
+	struct rm_ship *sh = calloc(1, sizeof(*sh));
+	if (!sh) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	snprintf(sh->who, sizeof(sh->who), "%s", o->who ? o->who : "remora");
+	snprintf(sh->subject, sizeof(sh->subject), "%s", o->subject ? o->subject : SHIP_SUBJECT_DEFAULT);
+	char e2[400];
+	if (ship_urls_parse(o->urls, &sh->urls, e2, sizeof(e2)) < 0) {
+		snprintf(err, errlen, "bad --ship %s: %s", o->urls ? o->urls : "", e2);
+		goto fail;
+	}
+	if (ship_subject_check(sh->subject, e2, sizeof(e2)) < 0) {
+		snprintf(err, errlen, "bad --ship-subject: %s", e2);
+		goto fail;
+	}
+	if (o->creds && access(o->creds, R_OK) != 0) {
+		snprintf(err, errlen, "cannot read the --ship-creds file %s: %s", o->creds,
+			 strerror(errno));
+		goto fail;
+	}
+	char host[256] = "";
+	if (o->host)
+		snprintf(host, sizeof(host), "%s", o->host);
+	else if (gethostname(host, sizeof(host) - 1) < 0 || !*host)
+		snprintf(host, sizeof(host), "unknown");
+	path_token(sh->host, sizeof(sh->host), host);
+	snprintf(sh->root, sizeof(sh->root), "%s", o->root ? o->root : "");
+	while (strlen(sh->root) > 1 && sh->root[strlen(sh->root) - 1] == '/')
+		sh->root[strlen(sh->root) - 1] = 0;
+	path_token(sh->session, sizeof(sh->session), o->session && *o->session ? o->session : "session");
+	char ht[256], st[256];
+	ship_token(ht, sizeof(ht), sh->host);
+	ship_token(st, sizeof(st), sh->session);
+	snprintf(sh->pub_subject, sizeof(sh->pub_subject), "%s.%s.%s", sh->subject, ht, st);
+	sh->opts = ship_nats_options(&sh->urls, o->creds, err, errlen);
+	if (!sh->opts)
+		goto fail;
+	natsOptions_SetDisconnectedCB(sh->opts, on_disconnected, sh);
+	natsOptions_SetReconnectedCB(sh->opts, on_reconnected, sh);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&sh->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&sh->mu, NULL);
+	return sh;
+fail:
+	ship_urls_free(&sh->urls);
+	free(sh);
+	return NULL;
+}
+
+int rm_ship_start(struct rm_ship *sh, char *err, size_t errlen)
+{
+	int e = pthread_create(&sh->th, NULL, run, sh);
+	if (e) {
+		snprintf(err, errlen, "cannot start the shipping thread: %s", strerror(e));
+		return -1;
+	}
+	sh->started = true;
+	return 0;
+}
+
+static uint64_t unsent_bytes(struct rm_ship *sh)
+{
+	uint64_t n = 0;
+	for (int i = 0; i < SHIP_WINDOW; i++)
+		if (sh->slots[i].state != SLOT_FREE)
+			n += sh->slots[i].len;
+	for (struct strace *t = sh->traces; t; t = t->next)
+		for (unsigned k = 0; k < t->nstreams; k++)
+			if (t->streams[k])
+				n += t->streams[k]->final - t->streams[k]->sent;
+	return n;
+}
+
+int rm_ship_finish(struct rm_ship *sh, int wait_ms_total, struct ship_stats *out)
+{
+	pthread_mutex_lock(&sh->mu);
+	sh->stopping = true;
+	sh->deadline_ms = now_ms() + (uint64_t)wait_ms_total;
+	pthread_cond_signal(&sh->cv);
+	pthread_mutex_unlock(&sh->mu);
+	if (sh->started)
+		pthread_join(sh->th, NULL);
+	if (sh->nc) {
+		/* No acknowledgment callback may run once sh is freed: take back
+		 * what the library still holds (no callback comes for those),
+		 * then close, which stops the delivery of the others. */
+		pthread_mutex_lock(&sh->mu);
+		take_back_pending(sh);
+		pthread_mutex_unlock(&sh->mu);
+		natsConnection_Close(sh->nc);
+	}
+	pthread_mutex_lock(&sh->mu);
+	bool done = sh->stream_ok && all_done(sh);
+	sh->st.unacked_bytes = done ? 0 : unsent_bytes(sh);
+	if (!done)
+		for (struct strace *t = sh->traces; t; t = t->next)
+			sh->st.unacked_bytes += t->meta_due || t->meta.meta_busy;
+	pthread_mutex_unlock(&sh->mu);
+	if (sh->nc) {
+		jsCtx_Destroy(sh->js);
+		natsConnection_Destroy(sh->nc);
+	}
+	if (out)
+		*out = sh->st;
+	while (sh->traces) {
+		struct strace *t = sh->traces;
+		sh->traces = t->next;
+		free_trace(t);
+	}
+	natsOptions_Destroy(sh->opts);
+	ship_urls_free(&sh->urls);
+	pthread_mutex_destroy(&sh->mu);
+	pthread_cond_destroy(&sh->cv);
+	free(sh);
+	return done ? 0 : -1;
+}
