@@ -49,6 +49,9 @@ phs=$("$PYTHON3" -c 'import json,sys; print("".join(e["ph"] for e in json.load(o
     fail "tie: remora view shows thread 1/2 as: $(grep ' 1/2 ' "$out/tie.view")"
 [ "$(wc -l <"$out/tie.view")" = 8 ] && [ "$(cat "$out/tie.view.err")" = "remora view: 8 events, 0 lost, 2 stream files in 1 trace" ] ||
     fail "tie: view printed $(wc -l <"$out/tie.view") lines: $(cat "$out/tie.view.err")"
+# --follow (its own reader of growing files, the same order): one round here, no live writer
+"$remora" view --follow --clock-seconds "$out/t" >"$out/tie.fol" 2>"$out/tie.fol.err" || fail "view --follow tie: $(cat "$out/tie.fol.err")"
+diff -u "$out/tie.view" "$out/tie.fol" || fail "tie: view --follow differs from view"
 
 # usage and input errors: a message naming what is wrong, and the status
 expect() { # STATUS PATTERN CMD...
