@@ -53,6 +53,25 @@ phs=$("$PYTHON3" -c 'import json,sys; print("".join(e["ph"] for e in json.load(o
 "$remora" view --follow --clock-seconds "$out/t" >"$out/tie.fol" 2>"$out/tie.fol.err" || fail "view --follow tie: $(cat "$out/tie.fol.err")"
 diff -u "$out/tie.view" "$out/tie.fol" || fail "tie: view --follow differs from view"
 
+# the same packets with each thread in its own slot, as the consumer writes
+# them: the writer keeps 1/2's second packet out of a lower-numbered stream
+# (ctl/ctf/ctf_ctx_lane.h), so babeltrace2's muxer (which breaks a tie by
+# stream id) also shows begin, begin, end, end; in its own stream_1 (ta), or
+# in a new stream_2 when another thread's packet took stream_1 after it (tb)
+"$gen" "$out" tieslot || fail "export_gen tieslot failed"
+for t in ta:2 tb:3; do
+    d=$out/${t%:*} want=${t#*:}
+    [ "$(find "$d" -name 'stream_*' | wc -l)" = "$want" ] || fail "tieslot ${t%:*}: $(ls "$d"), not $want streams"
+    "$BABELTRACE2" "$d" >"$d.bt" 2>"$d.bt.err" || fail "babeltrace2 ${t%:*}: $(cat "$d.bt.err")"
+    [ ! -s "$d.bt.err" ] || fail "babeltrace2 ${t%:*} warns: $(cat "$d.bt.err")"
+    order=$(grep 'tid = 2,' "$d.bt" | sed -E 's/.* app:(op_[a-z]+): .*depth = ([0-9]+).*/\1:\2/' | tr '\n' ' ')
+    [ "$order" = "op_begin:1 op_begin:2 op_end:2 op_end:1 " ] || fail "tieslot ${t%:*}: babeltrace2 shows thread 1/2 as $order"
+    [ "$(wc -l <"$d.bt")" = $((want == 2 ? 8 : 10)) ] || fail "tieslot ${t%:*}: babeltrace2 shows $(wc -l <"$d.bt") events"
+    "$remora" view "$d" 2>/dev/null | grep ' 1/2 ' | cut -d' ' -f3,4 | tr '\n' ' ' >"$d.view"
+    [ "$(cat "$d.view")" = "app:op_begin depth=1 app:op_begin depth=2 app:op_end depth=2 app:op_end depth=1 " ] ||
+        fail "tieslot ${t%:*}: remora view shows thread 1/2 as $(cat "$d.view")"
+done
+
 # usage and input errors: a message naming what is wrong, and the status
 expect() { # STATUS PATTERN CMD...
     local want=$1 pat=$2 st=0
