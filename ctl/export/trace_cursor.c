@@ -399,6 +399,11 @@ const char *rmx_cursor_stream_path(const struct rmx_cursor *c, uint32_t i)
 	return i < c->nstreams ? c->streams[i]->path : NULL;
 }
 
+uint32_t rmx_cursor_stream_trace(const struct rmx_cursor *c, uint32_t i)
+{
+	return i < c->nstreams ? c->streams[i]->trace : 0;
+}
+
 void rmx_cursor_close(struct rmx_cursor *c)
 {
 	for (size_t i = 0; i < c->nstreams; i++) {

@@ -57,8 +57,11 @@ int rmx_cursor_open(struct rmx_cursor *c, const char *dir, const char *prog);
  * `remora view` does: a file name may hold terminal controls); NULL: as is. */
 int rmx_cursor_open_with(struct rmx_cursor *c, const char *dir, const char *prog,
 			 void (*put_path)(FILE *, const char *));
-/* The path of stream file i (< c->nstreams), as rmx_item.stream names it. */
+/* The path of stream file i (< c->nstreams), as rmx_item.stream names it,
+ * and the index of its trace in c->traces; for lines per stream file. Valid
+ * until rmx_cursor_close(). */
 const char *rmx_cursor_stream_path(const struct rmx_cursor *c, uint32_t i);
+uint32_t rmx_cursor_stream_trace(const struct rmx_cursor *c, uint32_t i);
 /* The next item in time order, or NULL at the end. */
 const struct rmx_item *rmx_cursor_next(struct rmx_cursor *c, struct rmx_item *out);
 void rmx_cursor_close(struct rmx_cursor *c);
