@@ -13,6 +13,7 @@
 #include "ctl/ctf/ctf_classes.h"
 #include "ctl/ctf/ctf_clock.h"
 #include "ctl/ctf/ctf_files.h"
+#include "ctl/ctf/ctf_ctx_lane.h"
 #include "ctl/ctf/ctf_lanes.h"
 #include "ctl/ctf/ctf_metadata.h"
 #include "ctl/ctf/ctf_packet.h"
@@ -27,6 +28,8 @@ struct ctf_writer {
 	uint8_t uuid[16];
 	struct ctf_classes classes;
 	struct ctf_lanes lanes;
+	struct ctf_ctx_lanes ctx_lanes; /* each context's last lane: ctf_ctx_lane.h */
+	uint64_t tie_cycles;            /* cycles that may show as one ns (>= 1) */
 	struct ctf_writer_stats stats;
 	bool meta_dirty; /* classes declared since the metadata was written */
 	const struct ctf_packet_ctx *pctx; /* the packet being written's context values */
@@ -82,6 +85,7 @@ static void writer_free(struct ctf_writer *w)
 {
 	ctf_classes_free(&w->classes);
 	free(w->lanes.v);
+	ctf_ctx_lanes_free(&w->ctx_lanes);
 	if (w->dirfd >= 0)
 		close(w->dirfd);
 	free(w->dir);
@@ -114,6 +118,7 @@ struct ctf_writer *ctf_writer_open(const char *dir, const struct ctf_trace_info 
 	if (ctf_clock_class_compute(&w->info, &w->clock, err, errlen) ||
 	    make_uuid(w->uuid, err, errlen))
 		goto fail;
+	w->tie_cycles = w->clock.freq > 1000000000u ? (w->clock.freq + 999999999u) / 1000000000u : 1;
 	w->dirfd = ctf_dir_open(dir, err, errlen);
 	if (w->dirfd < 0 || write_metadata(w, err, errlen))
 		goto fail;
@@ -220,7 +225,15 @@ static int place(struct ctf_writer *w, const struct rm_packet *p, const struct s
 	if (s->records) {
 		*begin = s->first_ts;
 		*end = s->last_ts;
-		lane = ctf_lanes_pick(&w->lanes, *begin);
+		/* a thread's packet that begins when its previous one ended goes
+		 * where readers order it after that one (ctf_ctx_lane.h) */
+		int prev = ctf_ctx_lane_tied(&w->ctx_lanes, p, *begin, w->tie_cycles);
+		if (prev < 0)
+			lane = ctf_lanes_pick(&w->lanes, *begin);
+		else if ((uint32_t)prev < w->lanes.n && w->lanes.v[prev].last_ts <= *begin)
+			lane = prev;
+		else
+			lane = ctf_lanes_pick_from(&w->lanes, *begin, (uint32_t)prev + 1);
 	} else {
 		/* Only a loss report: it takes the lane's last time, so it moves
 		 * no lane forward and fits wherever it goes. */
@@ -349,6 +362,8 @@ int ctf_writer_packet_ctx(struct ctf_writer *w, const struct rm_packet *p,
 		r = emit(w, li, p, s.end, s.records, begin, end, p->lost, err, errlen);
 	if (!r)
 		w->last_lane = li;
+	if (!r && s.records)
+		ctf_ctx_lane_note(&w->ctx_lanes, p, li, end);
 	if (r && opened) { /* nothing of this call stays on disk */
 		ctf_lanes_drop_last(&w->lanes, w->dirfd);
 		w->stats = before;
