@@ -385,6 +385,7 @@ void free_conn(struct rm_consumer *c, struct conn *k)
 		close(k->sock);
 	free(k->enabled);
 	free(k->filtered);
+	free(k->evbuf);
 	free(k);
 }
 
