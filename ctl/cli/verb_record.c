@@ -483,6 +483,12 @@ static void print_causes(const struct rm_consumer_summary *s)
 			n++ ? "; " : "remora: ", (unsigned long long)s->truncated);
 	if (n)
 		fputc('\n', stderr);
+	/* --context perf:thread:...: a thread that could not open a counter
+	 * (no such counter, seccomp, perf_event_paranoid) wrote it as 0 */
+	if (s->perf_failed)
+		fprintf(stderr, "remora: %llu perf counters could not be opened (threads x "
+				"counters; their values are written as 0)\n",
+			(unsigned long long)s->perf_failed);
 }
 
 /* Whether a trace was written: a regular file anywhere under dir (the

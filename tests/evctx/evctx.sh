@@ -84,6 +84,6 @@ read_trace "$T/t/evctx_app-$a.1"
 after=$(grep -c 'cx:ev' "$T/bt.out")
 [ "$before" -gt 0 ] && [ "$after" -gt 0 ] || fail "before: $before, after: $after events"
 # written before the app saw the new mask: 0 (the record says so); after it: the call site
-[ "$(grep -cE 'ip = 0x[1-9A-F][0-9A-F]*, ' "$T/bt.out")" -gt 0 ] || fail "no ip after add-context: $(grep -m1 cx:ev "$T/bt.out")"
+[ "$(grep -cE 'ip = 0x[1-9A-F][0-9A-F]* }' "$T/bt.out")" -gt 0 ] || fail "no ip after add-context: $(grep -m1 cx:ev "$T/bt.out")"
 echo "ok: $before events before add-context, $after after with ip"
 echo PASS
