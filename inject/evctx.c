@@ -140,11 +140,10 @@ unsigned char *rm_reserve_evctx(struct rm_arena *a, struct rm_writer *w, struct 
 		memcpy(p, &c, 4);
 		p += 4;
 	}
-	for (uint32_t s = 0; s < RM_EVCTX_PERF_SLOTS; s++)
-		if (m & RM_EVCTX_PERF0 << s) {
-			uint64_t v = perf_value(a, s);
-			memcpy(p, &v, 8);
-			p += 8;
-		}
+	for (uint32_t slots = m >> 2; slots; slots &= slots - 1) { /* each perf slot set */
+		uint64_t v = perf_value(a, (uint32_t)__builtin_ctz(slots));
+		memcpy(p, &v, 8);
+		p += 8;
+	}
 	return p;
 }

@@ -35,8 +35,13 @@ struct rm_evctx_perf {
 
 static inline size_t rm_evctx_size(uint32_t m)
 {
-	return (m & RM_EVCTX_IP ? 8u : 0u) + (m & RM_EVCTX_CPU ? 4u : 0u) +
-	       8u * (size_t)__builtin_popcount(m >> 2 & 0x3fu);
+	/* the perf slots' count by hand: __builtin_popcount is a libgcc call
+	 * (20 instructions) without -mpopcnt */
+	uint32_t x = m >> 2 & 0x3fu;
+	x = x - (x >> 1 & 0x15u);
+	x = (x & 0x33u) + (x >> 2 & 0x33u);
+	x = (x + (x >> 4)) & 0x0fu;
+	return (m & RM_EVCTX_IP ? 8u : 0u) + (m & RM_EVCTX_CPU ? 4u : 0u) + 8u * (size_t)x;
 }
 
 #endif
