@@ -40,10 +40,10 @@ _Static_assert(NPERF <= CTF_CTX_PERF_MAX, "perf bits fit the contexts word");
 
 const char *rm_evctx_perf_names(void)
 {
-	return "cpu-cycles, cycles, instructions, cache-references, cache-misses, "
-	       "branch-instructions, branch-misses, bus-cycles, ref-cycles, cpu-clock, "
-	       "task-clock, page-faults, minor-faults, major-faults, context-switches, "
-	       "cpu-migrations";
+	return "cpu-cycles, cycles, instructions, cache-references,\n"
+	       "cache-misses, branch-instructions, branch-misses, bus-cycles,\n"
+	       "ref-cycles, cpu-clock, task-clock, page-faults, minor-faults,\n"
+	       "major-faults, context-switches, cpu-migrations";
 }
 
 int rm_evctx_parse(const char *type, uint32_t *bit, char *err, size_t errlen)
@@ -63,8 +63,8 @@ int rm_evctx_parse(const char *type, uint32_t *bit, char *err, size_t errlen)
 			*bit = CTF_CTX_PERF(i);
 			return 1;
 		}
-	snprintf(err, errlen, "unknown perf counter '%s' in context '%s' (known: %s)", type + 12,
-		 type, rm_evctx_perf_names());
+	snprintf(err, errlen, "unknown perf counter '%s' in context '%s' (see remora add-context "
+			      "--help for the known ones)", type + 12, type);
 	return -1;
 }
 
