@@ -2,7 +2,7 @@
 # Per-event contexts, written by the app, checked with babeltrace2 (exact
 # counts, no warning) and remora view:
 #  - record --context ip --context cpu_id --context perf:thread:page-faults:
-#    every event of 2 threads x N has them; ip inside the app's executable
+#    every event of 2 threads x N and of a forked child's N has them; ip inside the app's executable
 #    mapping, cpu_id < nproc, page-faults monotone per thread (each event
 #    touches a new page; the software counter's value is the one as of the
 #    thread's last context switch: monotone, not exact);
@@ -37,8 +37,8 @@ check_ctx() { # DIR: every event has ip in the text range, cpu_id < nproc
 }
 
 "$remora" record -o "$T/r" --context ip --context cpu_id --context perf:thread:page-faults \
-    -e 'cx:ev' -- "$app" $N "$T/maps" 2>"$T/r.err" || fail "record: $(cat "$T/r.err")"
-check_ctx "$T/r" $((2 * N))
+    -e 'cx:ev' -- "$app" $N "$T/maps" fork 2>"$T/r.err" || fail "record: $(cat "$T/r.err")"
+check_ctx "$T/r" $((3 * N))
 # page faults: monotone per thread (tid), and growing over the run
 awk '/cx:ev/ { match($0, /tid = [0-9]+/); t = substr($0, RSTART + 6, RLENGTH - 6)
                match($0, /perf_thread_page_faults = [0-9]+/); v = substr($0, RSTART + 26, RLENGTH - 26) + 0
@@ -46,9 +46,11 @@ awk '/cx:ev/ { match($0, /tid = [0-9]+/); t = substr($0, RSTART + 6, RLENGTH - 6
                if (!(t in first)) first[t] = v; last[t] = v }
      END { for (t in last) if (last[t] <= first[t]) { print "tid " t " stayed at " last[t]; bad++ }
            exit bad > 0 }' "$T/bt.out" >"$T/awk.out" || fail "page faults: $(head -3 "$T/awk.out")"
-echo "ok: $((2 * N)) events with ip, cpu_id, monotone page-faults"
+[ "$(grep -c 'thread = 2 }' "$T/bt.out")" = $N ] || fail "forked child: $(grep -c 'thread = 2 }' "$T/bt.out") events"
+grep -q "perf counters could not be opened" "$T/r.err" && fail "counters failed: $(cat "$T/r.err")"
+echo "ok: $((3 * N)) events (2 threads and a forked child) with ip, cpu_id, monotone page-faults"
 "$remora" view "$T/r" >"$T/view.out" 2>&1 || fail "view: $(cat "$T/view.out")"
-[ "$(grep -cE 'cx:ev ip=0x[0-9a-f]+ cpu_id=[0-9]+ perf_thread_page_faults=[0-9]+ i=' "$T/view.out")" = $((2 * N)) ] ||
+[ "$(grep -cE 'cx:ev ip=0x[0-9a-f]+ cpu_id=[0-9]+ perf_thread_page_faults=[0-9]+ i=' "$T/view.out")" = $((3 * N)) ] ||
     fail "remora view: $(head -2 "$T/view.out")"
 
 # a sandbox that denies perf_event_open: traced, counter 0, reported

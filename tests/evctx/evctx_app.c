@@ -1,12 +1,13 @@
 /* The app of the per-event context tests (evctx.sh).
  *
- *   evctx_app N MAPS [seccomp]   waits until a consumer has written the
+ *   evctx_app N MAPS [seccomp|fork]   waits until a consumer has written the
  *       enable table (cx:off, never selected, goes from EARLY to off), so
  *       every event after it is written with the contexts asked for; then
  *       two threads emit N cx:ev events each, touching a new page between
  *       events (page faults grow); writes the app's executable mapping
  *       ("lo hi" in hex) into MAPS. With `seccomp`, perf_event_open fails
- *       with EPERM (a sandbox) from the start.
+ *       with EPERM (a sandbox) from the start; with `fork`, a forked child
+ *       then emits N more (thread = 2).
  *   evctx_app run STOPFILE      emits cx:ev every ms until STOPFILE exists. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -109,5 +111,17 @@ int main(int argc, char **argv)
 		pthread_create(&t[i], NULL, emit, (void *)i);
 	for (int i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
+	if (argc >= 4 && !strcmp(argv[3], "fork")) {
+		/* a forked child (no exec) opens its own counter: the parent's
+		 * page is not inherited */
+		pid_t c = fork();
+		if (c == 0) {
+			emit((void *)2);
+			_exit(0);
+		}
+		int st;
+		if (c < 0 || waitpid(c, &st, 0) != c || !WIFEXITED(st) || WEXITSTATUS(st))
+			return 6;
+	}
 	return 0;
 }
