@@ -48,12 +48,15 @@ void rm_params_default(struct rm_params *p);
  * proportion (3/8 small) for REMORA_BUFFER_SIZE and --buffer-size. */
 void rm_params_set_size(struct rm_params *p, uint64_t bytes);
 
+/* Small chunks first, in reverse index order, then the large ones
+ * (layout.h: the last small chunk, claimed first, next to the descriptor
+ * table's end). */
 static inline char *rm_chunk_addr(const struct rm_arena *a, uint32_t idx)
 {
 	if (idx < a->large_count)
-		return a->chunks + (uint64_t)idx * a->chunk_size;
-	return a->chunks + (uint64_t)a->large_count * a->chunk_size +
-	       (uint64_t)(idx - a->large_count) * a->small_size;
+		return a->chunks + (uint64_t)(a->chunk_count - a->large_count) * a->small_size +
+		       (uint64_t)idx * a->chunk_size;
+	return a->chunks + (uint64_t)(a->chunk_count - 1 - idx) * a->small_size;
 }
 
 static inline uint32_t rm_chunk_len(const struct rm_arena *a, uint32_t idx)

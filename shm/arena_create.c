@@ -14,6 +14,28 @@
 #define MADV_WIPEONFORK 18
 #endif
 
+/* Maps the arena at an RM_HOT_WINDOW-aligned address, so the layout's
+ * fault-around windows (layout.h) are the kernel's: reserve a window more,
+ * map over it, give back the slack. Returns the address or -errno. */
+static long map_aligned(long fd, uint64_t size)
+{
+	uint64_t win = RM_HOT_WINDOW;
+	long span = rsys(SYS_mmap, 0, size + win, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (span < 0 && span > -4096)
+		return span;
+	uint64_t lo = (uint64_t)span, at = (lo + win - 1) & ~(win - 1);
+	long base = rsys(SYS_mmap, at, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+	if (base < 0 && base > -4096) {
+		rsys(SYS_munmap, lo, size + win);
+		return base;
+	}
+	if (at > lo)
+		rsys(SYS_munmap, lo, at - lo);
+	if (lo + win > at)
+		rsys(SYS_munmap, at + size, lo + win - at);
+	return base;
+}
+
 int rm_arena_create(const struct rm_params *p, const char *name, struct rm_arena *a)
 {
 	struct rm_layout l;
@@ -27,7 +49,7 @@ int rm_arena_create(const struct rm_params *p, const char *name, struct rm_arena
 	long r = rsys(SYS_ftruncate, fd, l.arena_size);
 	if (r == 0)
 		r = rsys(SYS_fcntl, fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
-	long base = r ? r : rsys(SYS_mmap, 0, l.arena_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	long base = r ? r : map_aligned(fd, l.arena_size);
 	if (base < 0 && base > -4096) {
 		rsys(SYS_close, fd);
 		return (int)base;
@@ -61,11 +83,13 @@ int rm_arena_create(const struct rm_params *p, const char *name, struct rm_arena
 	return 0;
 }
 
-/* Claims a pid-table entry for the calling process. A full table is not an
- * error: the process records all the same, the helper just cannot name it. */
+/* Claims a pid-table entry for the calling process, from the table's end:
+ * next to the slot table's start, in one fault-around window (layout.h). A
+ * full table is not an error: the process records all the same, the
+ * helper just cannot name it. */
 static uint32_t claim_pid_entry(struct rm_arena *a, uint32_t pid, uint32_t ppid, uint64_t token)
 {
-	for (uint32_t i = 0; i < a->pid_max; i++) {
+	for (uint32_t i = a->pid_max; i-- > 0;) {
 		struct rm_pid_entry *e = &a->pids[i];
 		uint32_t zero = 0;
 		if (__atomic_load_n(&e->pid, __ATOMIC_RELAXED) == 0 &&
@@ -82,14 +106,22 @@ static uint32_t claim_pid_entry(struct rm_arena *a, uint32_t pid, uint32_t ppid,
 /* Called by the creator, and lazily by a forked child on its first event
  * (token == 0 in the wiped page). Idempotent within one process. Returns
  * 0 when a sandbox denies getpid. */
-uint64_t rm_proc_register(struct rm_arena *a)
+uint64_t rm_proc_register(struct rm_arena *a, uint32_t parent)
 {
 	struct rm_proc *pr = a->proc;
 	if (pr->token)
 		return pr->token;
-	long spid = rsys(SYS_getpid), sppid = rsys(SYS_getppid);
+	long spid = rsys(SYS_getpid);
 	if (spid <= 0)
 		return 0; /* a sandbox denies getpid: the process cannot be named */
+	/* The parent, when the caller knows it: the forking thread's token
+	 * from before the fork names the process it last recorded in (the
+	 * parent, or an older ancestor when the parent never recorded; the
+	 * entry's ppid is informational, nothing reads it). A forked child's
+	 * first event then spends no getppid. Not kept in `a`, which fork
+	 * copies: a write to it in the child costs a copy-on-write fault,
+	 * dearer than the syscall. */
+	long sppid = parent ? (long)parent : rsys(SYS_getppid);
 	uint32_t pid = (uint32_t)spid, ppid = sppid > 0 ? (uint32_t)sppid : 0;
 	uint64_t token = (uint64_t)pid << 32 | 1u;
 	pr->pid = pid;
@@ -110,6 +142,6 @@ int rm_arena_producer_init(struct rm_arena *a)
 		return (int)r;
 	}
 	a->proc = (struct rm_proc *)page;
-	rm_proc_register(a);
+	rm_proc_register(a, 0);
 	return 0;
 }

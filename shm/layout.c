@@ -8,6 +8,20 @@ static uint64_t align_up(uint64_t v, uint64_t a)
 	return (v + a - 1) & ~(a - 1);
 }
 
+/* The first offset at or after `off`, aligned to `align`, that lies half
+ * way into an RM_HOT_WINDOW: what a new process touches on both sides of
+ * it is mapped by one page fault. Before it 2,048 pid entries or 512 chunk
+ * descriptors, after it 186 slots or 8 small chunks. (An eighth, for 14
+ * chunks, measured worse: under a fork storm the chunks exited processes
+ * still hold until the consumer drains them push a new claim past either
+ * window, and the descriptor scan then crosses into the previous one.) */
+static uint64_t hot_junction(uint64_t off, uint64_t align)
+{
+	uint64_t mid = RM_HOT_WINDOW / 2, w = off & ~(uint64_t)(RM_HOT_WINDOW - 1);
+	uint64_t j = w + mid >= off ? w + mid : w + RM_HOT_WINDOW + mid;
+	return align_up(j, align);
+}
+
 void rm_params_default(struct rm_params *p)
 {
 	p->chunk_size = 64 * 1024;
@@ -60,15 +74,21 @@ int rm_layout_compute(const struct rm_params *p, struct rm_layout *l)
 	off = align_up(off + p->event_max, 64);
 	l->off_catalog = off;
 	off = align_up(off + (uint64_t)p->event_max * sizeof(struct rm_catalog_entry), 64);
-	l->off_pids = off;
-	off = align_up(off + (uint64_t)p->pid_max * sizeof(struct rm_pid_entry), 64);
+	/* The filter programs sit before the pid table, not between the
+	 * descriptors and the chunks, whose junction is a hot window. */
+	l->off_filters = off;
+	off = align_up(off + RM_FILTER_SLOTS * sizeof(struct rm_filter_prog), 64);
+	/* Two junctions sit in the middle of a fault-around window (see
+	 * RM_HOT_WINDOW): pid table's end | slot table's start, and descriptor
+	 * table's end | chunks' start. */
+	uint64_t pid_bytes = align_up((uint64_t)p->pid_max * sizeof(struct rm_pid_entry), 64);
+	off = hot_junction(off + pid_bytes, 64);
+	l->off_pids = off - pid_bytes;
 	l->off_slots = off;
 	off = align_up(off + (uint64_t)p->slot_max * sizeof(struct rm_slot), 64);
-	l->off_descs = off;
 	uint64_t ndesc = (uint64_t)p->chunk_count + p->small_count;
-	off = align_up(off + ndesc * sizeof(struct rm_chunk_desc), 64);
-	l->off_filters = off;
-	off = align_up(off + RM_FILTER_SLOTS * sizeof(struct rm_filter_prog), 4096);
+	off = hot_junction(off + ndesc * sizeof(struct rm_chunk_desc), 4096);
+	l->off_descs = off - ndesc * sizeof(struct rm_chunk_desc);
 	l->off_chunks = off;
 	off += (uint64_t)p->chunk_count * p->chunk_size + (uint64_t)p->small_count * p->small_size;
 	if (off > (64ull << 30))

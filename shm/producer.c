@@ -19,14 +19,23 @@ void rm_lost_nested(struct rm_arena *a)
  * be told alive from dead, so it must not claim a slot. */
 static int writer_reset(struct rm_arena *a, struct rm_writer *w)
 {
-	if (w->token) { /* forked: a brand-new thread has nothing to forget */
+	/* a brand-new thread has nothing to forget; one set up before a fork
+	 * has the parent's pid in its old token */
+	uint32_t parent = (uint32_t)(w->token >> 32);
+	bool forked = w->token != 0;
+	if (forked) {
 		uint32_t depth = w->depth, busy = w->busy;
 		memset(w, 0, sizeof(*w));
 		w->depth = depth;
 		w->busy = busy;
 	}
-	long tid = rsys(SYS_gettid);
-	uint64_t token = tid > 0 ? rm_proc_register(a) : 0;
+	/* A thread set up before a fork is the one that forked: the child's
+	 * only thread, whose tid is the child's pid (one syscall fewer on a
+	 * forked child's first event). */
+	long tid = forked ? 1 : rsys(SYS_gettid);
+	uint64_t token = tid > 0 ? rm_proc_register(a, parent) : 0;
+	if (forked && token)
+		tid = a->proc->pid;
 	if (!token)
 		return -1;
 	w->tid = (uint32_t)tid;
@@ -133,9 +142,11 @@ static uint64_t count_records(const struct rm_arena *a, uint32_t idx, uint32_t o
 }
 
 /* Scans one size class. Large chunks from where the last claim left off,
- * so fast writers spread over them; small ones first fit from the start,
- * so a churn of short threads reuses the same few pages instead of
- * touching the whole class (the app's RSS stays flat). */
+ * so fast writers spread over them; small ones first fit from the last
+ * index down, so a churn of short threads reuses the same few pages
+ * instead of touching the whole class (the app's RSS stays flat), and a
+ * new process finds them in the window its descriptor read mapped
+ * (layout.h). */
 static int claim_free_in(struct rm_arena *a, bool small, uint32_t level, uint32_t slot,
 			 uint32_t *out)
 {
@@ -145,7 +156,7 @@ static int claim_free_in(struct rm_arena *a, bool small, uint32_t level, uint32_
 		return -1;
 	uint32_t start = small ? 0 : (uint32_t)(__atomic_load_n(&a->hdr->claim_hint, __ATOMIC_RELAXED) % n);
 	for (uint32_t k = 0; k < n; k++) {
-		uint32_t i = first + (start + k < n ? start + k : start + k - n);
+		uint32_t i = small ? first + n - 1 - k : first + (start + k < n ? start + k : start + k - n);
 		struct rm_chunk_desc *d = &a->descs[i];
 		uint64_t s = __atomic_load_n(&d->state, __ATOMIC_ACQUIRE); /* (B) */
 		if (RM_CS_KIND(s) != RM_CHUNK_FREE)

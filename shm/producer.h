@@ -59,7 +59,9 @@ struct rm_wr {
 
 char *rm_reserve_slow(struct rm_arena *a, struct rm_writer *w, uint32_t depth, size_t asz);
 void rm_lost_nested(struct rm_arena *a);
-uint64_t rm_proc_register(struct rm_arena *a);
+/* Registers the calling process (idempotent); `parent` is its parent's
+ * pid when the caller knows it, else 0 (asked of the kernel). */
+uint64_t rm_proc_register(struct rm_arena *a, uint32_t parent);
 
 /* Returns where `payload` bytes go, or NULL when the record is dropped (and
  * counted). Every non-NULL return must be followed by rm_commit(). */

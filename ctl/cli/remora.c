@@ -15,9 +15,13 @@ static const struct verb verbs[] = {
 	{ "record", rm_cmd_record,
 	  "record [-o DIR] [-e PATTERN]... [--filter EXPR]... [--context TYPE]... [--overwrite] "
 	  "-- CMD..." },
+	{ "record", rm_cmd_record,
+	  "record [--rotate-size SIZE] [--rotate-timer SECS] [--max-chunks N] ... -- CMD..." },
 	{ "record", rm_cmd_record, "record --snapshot-on-exit [-o DIR] [--buffer-size SIZE] -- CMD" },
-	{ "view", rm_cmd_view, "view DIR" },
+	{ "view", rm_cmd_view, "view DIR | view --follow [NAME|DIR]" },
 	{ "create", rm_cmd_create, "create NAME [-o DIR] [--overwrite]" },
+	{ "create", rm_cmd_create,
+	  "create NAME [--rotate-size SIZE] [--rotate-timer SECS] [--max-chunks N] ..." },
 	{ "create", rm_cmd_create, "create NAME --snapshot [--buffer-size SIZE] [-o DIR]" },
 	{ "enable-event", rm_cmd_enable_event, "enable-event [-s NAME] [--filter EXPR] PATTERN... | -a" },
 	{ "add-context", rm_cmd_add_context, "add-context [-s NAME] -t TYPE..." },
@@ -31,6 +35,8 @@ static const struct verb verbs[] = {
 	{ "version", rm_cmd_version, "version" },
 	{ "export", rm_cmd_export, "export --format perfetto|chrome -o FILE TRACE_DIR" },
 	{ "stats", rm_cmd_stats, "stats [--json] [--top N] TRACE_DIR" },
+	{ "rotate", rm_cmd_rotate, "rotate [[-s] NAME]" },
+	{ "clear", rm_cmd_clear, "clear [[-s] NAME]" },
 };
 
 static void usage(FILE *f)

@@ -12,12 +12,14 @@
 
 #include "ctl/cli/cli_daemon.h"
 #include "ctl/cli/outdir.h"
+#include "ctl/cli/rotate_opts.h"
 #include "ctl/cli/verbs.h"
 #include "shm/size.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: remora create NAME [-o DIR [--force]] [--overwrite | --blocking[=MS]]\n"
+		   "         [--rotate-size SIZE] [--rotate-timer SECS] [--max-chunks N]\n"
 		   "       remora create NAME [-o DIR [--force]] --snapshot [--buffer-size SIZE]\n"
 		   "  -o, --output DIR  where the traces go (default "
 		   "$HOME/remora-traces/NAME-YYYYmmdd-HHMMSS);\n"
@@ -33,7 +35,9 @@ static void usage(FILE *f)
 		   "      --buffer-size SIZE  with --snapshot: memory per process tree, e.g. 64M\n"
 		   "                    (default: the size of its arena, 16M unless the app sets\n"
 		   "                    REMORA_BUFFER_SIZE; from 64K)\n"
-		   "Starts remorad when it is not running.\n");
+		   );
+	rm_rotate_usage(f);
+	fprintf(f, "Starts remorad when it is not running.\n");
 }
 
 int rm_cmd_create(int argc, char **argv)
@@ -43,6 +47,7 @@ int rm_cmd_create(int argc, char **argv)
 		{ "blocking", optional_argument, 0, 'B' }, { "force", no_argument, 0, 'f' },
 		{ "help", no_argument, 0, 'h' },
 		{ "snapshot", no_argument, 0, 'S' }, { "buffer-size", required_argument, 0, 'b' },
+		RM_ROTATE_LONGOPTS,
 		{ 0, 0, 0, 0 },
 	};
 	bool snapshot = false;
@@ -51,9 +56,15 @@ int rm_cmd_create(int argc, char **argv)
 	bool force = false;
 	const char *out = NULL;
 	bool overwrite = false;
+	struct rm_rotation rot = { 0 };
 	int ch;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+		int rr = rm_rotate_opt(ch, optarg, &rot, "create");
+		if (rr < 0)
+			return 2;
+		if (rr > 0)
+			continue;
 		switch (ch) {
 		case 'o': out = optarg; break;
 		case 'O': overwrite = true; break;
@@ -116,6 +127,21 @@ int rm_cmd_create(int argc, char **argv)
 	if (ring_bytes)
 		snprintf(q.opts + strlen(q.opts), sizeof(q.opts) - strlen(q.opts),
 			 "buffer-size=%llu\n", (unsigned long long)ring_bytes);
+	if ((overwrite || snapshot) && rm_rotation_any(&rot)) {
+		fprintf(stderr, "remora create: %s takes no --rotate-size, --rotate-timer or "
+				"--max-chunks (%s)\n", snapshot ? "--snapshot" : "--overwrite",
+			snapshot ? "it writes only when asked" : "a flight recorder writes once, at stop");
+		return 2;
+	}
+	size_t used = strlen(q.opts);
+	if (rot.size)
+		used += (size_t)snprintf(q.opts + used, sizeof(q.opts) - used, "rotate-size=%llu\n",
+					 (unsigned long long)rot.size);
+	if (rot.timer_s)
+		used += (size_t)snprintf(q.opts + used, sizeof(q.opts) - used, "rotate-timer=%u\n",
+					 rot.timer_s);
+	if (rot.max_chunks)
+		snprintf(q.opts + used, sizeof(q.opts) - used, "max-chunks=%u\n", rot.max_chunks);
 	q.flags = overwrite ? RMD_F_OVERWRITE : 0;
 	q.block_ms = (uint32_t)block_ms;
 	char cwd[PATH_MAX];

@@ -29,6 +29,8 @@
 #include "ctl/consumer/consumer.h"
 #include "ctl/filter/filter.h"
 #include "ctl/cli/outdir.h"
+#include "ctl/cli/rotate_opts.h"
+#include "ctl/consumer/live_mark.h"
 #include "ctl/cli/rec_seen.h"
 #include "ctl/cli/rec_sockdir.h"
 #include "ctl/cli/self_cmd.h"
@@ -52,7 +54,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: remora record [-o DIR [--force]] [-e PATTERN]... [--filter EXPR]...\n"
 		   "         [--context TYPE]... [--overwrite | --snapshot-on-exit]\n"
-		   "         [--buffer-size SIZE] [--blocking[=MS]] [--preload NAME]... -- CMD [ARG...]\n"
+		   "         [--buffer-size SIZE] [--blocking[=MS]] [--preload NAME]...\n"
+		   "         [--rotate-size SIZE] [--rotate-timer SECS] [--max-chunks N] -- CMD [ARG...]\n"
 		   "  -o, --output DIR      trace directory (default ./remora-YYYYmmdd-HHMMSS), created\n"
 		   "                        0700; an existing one must be empty, and no symbolic\n"
 		   "                        link on the way to it may belong to another user\n"
@@ -75,7 +78,9 @@ static void usage(FILE *f)
 		   "                        for the consumer instead of dropping the event\n"
 		   "      --preload NAME    also preload libremora-NAME.so to trace an unmodified\n"
 		   "                        program: libc (providers libc_malloc, libc_io) or\n"
-		   "                        cyg (cyg_profile, for -finstrument-functions)\n"
+		   "                        cyg (cyg_profile, for -finstrument-functions)\n");
+	rm_rotate_usage(f);
+	fprintf(f, "On a terminal, a status line on stderr: events/s, events, lost, bytes written.\n"
 		   "exit status: CMD's (128+N when signal N killed it), except %d when the trace\n"
 		   "  could not be written whole (disk full, I/O error: events lost to write\n"
 		   "  errors; CMD's status is printed); 127 when CMD could not be run (no\n"
@@ -204,12 +209,20 @@ static void live_status_tick(struct live_status *l, struct rm_consumer *c)
 	uint64_t t = now_ms();
 	if (!l->on || t - l->last_ms < 1000)
 		return;
-	uint64_t events, lost;
+	uint64_t events, lost, bytes = 0;
+	uint32_t closed = 0;
+	int64_t chunk = -1;
 	rm_consumer_progress(c, &events, &lost);
-	if (l->last_ms)
-		fprintf(stderr, "\r\033[Kremora: %llu events/s, %llu events, %llu lost",
+	if (rm_consumer_record_sink(c))
+		rm_sink_chunk_info(rm_consumer_record_sink(c), &closed, &chunk, &bytes);
+	if (l->last_ms) {
+		fprintf(stderr, "\r\033[Kremora: %llu events/s, %llu events, %llu lost, %.1f MiB "
+				"written",
 			(unsigned long long)((events - l->last_events) * 1000 / (t - l->last_ms)),
-			(unsigned long long)events, (unsigned long long)lost);
+			(unsigned long long)events, (unsigned long long)lost, (double)bytes / 1048576);
+		if (chunk >= 0)
+			fprintf(stderr, ", chunk %lld", (long long)chunk);
+	}
 	l->shown = l->last_ms != 0;
 	l->last_ms = t;
 	l->last_events = events;
@@ -231,6 +244,7 @@ struct record_args {
 	bool overwrite, force;
 	bool snapshot_on_exit;
 	uint64_t block_ms;       /* --blocking: 0 for off */
+	struct rm_rotation rot;  /* --rotate-size, --rotate-timer, --max-chunks */
 	char **cmd;
 };
 
@@ -243,11 +257,16 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 		{ "preload", required_argument, 0, 'P' }, { "blocking", optional_argument, 0, 'B' },
 		{ "force", no_argument, 0, 'f' }, { "help", no_argument, 0, 'h' },
 		{ "filter", required_argument, 0, 'F' }, { "context", required_argument, 0, 'C' },
-		{ "snapshot-on-exit", no_argument, 0, 'S' }, { 0, 0, 0, 0 },
+		{ "snapshot-on-exit", no_argument, 0, 'S' }, RM_ROTATE_LONGOPTS, { 0, 0, 0, 0 },
 	};
 	int ch;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "+o:e:h", opts, NULL)) != -1) {
+		int rr = rm_rotate_opt(ch, optarg, &a->rot, "record");
+		if (rr < 0)
+			return 2;
+		if (rr > 0)
+			continue;
 		switch (ch) {
 		case 'o': a->out = optarg; break;
 		case 'e':
@@ -316,6 +335,17 @@ static int parse_args(int argc, char **argv, struct record_args *a)
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
+	}
+	if ((a->overwrite || a->snapshot_on_exit) && rm_rotation_any(&a->rot)) {
+		fprintf(stderr, "remora record: %s takes no --rotate-size, --rotate-timer or "
+				"--max-chunks (a flight recorder writes once, at the end)\n",
+			a->overwrite ? "--overwrite" : "--snapshot-on-exit");
+		return 2;
+	}
+	if (a->rot.max_chunks && !a->rot.size && !a->rot.timer_s) {
+		fprintf(stderr, "remora record: --max-chunks needs --rotate-size or --rotate-timer "
+				"(nothing else rotates a record run)\n");
+		return 2;
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "remora record: no command given\n");
@@ -630,6 +660,17 @@ int rm_cmd_record(int argc, char **argv)
 			rmdir(outdir);
 		return 1;
 	}
+	if (rm_rotation_any(&a.rot) &&
+	    rm_sink_set_rotation(rm_consumer_record_sink(c), &a.rot, err, sizeof(err)) < 0) {
+		fprintf(stderr, "remora record: %s\n", err); /* rm_rotate_opt checked it: unlikely */
+		rm_consumer_finish(c, NULL);
+		rm_rec_sockdir_remove(sockdir);
+		if (made_dir)
+			rmdir(outdir);
+		return 2;
+	}
+	if (!a.snapshot_on_exit) /* which writes only at the end: nothing to follow */
+		rm_live_mark(outdir); /* `remora view --follow` stops once it is gone */
 	pid_t cmd;
 	int cmd_status = record_run(c, &a, sock, &cmd);
 	struct rm_seen seen = { 0 };
@@ -640,6 +681,7 @@ int rm_cmd_record(int argc, char **argv)
 	rm_consumer_finish(c, &s);
 	if (snapped)
 		s.events += snap.events, s.write_errors += snap.write_errors;
+	rm_live_unmark(outdir);
 	rm_rec_sockdir_remove(sockdir);
 	int rc = cmd_status < 0 ? (cmd < 0 ? 1 : 128 + SIGINT)
 		 : WIFSIGNALED(cmd_status) ? 128 + WTERMSIG(cmd_status) : WEXITSTATUS(cmd_status);

@@ -60,6 +60,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: remora view [--clock-seconds | --clock-date] DIR\n"
+		"       remora view --follow [--clock-seconds | --clock-date] [NAME | DIR]\n"
 		"Prints the events of every trace under DIR (each directory with a metadata\n"
 		"file), all streams merged in time order, one line each:\n"
 		"  [HH:MM:SS.nnnnnnnnn] PID/TID PROVIDER:NAME FIELD=VALUE ...\n"
@@ -72,6 +73,12 @@ static void usage(FILE *f)
 		"'FILE at byte N: what' (the other packets and files are still shown).\n"
 		"  --clock-seconds   [SECONDS.nnnnnnnnn] since the Unix epoch\n"
 		"  --clock-date      [YYYY-MM-DD HH:MM:SS.nnnnnnnnn]\n"
+		"  -f, --follow      print events as they are written (within a second), across\n"
+		"                    rotations, until the session NAME is destroyed, the\n"
+		"                    `remora record` writing DIR ends, or Ctrl-C (exit 0);\n"
+		"                    NAME: a remorad session (default: the current one); DIR: a\n"
+		"                    trace directory (one with a '/' or that exists). On a\n"
+		"                    terminal, a status line on stderr: events/s, lost, bytes read\n"
 		"  -h, --help        this text\n"
 		"Exit status: 0, 1 when DIR holds no trace or a file is corrupt, 2 on usage.\n");
 }
@@ -159,14 +166,12 @@ static void put_value(FILE *f, const struct ctfr_value *v)
 	}
 }
 
-static void put_item(struct view *w, const struct vstream *s)
+/* One line for an event or a loss (view_follow.c prints with it too). */
+void rm_view_put_item(FILE *f, int clock, __int128 key, uint32_t ctx, const struct ctfr_item *it)
 {
-	const struct ctfr_item *it = &s->item;
-	FILE *f = stdout;
-	put_time(f, w->clock, s->key);
+	put_time(f, (enum clock_fmt)clock, key);
 	fprintf(f, " %u/%u ", it->pid, it->tid);
-	/* add-context fields, as name=value before the event */
-	uint32_t ctx = s->cur.meta ? s->cur.meta->contexts : 0;
+	/* add-context fields (ctx: the trace's CTF_CTX_*), as name=value before the event */
 	if (ctx & CTF_CTX_PROCNAME) {
 		fputs("procname=", f);
 		rm_put_str(f, it->procname);
@@ -178,12 +183,11 @@ static void put_item(struct view *w, const struct vstream *s)
 		fprintf(f, "vtid=%u ", it->vtid);
 	if (it->kind == CTFR_LOST) {
 		fprintf(f, "-- %" PRIu64 " events lost\n", it->lost);
-		w->lost += it->lost;
 		return;
 	}
 	rm_put_str(f, it->ev->name);
 	/* per-event contexts (add-context -t ip|cpu_id|perf:...), before the fields */
-	const struct ctfr_meta *m = s->cur.meta;
+	const struct ctfr_meta *m = it->meta;
 	for (uint32_t i = 0; m && i < m->nevctx; i++)
 		fprintf(f, m->evctx[i].hex ? " %s=0x%" PRIx64 : " %s=%" PRIu64, m->evctx[i].name,
 			it->evctx[i]);
@@ -194,7 +198,16 @@ static void put_item(struct view *w, const struct vstream *s)
 		put_value(f, &it->v[i]);
 	}
 	fputc('\n', f);
-	w->events++;
+}
+
+static void put_item(struct view *w, const struct vstream *s)
+{
+	rm_view_put_item(stdout, w->clock, s->key, s->cur.meta ? s->cur.meta->contexts : 0,
+			 &s->item);
+	if (s->item.kind == CTFR_LOST)
+		w->lost += s->item.lost;
+	else
+		w->events++;
 }
 
 /* --------------------------------------------------------- file access */
@@ -528,19 +541,23 @@ int rm_cmd_view(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "clock-seconds", no_argument, 0, 's' }, { "clock-date", no_argument, 0, 'd' },
-		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "help", no_argument, 0, 'h' }, { "follow", no_argument, 0, 'f' }, { 0, 0, 0, 0 },
 	};
 	struct view w = { .clock = CLOCK_TIME };
+	bool follow = false;
 	int ch;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "hf", opts, NULL)) != -1) {
 		switch (ch) {
+		case 'f': follow = true; break;
 		case 's': w.clock = CLOCK_SECONDS; break;
 		case 'd': w.clock = CLOCK_DATE; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
+	if (follow && argc - optind <= 1)
+		return rm_view_follow(optind < argc ? argv[optind] : NULL, (int)w.clock);
 	if (argc - optind != 1) {
 		fprintf(stderr, "remora view: %s\n", optind >= argc ? "no trace directory given"
 								    : "one trace directory only");

@@ -518,6 +518,7 @@ int rm_consumer_poll_with(struct rm_consumer *c, int timeout_ms, struct pollfd *
 	/* not at the busy drain cadence: a tree whose helper is gone is
 	 * checked in /proc (maps, or a scan of every process) */
 	uint64_t now = rm_clock_mono_ns() / 1000000;
+	sink_chunk_tick(c, now * 1000000);
 	if (c->o.reap && now - c->reaped_ms >= REAP_EVERY_MS) {
 		c->reaped_ms = now;
 		rm_consumer_active(c);
@@ -575,13 +576,8 @@ void rm_consumer_finish(struct rm_consumer *c, struct rm_consumer_summary *out)
 	rcu_unregister_thread();
 }
 
-/* Stopping a sink drains every arena into it first: what was committed
- * before the stop is in its traces. */
-void rm_sink_stop(struct rm_sink *s)
+void consumer_drain_all(struct rm_consumer *c)
 {
-	struct rm_consumer *c = s->c;
-	if (!sink_stop_begin(s))
-		return;
 	struct conn *k;
 	struct cds_lfht_iter it;
 	rcu_read_lock();
@@ -589,7 +585,40 @@ void rm_sink_stop(struct rm_sink *s)
 		if (!k->gone)
 			drain_conn(c, k, false);
 	rcu_read_unlock();
+}
+
+/* Stopping a sink drains every arena into it first: what was committed
+ * before the stop is in its traces. */
+void rm_sink_stop(struct rm_sink *s)
+{
+	if (!sink_stop_begin(s))
+		return;
+	consumer_drain_all(s->c);
 	sink_stop_end(s);
+}
+
+/* A rotation drains first, so the closed chunk holds what was committed
+ * before the request. */
+int rm_sink_rotate(struct rm_sink *s, char *msg, size_t msglen)
+{
+	if (s->state == SINK_STARTED && !s->overwrite)
+		consumer_drain_all(s->c);
+	return sink_rotate(s, msg, msglen);
+}
+
+/* A clear drains without writing (ch.clearing), so what was committed
+ * before the request is dropped with what was written. */
+int rm_sink_clear(struct rm_sink *s, char *msg, size_t msglen)
+{
+	s->ch.clearing = true;
+	consumer_drain_all(s->c);
+	s->ch.clearing = false;
+	return sink_clear_end(s, msg, msglen);
+}
+
+struct rm_sink *rm_consumer_record_sink(struct rm_consumer *c)
+{
+	return c->rec;
 }
 
 void rm_sink_destroy(struct rm_sink *s, struct rm_sink_stats *out)

@@ -200,6 +200,60 @@ int rm_consumer_snapshot(struct rm_consumer *c, struct rm_snapshot_result *out, 
 /* Stops the sink if needed, closes its traces and frees it. */
 void rm_sink_destroy(struct rm_sink *s, struct rm_sink_stats *out);
 
+/* --- trace chunks: rotation and clear (consumer_chunks.c) ---
+ *
+ * A sink that is never rotated writes OUT/COMM-PID/ as always. Chunking
+ * starts with a rotation schedule or the first rotation: then every trace
+ * goes to OUT/chunk-NNNNN/COMM-PID/ (NNNNN from 00000), each chunk a
+ * complete CTF trace on its own; at the first rotation of an unchunked
+ * sink, the traces written so far move into chunk-00000/. A rotation cuts
+ * between two packets: every packet is in exactly one chunk. */
+
+/* The smallest --rotate-size: one packet of the largest arena chunk
+ * (64 KiB) and its header, rounded up to a page. */
+#define RM_ROTATE_SIZE_MIN (68u * 1024)
+#define RM_ROTATE_TIMER_MAX (7u * 24 * 3600)  /* seconds */
+#define RM_MAX_CHUNKS_MAX 1000000u
+
+struct rm_rotation {
+	uint64_t size;        /* close a chunk at the first packet at or past this many
+				 stream bytes; 0: no size schedule */
+	uint32_t timer_s;     /* close a chunk this many seconds after it began; 0: none */
+	uint32_t max_chunks;  /* keep at most this many chunk directories (the one
+				 being written included), deleting the oldest; 0: all */
+};
+
+/* Checks r (0, or -1 with one line in err saying which value is wrong).
+ * rm_sink_set_rotation also refuses a flight-recorder sink. A schedule
+ * turns chunking on at once. */
+int rm_rotation_check(const struct rm_rotation *r, char *err, size_t errlen);
+int rm_sink_set_rotation(struct rm_sink *s, const struct rm_rotation *r, char *err,
+			 size_t errlen);
+void rm_sink_rotation(const struct rm_sink *s, struct rm_rotation *out);
+/* Turns chunking on without a rotation (a restored session that was
+ * chunked); numbering goes on after the chunks already there. */
+void rm_sink_chunked(struct rm_sink *s);
+
+/* Drains every arena into s, closes the current chunk and opens the next
+ * one for every live trace. Returns 0 with a line in msg (the closed
+ * chunk's path, or that nothing was written since the last rotation), or
+ * -1 with what failed in msg (the closed chunk is complete either way). */
+int rm_sink_rotate(struct rm_sink *s, char *msg, size_t msglen);
+
+/* Drops what s holds: drains every arena without writing what it drains,
+ * empties a flight recorder's ring, closes and deletes every trace and
+ * chunk written so far, and starts over (new chunks go on numbering).
+ * 0, or -1 with what failed in msg. */
+int rm_sink_clear(struct rm_sink *s, char *msg, size_t msglen);
+
+/* Chunks closed so far, the number of the one being written (-1 when the
+ * sink is not chunked), and the stream bytes written in all. */
+void rm_sink_chunk_info(const struct rm_sink *s, uint32_t *closed, int64_t *current,
+			uint64_t *bytes);
+
+/* `remora record`'s sink (NULL without opts.out_dir). */
+struct rm_sink *rm_consumer_record_sink(struct rm_consumer *c);
+
 /* --- the process registry, for `remora list` --- */
 
 struct rm_proc_info {

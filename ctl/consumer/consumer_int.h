@@ -53,6 +53,22 @@ struct conn {
 	struct conn *next_dead;
 };
 
+/* A sink's trace chunks (consumer_chunks.c). */
+struct sink_chunks {
+	struct rm_rotation sched;
+	bool on;                   /* traces go to chunk-NNNNN/ */
+	bool clearing;             /* rm_sink_clear's drain: packets are dropped */
+	bool reopen_failed;        /* the last rotation could not open the next chunk */
+	uint32_t cur;              /* number of the chunk being written */
+	uint32_t closed;           /* chunks closed so far */
+	uint64_t bytes;            /* stream bytes in the current chunk */
+	uint64_t total_bytes;      /* in every chunk */
+	uint64_t began_ns;         /* CLOCK_MONOTONIC when the current chunk began */
+	char **dirs;               /* trace directories of the current chunk (full paths) */
+	char err[PATH_MAX + 128];  /* why the last trace could not be opened */
+	size_t ndirs, capdirs;
+};
+
 enum sink_state { SINK_CREATED, SINK_STARTED, SINK_STOPPING, SINK_STOPPED };
 
 #define SINK_PATTERNS_MAX 256
@@ -81,6 +97,7 @@ struct rm_sink {
 	uint32_t contexts;         /* CTF_CTX_* packet context fields (add-context) */
 	uint64_t pgen;             /* bumped when the globs change */
 	struct rm_sink_stats acc;  /* of traces already closed */
+	struct sink_chunks ch;     /* rotation and clear (consumer_chunks.c) */
 	struct rm_sink *next;
 };
 
@@ -210,6 +227,31 @@ void filter_sync_begin(struct conn *k);
 uint8_t filter_app_bits(struct conn *k, struct trace *const *ts, int nt, uint32_t id);
 void filter_sync_end(struct conn *k);
 void filter_trace_free(struct trace *t);
+
+/* consumer.c: drains every arena that is not gone (rm_sink_stop's drain). */
+void consumer_drain_all(struct rm_consumer *c);
+
+/* consumer_chunks.c, called by consumer_sink.c and consumer.c. */
+/* Where s's traces go now: out_dir, or out_dir/chunk-NNNNN. */
+void sink_chunk_base(const struct rm_sink *s, char *buf, size_t size);
+/* A trace directory was opened in the current chunk. */
+void sink_chunk_note_dir(struct rm_sink *s, const char *dir);
+/* A trace could not be opened: keeps err for the rotation's answer and
+ * removes the directory the attempt left empty (dir may be NULL), and
+ * its chunk's when that is empty too. */
+void sink_chunk_open_failed(struct rm_sink *s, const char *dir, const char *err);
+/* After a packet: rotates when the size schedule says so. */
+void sink_chunk_after_packet(struct rm_sink *s);
+/* From the poll loop: timer rotations. */
+void sink_chunk_tick(struct rm_consumer *c, uint64_t now_ns);
+/* Frees the chunk state of s. */
+void sink_chunk_free(struct rm_sink *s);
+/* The rotation itself, after the caller's drain. */
+int sink_rotate(struct rm_sink *s, char *msg, size_t msglen);
+int sink_clear_end(struct rm_sink *s, char *msg, size_t msglen);
+
+/* consumer_sink.c, for consumer_chunks.c */
+int sink_open_writer(struct trace *t);
 
 /* Walks of the two tables; the caller holds the RCU read lock. */
 #define EACH_CONN(c, it, k) cds_lfht_for_each_entry((c)->procs, &(it), k, node)

@@ -122,12 +122,13 @@ static void sanitize(char *s)
 			*s = '_';
 }
 
-/* COMM-PID under the sink's directory; declares the selected events. */
+/* COMM-PID under the sink's directory (or its current chunk's);
+ * declares the selected events. */
 static int open_writer(struct trace *t)
 {
 	struct rm_sink *s = t->s;
 	struct conn *k = t->k;
-	char comm[17], dir[PATH_MAX + 64], err[PATH_MAX + 128];
+	char comm[17], dir[PATH_MAX + 64], err[PATH_MAX + 128], base[PATH_MAX];
 	if (t->failed)
 		return -1;
 	memcpy(comm, k->hello.comm, 16);
@@ -152,29 +153,39 @@ static int open_writer(struct trace *t)
 		info.calib = rm_clock_pair_now();
 		info.tsc_hz = consumer_tsc_hz(s->c, info.calib);
 	}
-	snprintf(err, sizeof(err), "no free trace directory name under %s", s->out_dir);
+	sink_chunk_base(s, base, sizeof(base));
+	snprintf(err, sizeof(err), "no free trace directory name under %s", base);
+	bool tried = false;
 	for (int n = 0; n < 1000 && !t->w; n++) {
 		if (n == 0)
-			snprintf(dir, sizeof(dir), "%s/%s-%u", s->out_dir, comm, k->hello.pid);
+			snprintf(dir, sizeof(dir), "%s/%s-%u", base, comm, k->hello.pid);
 		else
-			snprintf(dir, sizeof(dir), "%s/%s-%u.%d", s->out_dir, comm, k->hello.pid, n);
+			snprintf(dir, sizeof(dir), "%s/%s-%u.%d", base, comm, k->hello.pid, n);
 		if (access(dir, F_OK) == 0)
 			continue;
 		t->w = ctf_writer_open(dir, &info, err, sizeof(err));
+		tried = true;
 		break;
 	}
 	if (!t->w) {
 		fprintf(stderr, "%s: pid %u (%s): cannot record: %s\n", s->c->who, k->hello.pid,
 			k->hello.comm, err);
+		sink_chunk_open_failed(s, tried ? dir : NULL, err);
 		t->failed = true;
 		t->write_errors++;
 		return -1;
 	}
 	t->opened = true;
+	sink_chunk_note_dir(s, dir);
 	for (uint32_t id = 0; id < k->a.event_max; id++)
 		if (t->st[id] == EV_SELECTED)
 			declare(t, id, rm_reader_event(k->r, id));
 	return 0;
+}
+
+int sink_open_writer(struct trace *t)
+{
+	return open_writer(t);
 }
 
 static bool takes(const struct trace *t, uint32_t id, bool take_selected)
@@ -248,6 +259,7 @@ static void write_packet(struct trace *t, const struct rm_packet *q)
 	char err[512];
 	if (q->len == 0 && q->lost == 0)
 		return;
+	uint64_t bytes = ctf_writer_bytes(t->w);
 	struct ctf_packet_ctx pc = { 0 };
 	if (q->ctx_any) /* our own copy (filter()): the trace's words carry no context bits */
 		evctx_clear_words((unsigned char *)q->data, q->len);
@@ -270,6 +282,9 @@ static void write_packet(struct trace *t, const struct rm_packet *q)
 	}
 	t->events += q->nrecords;
 	t->discarded += q->lost;
+	bytes = ctf_writer_bytes(t->w) - bytes;
+	t->s->ch.bytes += bytes;
+	t->s->ch.total_bytes += bytes;
 }
 
 static void ring_push(struct trace *t, const struct rm_packet *q)
@@ -386,8 +401,12 @@ static void trace_packet(struct trace *t, const struct rm_packet *p)
 		ring_push(t, &q);
 		return;
 	}
-	if (!t->w && open_writer(t) < 0)
+	if (!t->w && open_writer(t) < 0) {
+		/* said once by open_writer; what it cannot write is counted */
+		t->unwritten += p->nrecords;
+		t->discarded += p->lost;
 		return;
+	}
 	struct rm_packet q = filter(t, p, false);
 	write_packet(t, &q);
 }
@@ -397,9 +416,12 @@ void sink_packet(struct rm_consumer *c, struct conn *k, const struct rm_packet *
 	for (struct rm_sink *s = c->sinks; s; s = s->next) {
 		if (s->state != SINK_STARTED && s->state != SINK_STOPPING)
 			continue;
+		if (s->ch.clearing) /* rm_sink_clear drops what it drains */
+			continue;
 		struct trace *t = trace_get(s, k, false);
 		if (t)
 			trace_packet(t, p);
+		sink_chunk_after_packet(s);
 	}
 }
 
@@ -753,5 +775,6 @@ void sink_free(struct rm_sink *s, struct rm_sink_stats *out)
 	if (out)
 		*out = s->acc;
 	rm_sink_disable(s, NULL);
+	sink_chunk_free(s);
 	free(s);
 }

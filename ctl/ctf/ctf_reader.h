@@ -143,6 +143,7 @@ struct ctfr_item {
 	const struct ctfr_event *ev;
 	struct ctfr_value v[RM_FIELDS_MAX];
 	uint64_t evctx[CTFR_EVCTX_MAX]; /* EVENT: the event.context values (meta->evctx) */
+	const struct ctfr_meta *meta;   /* EVENT: the trace's, for the names of evctx[] */
 };
 
 /* Called for each corruption found: the byte offset and what is wrong. The

@@ -273,6 +273,7 @@ static int read_record(struct ctfr_stream *s, struct ctfr_item *it)
 		serr(s, at, "%s: truncated event context", e->name);
 		return -1;
 	}
+	it->meta = s->meta;
 	for (uint32_t i = 0; i < s->meta->nevctx; i++) {
 		if (s->meta->evctx[i].size == 4) {
 			uint32_t v;

@@ -363,6 +363,11 @@ int ctf_writer_packet_ctx(struct ctf_writer *w, const struct rm_packet *p,
 	return r;
 }
 
+uint64_t ctf_writer_bytes(const struct ctf_writer *w)
+{
+	return w ? w->stats.bytes : 0;
+}
+
 int ctf_writer_close(struct ctf_writer *w, struct ctf_writer_stats *out, char *err, size_t errlen)
 {
 	ERR_SINK(err, errlen);

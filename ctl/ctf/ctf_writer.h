@@ -100,6 +100,10 @@ struct ctf_writer_stats {
 	uint32_t streams;    /* stream files (lanes) */
 };
 
+/* Bytes of stream files written so far (stats.bytes): what a sink's
+ * --rotate-size counts. */
+uint64_t ctf_writer_bytes(const struct ctf_writer *w);
+
 /* Flushes (fdatasync) and closes every file and frees the writer, even on
  * error. `out` may be NULL. Returns 0 or -1. ctf_writer_close(NULL, ...)
  * returns 0. */

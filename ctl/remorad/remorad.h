@@ -6,6 +6,7 @@
 #define REMORA_CTL_REMORAD_H
 
 #include <limits.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <time.h>
 #include <urcu.h>
@@ -63,6 +64,7 @@ void sessions_restore(struct remorad *d);
 struct session_opts {
 	bool snapshot;
 	uint64_t ring_bytes;
+	struct rm_rotation rot;    /* rotate-size, rotate-timer, max-chunks */
 };
 /* remorad_snapshot.c: takes a create option if it is snapshot mode's (1),
  * 0 when the key is not its, -1 with err for a bad value. */
@@ -76,6 +78,25 @@ void snapshot_session_set(struct session *s, uint64_t ring_bytes);
 /* RMD_SNAPSHOT for session s: writes its rings, replies. */
 void snapshot_take(struct remorad *d, struct session *s, const struct rmd_req *q,
 		   struct reply *o);
+
+/* remorad_session.c, for the files below: the session a request names
+ * (or the current one; NULL after an error reply), and saving the state. */
+struct session *sessions_target(struct remorad *d, const struct rmd_req *q, struct reply *o);
+void sessions_save(struct remorad *d);
+
+/* remorad_lifecycle.c: rotation schedules (create's opts, the state file)
+ * and the RMD_ROTATE and RMD_CLEAR requests (true when q was one). A
+ * create option of the rotation schedule: 1 taken, 0 not its key, -1
+ * with err for a bad value (as snapshot_create_opt). */
+int rotation_create_opt(struct rm_rotation *r, const char *key, const char *val, char *err,
+			size_t errlen);
+/* 0, or -1 with err when the schedule is bad or goes with overwrite or
+ * snapshot mode (neither writes chunks). */
+int rotation_check_opts(const struct session_opts *so, const struct rmd_req *q, char *err,
+			size_t errlen);
+void rotation_save(FILE *f, const struct session *s);
+void rotation_restore(struct session *s, const char *line);
+bool lifecycle_handle(struct remorad *d, const struct rmd_req *q, struct reply *o);
 
 void report_list(struct remorad *d, struct reply *o);
 void report_status(struct remorad *d, const char *name, struct reply *o);

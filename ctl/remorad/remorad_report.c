@@ -135,6 +135,17 @@ static void one_session(struct remorad *d, struct session *s, struct reply *o)
 			     st.unwritten);
 	if (s->overwrite)
 		reply_printf(o, ", held in memory until stop: %" PRIu64, st.buffered);
+	struct rm_rotation rot;
+	uint32_t closed;
+	int64_t cur;
+	uint64_t bytes;
+	rm_sink_rotation(s->sink, &rot);
+	rm_sink_chunk_info(s->sink, &closed, &cur, &bytes);
+	reply_printf(o, ", bytes: %" PRIu64, bytes);
+	if (cur >= 0)
+		reply_printf(o, "\n  chunks: %u closed, writing chunk-%05" PRId64 " (rotate size %"
+				PRIu64 ", timer %u s, max chunks %u; 0: none)", closed, cur, rot.size,
+			     rot.timer_s, rot.max_chunks);
 	if (s->snapshot)
 		reply_printf(o, ", held in memory for snapshots: %" PRIu64 ", overwritten (not "
 				"lost): %" PRIu64 ", snapshots taken: %u", st.buffered, st.overwritten,

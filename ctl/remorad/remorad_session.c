@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ctl/consumer/live_mark.h"
 #include "ctl/remorad/remorad.h"
 #include "ctl/ctf/ctf_packet.h"
 #include "ctl/remorad/remorad_filter.h"
@@ -74,6 +75,7 @@ static void save(struct remorad *d)
 		}
 		if (rm_sink_contexts(s->sink))
 			fprintf(f, "contexts %s %u\n", s->name, rm_sink_contexts(s->sink));
+		rotation_save(f, s);
 	}
 	rcu_read_unlock();
 	if (fclose(f) != 0 || rename(tmp, d->state_file) != 0) {
@@ -118,6 +120,7 @@ static void session_free(struct remorad *d, struct session *s, struct rm_sink_st
 	rcu_read_unlock();
 	synchronize_rcu();
 	rm_sink_destroy(s->sink, st);
+	rm_live_unmark(s->out_dir);
 	free(s);
 }
 
@@ -163,6 +166,8 @@ static int create_opts(const struct rmd_req *q, struct session_opts *so, struct 
 		*eq = 0;
 		int r = snapshot_create_opt(so, line, eq + 1, err, sizeof(err));
 		if (r == 0)
+			r = rotation_create_opt(&so->rot, line, eq + 1, err, sizeof(err));
+		if (r == 0)
 			snprintf(err, sizeof(err), "unknown option '%.64s': is the remora CLI from "
 						   "another version?", line);
 		if (r <= 0) {
@@ -170,7 +175,8 @@ static int create_opts(const struct rmd_req *q, struct session_opts *so, struct 
 			return -1;
 		}
 	}
-	if (snapshot_check_opts(so, q, err, sizeof(err)) < 0) {
+	if (snapshot_check_opts(so, q, err, sizeof(err)) < 0 ||
+	    rotation_check_opts(so, q, err, sizeof(err)) < 0) {
 		reply_error(o, "%s\n", err);
 		return -1;
 	}
@@ -227,6 +233,9 @@ static void do_create(struct remorad *d, const struct rmd_req *q, struct reply *
 	session_set_blocking(s, q->block_ms);
 	if (so.snapshot)
 		snapshot_session_set(s, so.ring_bytes);
+	rm_sink_set_rotation(s->sink, &so.rot, NULL, 0); /* checked in create_opts */
+	if (!s->snapshot) /* which writes nothing until asked: nothing to follow */
+		rm_live_mark(s->out_dir); /* for `remora view --follow` */
 	snprintf(d->current, sizeof(d->current), "%s", s->name);
 	save(d);
 	reply_printf(o, "Session %s created%s.\n%s will be written in %s\n", s->name,
@@ -417,7 +426,10 @@ void sessions_handle(struct remorad *d, const struct rmd_req *q, struct reply *o
 			snapshot_take(d, s, q, o);
 		break;
 	}
-	default: reply_error(o, "unknown request %u: is the remora CLI from another version?\n",
+	default:
+		if (lifecycle_handle(d, q, o))
+			break;
+		reply_error(o, "unknown request %u: is the remora CLI from another version?\n",
 			     q->op);
 	}
 }
@@ -477,6 +489,10 @@ void sessions_restore(struct remorad *d)
 			struct session *s = lookup(d, name);
 			if (s && !s->overwrite && !s->block_ms)
 				snapshot_session_set(s, ring);
+		} else if (sscanf(line, "chunks %63s ", name) == 1) {
+			struct session *s = lookup(d, name);
+			if (s)
+				rotation_restore(s, line);
 		} else if (sscanf(line, "pattern %63s %n", name, &off) == 1 && off) {
 			struct session *s = lookup(d, name);
 			if (s)
@@ -498,13 +514,27 @@ void sessions_restore(struct remorad *d)
 	struct session *s;
 	struct cds_lfht_iter it;
 	rcu_read_lock();
-	cds_lfht_for_each_entry(d->sessions, &it, s, node)
+	cds_lfht_for_each_entry(d->sessions, &it, s, node) {
 		if (s->state == SESSION_STARTED)
 			rm_sink_start(s->sink);
+		if (!s->snapshot)
+			rm_live_mark(s->out_dir); /* ours now, for `remora view --follow` */
+	}
 	rcu_read_unlock();
 	if (d->current[0] && !lookup(d, d->current))
 		d->current[0] = 0;
 	if (n)
 		fprintf(stderr, "remorad: %d session%s restored from %s\n", n, n == 1 ? "" : "s",
 			d->state_file);
+}
+
+/* For remorad_lifecycle.c (remorad.h). */
+struct session *sessions_target(struct remorad *d, const struct rmd_req *q, struct reply *o)
+{
+	return target(d, q, o);
+}
+
+void sessions_save(struct remorad *d)
+{
+	save(d);
 }

@@ -67,6 +67,25 @@ struct remora_wr {
 	void *opaque[4];
 };
 
+/* Calls through the GOT, bound when the program is loaded, not through a
+ * lazily bound PLT slot: a lazy slot is resolved on the first call in each
+ * process, so a child forked before its parent recorded ran the dynamic
+ * linker's lookup on its first event, on pages fork did not copy (issue
+ * 18); and a PLT call is one jump more per event. GCC only; elsewhere the
+ * ordinary PLT call. The attribute sticks to the plain declarations
+ * further down. */
+#if defined(__has_attribute)
+#if __has_attribute(noplt)
+#define REMORA__NOPLT __attribute__((noplt))
+#endif
+#endif
+#ifndef REMORA__NOPLT
+#define REMORA__NOPLT
+#endif
+
+REMORA__NOPLT unsigned char *remora_reserve(struct remora_event *ev, size_t payload, struct remora_wr *wr);
+REMORA__NOPLT void remora_commit(struct remora_wr *wr);
+
 /* Always 0; the enable byte of every event the stub has not attached. */
 extern const volatile uint8_t remora_off;
 

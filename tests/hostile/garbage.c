@@ -49,9 +49,11 @@ static void scribble(char *base)
 	uint32_t large = h->chunk_count, total = large + h->small_count;
 	char *chunks = base + h->off_chunks;
 	for (uint32_t i = 0; i < total; i++) {
-		uint64_t off = i < large ? (uint64_t)i * h->chunk_size
-					 : (uint64_t)large * h->chunk_size +
-						   (uint64_t)(i - large) * h->small_size;
+		/* small chunks first, last index first, then the large ones
+		 * (shm/layout.h) */
+		uint64_t off = i < large ? (uint64_t)h->small_count * h->small_size +
+						   (uint64_t)i * h->chunk_size
+					 : (uint64_t)(total - 1 - i) * h->small_size;
 		uint64_t *w = (uint64_t *)(chunks + off);
 		if (!w[0])
 			continue; /* nothing committed here */
