@@ -3,8 +3,8 @@
 # inclusive) of bench/evctx_ir.c's loop (bench:str, id, len, path) with no
 # context, ip, cpu_id, perf:thread:task-clock and all three, plus wall-time
 # ns per event of a separate run (noisy on a shared machine: read Ir first).
-# Under valgrind glibc has no rseq, so the cpu_id row measures the RDTSCP
-# fallback; the wall-time column measures the rseq load.
+# Under valgrind glibc has no rseq, so the cpu_id row measures the
+# sched_getcpu() fallback; the wall-time column measures the rseq load.
 # Usage: bench/evctx_cg.sh BUILD_DIR [N] [W]   (needs valgrind)
 set -eu
 B=$(cd "${1:?build dir}" && pwd)
