@@ -87,5 +87,8 @@ after=$(grep -c 'cx:ev' "$T/bt.out")
 [ "$before" -gt 0 ] && [ "$after" -gt 0 ] || fail "before: $before, after: $after events"
 # written before the app saw the new mask: 0 (the record says so); after it: the call site
 [ "$(grep -cE 'ip = 0x[1-9A-F][0-9A-F]* }' "$T/bt.out")" -gt 0 ] || fail "no ip after add-context: $(grep -m1 cx:ev "$T/bt.out")"
+# only a prefix can lack it: once the app wrote one, every later event has it
+awk '/cx:ev/ { z = ($0 ~ /ip = 0x0 }/); if (seen && z) { print "ip 0 after an ip: " $0; exit 1 } if (!z) seen = 1 }' \
+    "$T/bt.out" >"$T/awk.out" || fail "$(cat "$T/awk.out")"
 echo "ok: $before events before add-context, $after after with ip"
 echo PASS
