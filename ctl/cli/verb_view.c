@@ -158,6 +158,11 @@ void rm_view_put_item(FILE *f, int clock, __int128 key, uint32_t ctx, const stru
 		return;
 	}
 	rm_put_str(f, it->ev->name);
+	/* per-event contexts (add-context -t ip|cpu_id|perf:...), before the fields */
+	const struct ctfr_meta *m = it->meta;
+	for (uint32_t i = 0; m && i < m->nevctx; i++)
+		fprintf(f, m->evctx[i].hex ? " %s=0x%" PRIx64 : " %s=%" PRIu64, m->evctx[i].name,
+			it->evctx[i]);
 	for (uint32_t i = 0; i < it->ev->nfields; i++) {
 		fputc(' ', f);
 		rm_put_str(f, it->ev->fields[i].name);

@@ -32,6 +32,7 @@ struct ctf_writer {
 	uint64_t tie_cycles;            /* cycles that may show as one ns (>= 1) */
 	struct ctf_writer_stats stats;
 	bool meta_dirty; /* classes declared since the metadata was written */
+	char perf_names[RM_EVCTX_PERF_SLOTS][48]; /* info.evctx_perf's copies */
 	const struct ctf_packet_ctx *pctx; /* the packet being written's context values */
 	int last_lane;   /* of the last packet written, -1 before any */
 };
@@ -115,6 +116,11 @@ struct ctf_writer *ctf_writer_open(const char *dir, const struct ctf_trace_info 
 	}
 	w->info.hostname = w->hostname;
 	w->info.procname = w->procname;
+	for (uint32_t s = 0; s < RM_EVCTX_PERF_SLOTS; s++) {
+		snprintf(w->perf_names[s], sizeof(w->perf_names[s]), "%s",
+			 info->evctx_perf[s] ? info->evctx_perf[s] : "perf_unknown");
+		w->info.evctx_perf[s] = w->perf_names[s];
+	}
 	if (ctf_clock_class_compute(&w->info, &w->clock, err, errlen) ||
 	    make_uuid(w->uuid, err, errlen))
 		goto fail;
@@ -166,6 +172,7 @@ static int scan_records(const struct ctf_writer *w, const struct rm_packet *p, s
 	uint64_t fixed_word = UINT64_MAX;
 	uint32_t records = 0;
 	uint64_t first_ts = 0, last_ts = 0;
+	size_t cs = rm_evctx_size(w->info.evctx); /* event.context, before the payload */
 	/* locals, not *s: stores through s could alias the packet's bytes */
 	while (off < len) {
 		uint64_t word, ts;
@@ -186,13 +193,15 @@ static int scan_records(const struct ctf_writer *w, const struct rm_packet *p, s
 				fixed = e ? rm_fixed_record_size(e) : 0;
 				cur = id;
 			}
-			if (size < RM_RECORD_HDR || size > len - off)
+			if (size < RM_RECORD_HDR + cs || size > len - off)
 				why = "record size out of bounds";
+			else if (RM_REC_CTX(word))
+				why = "context bits in a record word";
 			else if (!e)
 				why = "undeclared event id";
-			else if (fixed ? size != fixed
-				       : !ctf_payload_fits(e, data + off + RM_RECORD_HDR,
-							   size - RM_RECORD_HDR))
+			else if (fixed ? size != fixed + cs
+				       : !ctf_payload_fits(e, data + off + RM_RECORD_HDR + cs,
+							   size - RM_RECORD_HDR - cs))
 				why = "payload does not match the event's fields";
 			else if (fixed)
 				fixed_word = word;
