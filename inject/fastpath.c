@@ -4,6 +4,7 @@
 #include <remora/remora.h>
 
 #include "shm/producer.h"
+#include "inject/evctx.h"
 #include "inject/stub.h"
 
 static __thread struct rm_writer writer __attribute__((tls_model("initial-exec")));
@@ -19,6 +20,12 @@ __attribute__((visibility("default"))) unsigned char *remora_reserve(struct remo
 		__atomic_fetch_add(&rm_stub.arena.hdr->lost_catalog, 1, __ATOMIC_RELAXED);
 		return NULL;
 	}
+	/* per-event contexts (add-context -t ip|cpu_id|perf:...): one
+	 * predicted branch while no session asks for any */
+	uint32_t ctx = __atomic_load_n(&rm_stub.arena.hdr->evctx, __ATOMIC_RELAXED);
+	if (__builtin_expect(ctx != 0, 0))
+		return rm_reserve_evctx(&rm_stub.arena, &writer, (struct rm_wr *)wr, id, payload,
+					ctx, __builtin_return_address(0));
 	return rm_reserve(&rm_stub.arena, &writer, (struct rm_wr *)wr, id, payload);
 }
 

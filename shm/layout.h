@@ -62,9 +62,10 @@
 
 #include <stdalign.h>
 #include <stdint.h>
+#include "evctx.h"
 
 #define RM_MAGIC 0x315f41524f4d4552ull /* "REMORA_1" little-endian */
-#define RM_VERSION 7u
+#define RM_VERSION 8u
 
 #define RM_LEVELS 4          /* nesting depth: thread + 3 signal levels */
 #define RM_NAME_MAX 32       /* provider and field names, NUL included */
@@ -139,6 +140,14 @@ struct rm_arena_hdr {
 					     * reads and writes the enable table (kept for
 					     * older stubs, which registered events
 					     * RM_ENABLE_EARLY only until then) */
+	/* Per-event contexts (shm/evctx.h): the consumer writes, producers
+	 * read evctx once per enabled event and evctx_perf[] at a thread's
+	 * first counter read; evctx_perf_failed: producers add when a perf
+	 * counter could not be opened (the value is written as 0). */
+	alignas(64) uint32_t evctx;
+	uint32_t evctx_pad;
+	struct rm_evctx_perf evctx_perf[RM_EVCTX_PERF_SLOTS];
+	uint64_t evctx_perf_failed;
 	alignas(64) uint8_t pad_end[64];
 };
 
@@ -257,7 +266,10 @@ struct rm_record {
 	unsigned char payload[];
 };
 
-#define RM_REC_SIZE(w) ((uint32_t)(w))
+/* size: the low 24 bits (a record is at most 64 KiB + 16); bits 24-31:
+ * the per-event contexts in front of its payload (shm/evctx.h) */
+#define RM_REC_SIZE(w) ((uint32_t)(w) & 0xffffffu)
+#define RM_REC_CTX(w) ((uint32_t)((w) >> 24) & 0xffu)
 #define RM_REC_ID(w) ((uint32_t)((w) >> 32))
 #define RM_ALIGN8(n) (((n) + 7u) & ~7u)
 

@@ -275,6 +275,7 @@ static int emit_walk(struct rm_reader *r, const struct cand *k, bool held, uint6
 		.level = k->level, .seq = k->seq, .nrecords = nrec,
 		.ts_begin = nrec ? w->ts_begin : 0, .ts_end = nrec ? w->ts_end : 0,
 		.data = r->buf, .len = len, .corrupt = bad, .nids = w->many_ids ? 0 : w->nids,
+		.ctx_any = w->ctx_any,
 	};
 	memcpy(p.ids, w->ids, sizeof(p.ids));
 	if (!v->first_done && nrec)

@@ -56,6 +56,9 @@ struct rm_packet {
 	 * Lets a sink decide a whole packet without walking it. */
 	uint32_t nids;
 	uint32_t ids[RM_PACKET_IDS];
+	/* The OR of the records' per-event context masks (RM_REC_CTX,
+	 * shm/evctx.h): 0 when no record carries contexts. */
+	uint32_t ctx_any;
 };
 
 typedef int (*rm_packet_fn)(void *ctx, const struct rm_packet *p);

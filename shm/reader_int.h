@@ -84,6 +84,7 @@ struct walk {
 	uint64_t fixed_word; /* last record word valid by its size alone, or 0 */
 	uint32_t nids;     /* distinct ids so far, see rm_packet.ids */
 	bool many_ids;     /* more than RM_PACKET_IDS */
+	uint32_t ctx_any;  /* OR of the records' per-event context masks */
 	uint32_t ids[RM_PACKET_IDS];
 	const char *why;   /* set when malformed data ended the walk */
 	uint32_t skip;     /* with why: the bad record's aligned size, when its size

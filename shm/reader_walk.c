@@ -8,13 +8,18 @@
  * size: an id not seen yet, a refused one, or an event with strings, byte
  * sequences or booleans, decoded field by field. */
 static const char *check_payload_slow(struct rm_reader *r, const unsigned char *rec,
-				      uint32_t size, uint32_t id)
+				      uint32_t size, uint32_t id, uint32_t ctx)
 {
 	const struct rm_event_info *e = rm_reader_event(r, id);
 	if (!e)
 		return "unknown or refused event id";
+	/* per-event contexts (shm/evctx.h) sit between header and payload */
+	size_t cs = rm_evctx_size(ctx);
+	if (size < RM_RECORD_HDR + cs)
+		return "record too short for its contexts";
+	size -= (uint32_t)cs;
 	if (r->rec_size[id] ? r->rec_size[id] != size /* loaded just now, or a wrong size */
-			    : !rm_payload_ok(e, rec + RM_RECORD_HDR, size - RM_RECORD_HDR))
+			    : !rm_payload_ok(e, rec + RM_RECORD_HDR + cs, size - RM_RECORD_HDR))
 		return "payload does not match its event";
 	return NULL;
 }
@@ -28,10 +33,11 @@ static inline const char *check_record(struct rm_reader *r, struct walk *w,
 {
 	if (word != w->fixed_word) { /* word != 0: callers stop at an uncommitted one */
 		uint32_t size = RM_REC_SIZE(word), id = RM_REC_ID(word);
-		if (id < r->a->event_max && r->rec_size[id] == size) {
+		if (id < r->a->event_max && r->rec_size[id] == size && !RM_REC_CTX(word)) {
 			w->fixed_word = word;
 		} else {
-			const char *why = check_payload_slow(r, rec, size, id);
+			const char *why = check_payload_slow(r, rec, size, id, RM_REC_CTX(word));
+			w->ctx_any |= RM_REC_CTX(word);
 			if (why)
 				return why;
 		}

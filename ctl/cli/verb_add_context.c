@@ -7,6 +7,7 @@
 #include "ctl/cli/cli_daemon.h"
 #include "ctl/cli/verbs.h"
 #include "ctl/consumer/consumer.h"
+#include "ctl/consumer/consumer_evctx.h"
 
 static void usage(FILE *f)
 {
@@ -18,7 +19,18 @@ static void usage(FILE *f)
 		   "                      traced app pays nothing. Repeat -t for several. In a\n"
 		   "                      started session the next packets go to new trace\n"
 		   "                      directories (COMM-PID.1, ...) that have the fields.\n"
-		   "                      Not supported yet: ip, cpu_id, perf:thread:COUNTER.\n");
+		   "                      Per-event contexts, written by the app in each event:\n"
+		   "                      ip (the call site), cpu_id, perf:thread:COUNTER (a\n"
+		   "                      per-thread counter read without a syscall: rdpmc, or the\n"
+		   "                      counter's page as of the thread's last context switch\n"
+		   "                      where rdpmc is not allowed; 0 where perf_event_open is\n"
+		   "                      refused, counted in the summary). Max 6 counters per\n"
+		   "                      process tree. COUNTER:\n");
+	for (const char *p = rm_evctx_perf_names(); *p;) {
+		size_t n = strcspn(p, "\n");
+		fprintf(f, "                        %.*s\n", (int)n, p);
+		p += n + (p[n] == '\n');
+	}
 }
 
 int rm_cmd_add_context(int argc, char **argv)

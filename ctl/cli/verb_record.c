@@ -67,9 +67,10 @@ static void usage(FILE *f)
 		   "                        (since the previous --filter; all events when none) for\n"
 		   "                        which EXPR is true, e.g. 'id >= 10 && path == \"/a/*\"'\n"
 		   "                        (fields, $ctx.vtid/vpid/procname, == != < <= > >=, && || !)\n"
-		   "      --context TYPE    add a context field to every packet of the trace:\n"
-		   "                        procname, vpid or vtid (read by remora from /proc: no\n"
-		   "                        cost in the app)\n"
+		   "      --context TYPE    add a context field to the trace: procname, vpid or vtid\n"
+		   "                        (per packet, read by remora from /proc: no cost in the\n"
+		   "                        app); ip, cpu_id or perf:thread:COUNTER (per event,\n"
+		   "                        written by the app; see remora add-context --help)\n"
 		   "      --overwrite       flight recorder: keep the newest data, read at the end\n"
 		   "      --snapshot-on-exit  keep the newest data in memory (as much as the arena\n"
 		   "                        holds) and write it when CMD exits or crashes, as one\n"
@@ -553,6 +554,12 @@ static void print_causes(const struct rm_consumer_summary *s)
 			n++ ? "; " : "remora: ", (unsigned long long)s->truncated);
 	if (n)
 		fputc('\n', stderr);
+	/* --context perf:thread:...: a thread that could not open a counter
+	 * (no such counter, seccomp, perf_event_paranoid) wrote it as 0 */
+	if (s->perf_failed)
+		fprintf(stderr, "remora: %llu perf counters could not be opened (threads x "
+				"counters; their values are written as 0)\n",
+			(unsigned long long)s->perf_failed);
 }
 
 /* Whether a trace was written: a regular file anywhere under dir (the

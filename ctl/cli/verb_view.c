@@ -2,60 +2,38 @@
  *
  * Prints every event of every trace under DIR (each directory holding a
  * `metadata` file, found recursively), merged in time order across all
- * streams of all traces: a heap of stream cursors keyed by wall-clock ns.
- * The reader (ctl/ctf/ctf_reader.h) checks everything; this file walks
- * directories, feeds it file bytes, and prints lines nothing in a trace can
- * use to drive the terminal. */
+ * streams of all traces. The walk and the merge are the export cursor's
+ * (ctl/export/trace_cursor.h, shared with `remora export` and `stats`),
+ * over the strict reader (ctl/ctf/ctf_reader.h) that checks everything;
+ * this file prints lines nothing in a trace can use to drive the terminal. */
 #define _GNU_SOURCE
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "ctl/ctf/ctf_packet.h"
 #include "ctl/ctf/ctf_reader.h"
 #include "ctl/cli/escape.h"
 #include "ctl/cli/verb_view_causes.h"
 #include "ctl/cli/verbs.h"
-
-#define WALK_DEPTH_MAX 32
+#include "ctl/export/trace_cursor.h"
 
 enum clock_fmt { CLOCK_TIME, CLOCK_DATE, CLOCK_SECONDS };
 
-struct trace {
-	char *dir;
-	struct ctfr_meta meta;
-};
-
-/* A stream file as a ctfr_source: packets are pread() on demand into buf. */
-struct vstream {
-	char *path;
-	int fd;
-	unsigned char *buf;
-	size_t cap;
-	const struct trace *t;
-	struct ctfr_stream cur;
-	struct ctfr_item item;
-	__int128 key; /* ns since the epoch of item */
-	uint32_t idx; /* tie-break: equal times come out in file order */
-	uint64_t lost, lost_by[CTF_CAUSES]; /* shown so far, for the stream's line */
+/* What a stream file lost, by cause, for its line after the events. */
+struct stream_lost {
+	uint64_t lost, by[CTF_CAUSES];
 };
 
 struct view {
 	enum clock_fmt clock;
-	struct trace *traces;
-	size_t ntraces;
-	struct vstream **streams;
-	size_t nstreams;
-	uint64_t events, lost, errors;
+	struct rmx_cursor c;
+	uint64_t events, lost;
+	struct stream_lost *slost; /* by rmx_item.stream; grown as streams lose */
+	size_t nslost;
 };
 
 static void usage(FILE *f)
@@ -198,6 +176,11 @@ void rm_view_put_item(FILE *f, int clock, __int128 key, uint32_t ctx, const stru
 		return;
 	}
 	rm_put_str(f, it->ev->name);
+	/* per-event contexts (add-context -t ip|cpu_id|perf:...), before the fields */
+	const struct ctfr_meta *m = it->meta;
+	for (uint32_t i = 0; m && i < m->nevctx; i++)
+		fprintf(f, m->evctx[i].hex ? " %s=0x%" PRIx64 : " %s=%" PRIu64, m->evctx[i].name,
+			it->evctx[i]);
 	for (uint32_t i = 0; i < it->ev->nfields; i++) {
 		fputc(' ', f);
 		rm_put_str(f, it->ev->fields[i].name);
@@ -207,344 +190,33 @@ void rm_view_put_item(FILE *f, int clock, __int128 key, uint32_t ctx, const stru
 	fputc('\n', f);
 }
 
-static void put_item(struct view *w, struct vstream *s)
+/* Counts a stream's loss for its line by cause; an allocation failure
+ * only costs that line (the events and the summary still add up). */
+static void note_lost(struct view *w, const struct rmx_item *x)
 {
-	rm_view_put_item(stdout, w->clock, s->key, s->cur.meta ? s->cur.meta->contexts : 0,
-			 &s->item);
-	if (s->item.kind == CTFR_LOST) {
-		w->lost += s->item.lost;
-		s->lost += s->item.lost; /* for the stream's line by cause */
-		for (int i = 0; i < CTF_CAUSES; i++)
-			s->lost_by[i] += s->item.lost_by[i];
+	if (x->stream >= w->nslost) {
+		size_t n = (size_t)x->stream + 16;
+		struct stream_lost *v = realloc(w->slost, n * sizeof(*v));
+		if (!v)
+			return;
+		memset(v + w->nslost, 0, (n - w->nslost) * sizeof(*v));
+		w->slost = v;
+		w->nslost = n;
+	}
+	struct stream_lost *l = &w->slost[x->stream];
+	l->lost += x->it->lost;
+	for (int i = 0; i < CTF_CAUSES; i++)
+		l->by[i] += x->it->lost_by[i];
+}
+
+static void put_item(struct view *w, const struct rmx_item *x)
+{
+	rm_view_put_item(stdout, w->clock, x->ns, w->c.traces[x->trace].meta.contexts, x->it);
+	if (x->it->kind == CTFR_LOST) {
+		w->lost += x->it->lost;
+		note_lost(w, x);
 	} else {
 		w->events++;
-	}
-}
-
-/* --------------------------------------------------------- file access */
-
-static void stream_error(void *ctx, uint64_t off, const char *what)
-{
-	const struct vstream *s = ctx;
-	fputs("remora view: ", stderr);
-	rm_put_str(stderr, s->path);
-	fprintf(stderr, " at byte %" PRIu64 ": %s\n", off, what);
-}
-
-static int file_size(void *ctx, uint64_t *size, char *err, size_t errlen)
-{
-	struct vstream *s = ctx;
-	struct stat st;
-	if (fstat(s->fd, &st) < 0) {
-		snprintf(err, errlen, "cannot stat: %s", strerror(errno));
-		return -1;
-	}
-	*size = (uint64_t)st.st_size;
-	return 0;
-}
-
-static const unsigned char *file_fetch(void *ctx, uint64_t off, size_t n, char *err,
-				       size_t errlen)
-{
-	struct vstream *s = ctx;
-	if (n > s->cap) {
-		unsigned char *b = realloc(s->buf, n);
-		if (!b) {
-			snprintf(err, errlen, "out of memory for a packet of %zu bytes", n);
-			return NULL;
-		}
-		s->buf = b;
-		s->cap = n;
-	}
-	size_t got = 0;
-	while (got < n) {
-		ssize_t r = pread(s->fd, s->buf + got, n - got, (off_t)(off + got));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			snprintf(err, errlen, "cannot read %zu bytes: %s", n,
-				 r < 0 ? strerror(errno) : "the file shrank");
-			return NULL;
-		}
-		got += (size_t)r;
-	}
-	return s->buf;
-}
-
-/* Reads DIR/metadata whole (bounded), or NULL with a message. */
-static char *read_metadata(const char *dir, size_t *len, char *err, size_t errlen)
-{
-	char *path = NULL, *text = NULL;
-	int fd = -1;
-	struct stat st;
-	if (asprintf(&path, "%s/metadata", dir) < 0) {
-		path = NULL;
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		snprintf(err, errlen, "cannot open: %s", strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > CTFR_METADATA_MAX) {
-		snprintf(err, errlen, "not a regular file of at most %u bytes", CTFR_METADATA_MAX);
-		goto out;
-	}
-	text = malloc((size_t)st.st_size + 1);
-	size_t got = 0;
-	while (text && got < (size_t)st.st_size) {
-		ssize_t r = read(fd, text + got, (size_t)st.st_size - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	if (!text || got < (size_t)st.st_size) {
-		snprintf(err, errlen, "cannot read: %s", text ? "short read" : "out of memory");
-		free(text);
-		text = NULL;
-		goto out;
-	}
-	*len = got;
-out:
-	if (fd >= 0)
-		close(fd);
-	free(path);
-	return text;
-}
-
-/* ----------------------------------------------------- finding traces */
-
-static void report(struct view *w, const char *path, const char *what)
-{
-	fputs("remora view: ", stderr);
-	rm_put_str(stderr, path);
-	fprintf(stderr, ": %s\n", what);
-	w->errors++;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strverscmp(*(char *const *)a, *(char *const *)b);
-}
-
-static bool is_file(int dfd, const char *name, bool want_dir)
-{
-	struct stat st;
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return false;
-	return want_dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode);
-}
-
-/* Names of the entries of `dir` that are directories (or regular files,
- * hidden ones and `metadata` left out), sorted so stream_2 < stream_10. */
-static char **list_dir(struct view *w, const char *dir, bool dirs, size_t *count)
-{
-	DIR *d = opendir(dir);
-	char **v = NULL;
-	size_t n = 0, cap = 0;
-	*count = 0;
-	if (!d) {
-		report(w, dir, strerror(errno));
-		return NULL;
-	}
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		const char *name = de->d_name;
-		if (name[0] == '.' || (!dirs && !strcmp(name, "metadata")) ||
-		    !is_file(dirfd(d), name, dirs))
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			char **t = realloc(v, cap * sizeof(*v));
-			if (!t)
-				break;
-			v = t;
-		}
-		if (!(v[n] = strdup(name)))
-			break;
-		n++;
-	}
-	closedir(d);
-	if (n)
-		qsort(v, n, sizeof(*v), cmp_str);
-	*count = n;
-	return v;
-}
-
-static void free_list(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-static void add_trace(struct view *w, const char *dir)
-{
-	char err[256];
-	size_t len;
-	char *text = read_metadata(dir, &len, err, sizeof(err));
-	struct ctfr_meta meta;
-	char *mpath = NULL;
-	if (asprintf(&mpath, "%s/metadata", dir) < 0)
-		mpath = NULL;
-	if (!text || ctfr_meta_parse(text, len, &meta, err, sizeof(err))) {
-		report(w, mpath ? mpath : dir, err);
-		free(text);
-		free(mpath);
-		return;
-	}
-	free(text);
-	free(mpath);
-	struct trace *t = realloc(w->traces, (w->ntraces + 1) * sizeof(*t));
-	if (!t) {
-		ctfr_meta_free(&meta);
-		report(w, dir, "out of memory");
-		return;
-	}
-	w->traces = t;
-	t[w->ntraces++] = (struct trace){ .dir = strdup(dir), .meta = meta };
-}
-
-static void walk(struct view *w, const char *dir, int depth)
-{
-	char *m = NULL;
-	if (asprintf(&m, "%s/metadata", dir) < 0)
-		return;
-	bool trace = access(m, F_OK) == 0;
-	free(m);
-	if (trace) { /* a trace is a leaf: its files are streams */
-		add_trace(w, dir);
-		return;
-	}
-	if (depth >= WALK_DEPTH_MAX)
-		return;
-	size_t n;
-	char **subs = list_dir(w, dir, true, &n);
-	for (size_t i = 0; i < n; i++) {
-		char *sub;
-		if (asprintf(&sub, "%s/%s", dir, subs[i]) < 0)
-			continue;
-		walk(w, sub, depth + 1);
-		free(sub);
-	}
-	free_list(subs, n);
-}
-
-/* ---------------------------------------------------------- the merge */
-
-static bool before(const struct vstream *a, const struct vstream *b)
-{
-	return a->key < b->key || (a->key == b->key && a->idx < b->idx);
-}
-
-static void sift_down(struct vstream **h, size_t n, size_t i)
-{
-	for (;;) {
-		size_t l = 2 * i + 1, m = i;
-		if (l < n && before(h[l], h[m]))
-			m = l;
-		if (l + 1 < n && before(h[l + 1], h[m]))
-			m = l + 1;
-		if (m == i)
-			return;
-		struct vstream *t = h[i];
-		h[i] = h[m];
-		h[m] = t;
-		i = m;
-	}
-}
-
-/* Moves s to its next item; false at its end. */
-static bool advance(struct vstream *s)
-{
-	if (ctfr_stream_next(&s->cur, &s->item) == CTFR_END)
-		return false;
-	s->key = ctfr_time_ns(&s->t->meta, s->item.ts);
-	return true;
-}
-
-static void open_streams(struct view *w, const struct trace *t)
-{
-	size_t n;
-	char **files = list_dir(w, t->dir, false, &n);
-	for (size_t i = 0; i < n; i++) {
-		struct vstream *s = calloc(1, sizeof(*s));
-		struct vstream **v = realloc(w->streams, (w->nstreams + 1) * sizeof(*v));
-		if (!s || !v || asprintf(&s->path, "%s/%s", t->dir, files[i]) < 0) {
-			free(s);
-			if (v)
-				w->streams = v;
-			report(w, t->dir, "out of memory");
-			break;
-		}
-		w->streams = v;
-		s->fd = open(s->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (s->fd < 0) {
-			report(w, s->path, strerror(errno));
-			free(s->path);
-			free(s);
-			continue;
-		}
-		s->t = t;
-		s->idx = (uint32_t)w->nstreams;
-		ctfr_stream_init(&s->cur, &t->meta,
-				 (struct ctfr_source){ .ctx = s, .size = file_size, .fetch = file_fetch },
-				 stream_error, s);
-		w->streams[w->nstreams++] = s;
-	}
-	free_list(files, n);
-}
-
-static void run_merge(struct view *w)
-{
-	struct vstream **h = malloc((w->nstreams + 1) * sizeof(*h));
-	size_t n = 0;
-	if (!h) {
-		report(w, "merge", "out of memory");
-		return;
-	}
-	for (size_t i = 0; i < w->nstreams; i++)
-		if (advance(w->streams[i]))
-			h[n++] = w->streams[i];
-	for (size_t i = n / 2; i-- > 0;)
-		sift_down(h, n, i);
-	while (n) {
-		put_item(w, h[0]);
-		if (!advance(h[0]))
-			h[0] = h[--n];
-		sift_down(h, n, 0);
-	}
-	free(h);
-}
-
-static void view_free(struct view *w)
-{
-	for (size_t i = 0; i < w->nstreams; i++) {
-		struct vstream *s = w->streams[i];
-		w->errors += s->cur.errors;
-		close(s->fd);
-		free(s->buf);
-		free(s->path);
-		free(s);
-	}
-	free(w->streams);
-	for (size_t i = 0; i < w->ntraces; i++) {
-		ctfr_meta_free(&w->traces[i].meta);
-		free(w->traces[i].dir);
-	}
-	free(w->traces);
-}
-
-/* Every stream is open at once; make room for many traces. */
-static void raise_fd_limit(void)
-{
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 }
 
@@ -575,50 +247,35 @@ int rm_cmd_view(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	const char *dir = argv[optind];
-	struct stat st;
-	const char *bad = stat(dir, &st) < 0 ? strerror(errno)
-			  : !S_ISDIR(st.st_mode) ? "not a directory" : NULL;
-	if (bad) {
-		fputs("remora view: ", stderr);
-		rm_put_str(stderr, dir);
-		fprintf(stderr, ": %s\n", bad);
+	if (rmx_cursor_open_with(&w.c, argv[optind], "remora view", rm_put_str)) {
+		rmx_cursor_close(&w.c);
 		return 1;
 	}
-	raise_fd_limit();
-	walk(&w, dir, 0);
-	if (!w.ntraces) {
-		if (!w.errors) {
-			fputs("remora view: no trace under ", stderr);
-			rm_put_str(stderr, dir);
-			fputs(" (no directory there holds a metadata file)\n", stderr);
-		}
-		view_free(&w);
-		return 1;
-	}
-	for (size_t i = 0; i < w.ntraces; i++)
-		open_streams(&w, &w.traces[i]);
-	run_merge(&w);
+	struct rmx_item x;
+	while (rmx_cursor_next(&w.c, &x))
+		put_item(&w, &x);
 	fflush(stdout);
-	for (size_t i = 0; i < w.nstreams; i++) {
-		const struct vstream *s = w.streams[i];
-		if (!s->lost)
+	for (size_t i = 0; i < w.nslost; i++) {
+		if (!w.slost[i].lost)
 			continue;
+		uint32_t t = rmx_cursor_stream_trace(&w.c, (uint32_t)i);
 		fputs("remora view: ", stderr);
-		rm_put_str(stderr, s->path);
-		fprintf(stderr, ": %" PRIu64 " lost: ", s->lost);
-		view_put_causes(stderr, s->lost_by, s->lost, s->t->meta.causes);
+		rm_put_str(stderr, rmx_cursor_stream_path(&w.c, (uint32_t)i));
+		fprintf(stderr, ": %" PRIu64 " lost: ", w.slost[i].lost);
+		view_put_causes(stderr, w.slost[i].by, w.slost[i].lost, w.c.traces[t].meta.causes);
 		fputc('\n', stderr);
 	}
-	size_t nstreams = w.nstreams, ntraces = w.ntraces;
-	view_free(&w);
+	free(w.slost);
+	size_t nstreams = w.c.nstreams, ntraces = w.c.ntraces;
+	rmx_cursor_close(&w.c); /* adds the streams' errors to w.c.errors */
+	uint64_t errors = w.c.errors;
 	fprintf(stderr,
 		"remora view: %" PRIu64 " events, %" PRIu64 " lost, %zu stream file%s in %zu "
 		"trace%s",
 		w.events, w.lost, nstreams, nstreams == 1 ? "" : "s", ntraces,
 		ntraces == 1 ? "" : "s");
-	if (w.errors)
-		fprintf(stderr, ", %" PRIu64 " error%s", w.errors, w.errors == 1 ? "" : "s");
+	if (errors)
+		fprintf(stderr, ", %" PRIu64 " error%s", errors, errors == 1 ? "" : "s");
 	fputc('\n', stderr);
-	return w.errors ? 1 : 0;
+	return errors ? 1 : 0;
 }

@@ -8,7 +8,9 @@
  * size; the writer appends whole packets); re-reads a trace's metadata
  * when it was replaced (new events), after the stream sizes were taken,
  * since the writer writes metadata before the packets that use it; and
- * prints what is new, merged in time order within the round.
+ * prints what is new, merged in time order within the round (the export
+ * cursor's order, rmx_merge_before; the cursor itself reads whole files
+ * once, not growing ones, so this reader stays its own).
  *
  * It stops when DIR has no live writer any more (the `.remora-live` mark
  * of remorad's session or of `remora record` is gone, or its process is),
@@ -34,6 +36,7 @@
 #include "ctl/cli/verbs.h"
 #include "ctl/consumer/live_mark.h"
 #include "ctl/ctf/ctf_reader.h"
+#include "ctl/export/trace_cursor.h"
 
 #define FOLLOW_TICK_MS 100
 #define FOLLOW_DEPTH 3 /* DIR, chunk-NNNNN, COMM-PID */
@@ -368,9 +371,12 @@ static bool advance(struct fstream *s)
 	return true;
 }
 
+/* The export cursor's order (its walk needs whole files; this reader reads
+ * growing ones up to their last complete packet, so only the rule is shared) */
 static bool before(const struct fstream *a, const struct fstream *b)
 {
-	return a->key < b->key || (a->key == b->key && a->idx < b->idx);
+	return rmx_merge_before(a->key, a->cur.ts_begin, a->idx, b->key, b->cur.ts_begin, b->idx,
+				a->t == b->t);
 }
 
 static void sift_down(struct fstream **h, size_t n, size_t i)

@@ -386,6 +386,7 @@ void free_conn(struct rm_consumer *c, struct conn *k)
 		c->sum.lost_corrupt += why.corrupt;
 		c->sum.lost_overwritten += why.overwritten;
 		c->sum.truncated += why.truncated;
+		c->sum.perf_failed += __atomic_load_n(&k->a.hdr->evctx_perf_failed, __ATOMIC_RELAXED);
 		rm_reader_free(k->r);
 		rm_arena_unmap(&k->a);
 	}
@@ -393,6 +394,7 @@ void free_conn(struct rm_consumer *c, struct conn *k)
 		close(k->sock);
 	free(k->enabled);
 	free(k->filtered);
+	free(k->evbuf);
 	free(k);
 }
 

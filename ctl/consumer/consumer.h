@@ -76,6 +76,7 @@ struct rm_consumer_summary {
 	uint64_t lost_buffer_full, lost_too_large, lost_no_slot, lost_catalog;
 	uint64_t lost_refused, lost_corrupt, lost_overwritten;
 	uint64_t truncated;
+	uint64_t perf_failed;    /* perf counters a thread could not open (written as 0) */
 	uint64_t filter_errors;  /* events a --filter did not fit (not recorded) */
 	char filter_err[512];    /* the first such error */
 };

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ctl/consumer/consumer_ctx.h"
+#include "ctl/consumer/consumer_evctx.h"
 #include "ctl/ctf/ctf_packet.h"
 
 #define CACHE 256
@@ -70,10 +71,10 @@ int rm_context_parse(const char *type, uint32_t *bit, char *err, size_t errlen)
 			*bit = known[i].bit;
 			return 0;
 		}
-	if (!strcmp(type, "ip") || !strcmp(type, "cpu_id") || !strncmp(type, "perf:thread:", 12))
-		snprintf(err, errlen, "context '%s' is not supported yet (per-event contexts are "
-				      "not built; procname, vpid and vtid are)", type);
-	else
-		snprintf(err, errlen, "unknown context '%s' (procname, vpid, vtid)", type);
+	int ev = rm_evctx_parse(type, bit, err, errlen); /* ip, cpu_id, perf:thread:NAME */
+	if (ev)
+		return ev > 0 ? 0 : -1;
+	snprintf(err, errlen, "unknown context '%s' (procname, vpid, vtid, ip, cpu_id, "
+			      "perf:thread:COUNTER)", type);
 	return -1;
 }

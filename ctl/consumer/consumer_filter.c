@@ -101,7 +101,8 @@ bool filter_pass(struct trace *t, const struct rm_packet *pk, const struct rm_re
 	if (!e)
 		return true;
 	/* the reader validated the payload against e: strings end inside it */
-	const unsigned char *p = rec->payload;
+	/* after its per-event contexts, if it has any (shm/evctx.h) */
+	const unsigned char *p = rec->payload + rm_evctx_size(RM_REC_CTX(rec->word));
 	const void *vals[RM_FIELDS_MAX] = { 0 };
 	const char *strs[RM_FIELDS_MAX];
 	uint8_t types[RM_FIELDS_MAX];

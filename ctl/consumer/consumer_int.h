@@ -38,6 +38,12 @@ struct conn {
 	struct rm_filter_prog app_prog[RM_FILTER_SLOTS];
 	uint8_t app_slot[RM_FILTER_SLOTS]; /* SLOT_* bits, consumer_filter.c */
 	unsigned char *filtered;   /* packet copy without unselected records */
+	/* per-event contexts (consumer_evctx.c): the perf counter of each
+	 * arena slot (table index + 1, 0: free), and the buffer of packets
+	 * rewritten to a trace's event.context layout */
+	uint8_t perf_slot[RM_EVCTX_PERF_SLOTS];
+	unsigned char *evbuf;
+	size_t evbuf_cap;
 	uint64_t synced_gen;
 	uint32_t synced_count;
 	uint32_t synced_catgen;    /* the arena's catalog_gen at that sync */
@@ -115,6 +121,7 @@ struct trace {
 	struct rm_sink *s;
 	struct conn *k;
 	struct ctf_writer *w;      /* NULL until the first selected record */
+	uint32_t evmask;           /* RM_EVCTX_* of its event.context (set at open) */
 	uint8_t *st;               /* per event id: EV_* */
 	struct rm_filter_prog **prog; /* per event id: its filter, or NULL; the
 				       * array itself only once one has a filter */

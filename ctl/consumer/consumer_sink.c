@@ -12,6 +12,8 @@
 
 #include "ctl/consumer/consumer_int.h"
 #include "ctl/consumer/consumer_ctx.h"
+#include "ctl/consumer/consumer_evctx.h"
+#include "ctl/ctf/ctf_packet.h"
 #include "ctl/filter/filter.h"
 #include "shm/glob.h"
 
@@ -141,6 +143,10 @@ static int open_writer(struct trace *t)
 				      (real.tv_nsec - mono.tv_nsec),
 		.contexts = s->contexts,
 	};
+	/* per-event contexts: not in snapshot traces (their rings keep
+	 * records without them, see filter()) */
+	t->evmask = s->snapshot ? 0 : evctx_trace_mask(k, s->contexts, info.evctx_perf);
+	info.evctx = t->evmask;
 	if (k->a.clock == RM_CLOCK_TSC) {
 		/* calibrated once per consumer, not per trace: no 20 ms sleep in
 		 * the drain loop for every new process tree */
@@ -195,7 +201,27 @@ static bool takes(const struct trace *t, uint32_t id, bool take_selected)
  * takes in k->filtered. */
 static struct rm_packet filter(struct trace *t, const struct rm_packet *p, bool take_selected)
 {
-	bool all = p->nids > 0;
+	/* records with per-event contexts, or a trace that has them: each is
+	 * rewritten to the trace's event.context layout (consumer_evctx.c) */
+	bool ev = p->ctx_any || t->evmask;
+	unsigned char *dst = t->k->filtered;
+	if (ev) {
+		size_t need = evctx_grow_max(p->len);
+		if (need > t->k->evbuf_cap) {
+			unsigned char *b = realloc(t->k->evbuf, need);
+			if (!b) {
+				struct rm_packet none = *p;
+				none.len = 0;
+				none.nrecords = 0;
+				none.lost += p->nrecords; /* counted, not written */
+				return none;
+			}
+			t->k->evbuf = b;
+			t->k->evbuf_cap = need;
+		}
+		dst = t->k->evbuf;
+	}
+	bool all = p->nids > 0 && !ev;
 	for (uint32_t i = 0; all && i < p->nids && i < RM_PACKET_IDS; i++)
 		all = takes(t, p->ids[i], take_selected) && !(t->prog && t->prog[p->ids[i]]);
 	if (all)
@@ -213,15 +239,20 @@ static struct rm_packet filter(struct trace *t, const struct rm_packet *p, bool 
 			if (q.nrecords++ == 0)
 				q.ts_begin = rec->ts;
 			q.ts_end = rec->ts;
-			memmove(t->k->filtered + out, rec, asz);
-			out += asz;
+			if (ev) {
+				out += evctx_rewrite(dst + out, rec, t->evmask);
+			} else {
+				memmove(dst + out, rec, asz);
+				out += asz;
+			}
 		} else if (st == EV_REFUSED) {
 			t->refused++;
 		}
 		off += asz;
 	}
-	q.data = t->k->filtered;
+	q.data = dst;
 	q.len = out;
+	q.ctx_any = ev ? t->evmask : 0;
 	return q;
 }
 
@@ -239,7 +270,9 @@ static void write_packet(struct trace *t, const struct rm_packet *q)
 		w.lost_by[i] += t->carry_by[i];
 	uint64_t bytes = ctf_writer_bytes(t->w);
 	struct ctf_packet_ctx pc = { 0 };
-	if (t->s->contexts) {
+	if (q->ctx_any) /* our own copy (filter()): the trace's words carry no context bits */
+		evctx_clear_words((unsigned char *)q->data, q->len);
+	if (t->s->contexts & CTF_CTX_PACKET) {
 		struct rm_task_ctx tc;
 		rm_task_ctx(q->pid, q->tid, t->k->hello.comm, &tc);
 		pc.vpid = tc.vpid;
@@ -456,6 +489,11 @@ void sink_sync_conn(struct rm_consumer *c, struct conn *k)
 		if (s->state == SINK_STARTED)
 			ts[nt++] = t;
 	}
+	uint32_t evbits = 0; /* per-event contexts: what any started sink asks for */
+	for (int i = 0; i < nt; i++)
+		if (!ts[i]->s->snapshot)
+			evbits |= ts[i]->s->contexts & CTF_CTX_EVENT;
+	evctx_sync_conn(k, evbits);
 	filter_sync_begin(k);
 	for (uint32_t id = 0; id < count; id++) {
 		/* An id whose entry is not committed yet is being registered:

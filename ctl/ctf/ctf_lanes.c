@@ -9,8 +9,13 @@
 
 int ctf_lanes_pick(const struct ctf_lanes *l, uint64_t ts)
 {
+	return ctf_lanes_pick_from(l, ts, 0);
+}
+
+int ctf_lanes_pick_from(const struct ctf_lanes *l, uint64_t ts, uint32_t first)
+{
 	int best = -1;
-	for (uint32_t i = 0; i < l->n; i++)
+	for (uint32_t i = first; i < l->n; i++)
 		if (l->v[i].last_ts <= ts && (best < 0 || l->v[i].last_ts > l->v[best].last_ts))
 			best = (int)i;
 	return best;

@@ -27,6 +27,9 @@ struct ctf_lanes {
 /* The best lane for a packet that begins at ts, or -1 when none fits. */
 int ctf_lanes_pick(const struct ctf_lanes *l, uint64_t ts);
 
+/* The same among lanes numbered first or more (ctf_ctx_lane.h says why). */
+int ctf_lanes_pick_from(const struct ctf_lanes *l, uint64_t ts, uint32_t first);
+
 /* The lane that ended last (the best home for an empty packet), or -1. */
 int ctf_lanes_latest(const struct ctf_lanes *l);
 

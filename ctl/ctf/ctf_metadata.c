@@ -122,7 +122,21 @@ static void put_preamble(FILE *f, const struct ctf_metadata *m)
 	if (in->contexts & CTF_CTX_PROCNAME)
 		fputs("\t\tinteger { size = 8; align = 8; signed = false; encoding = UTF8; }"
 		      " procname[16];\n", f);
-	fputs("\t};\n};\n\n", f);
+	fputs("\t};\n", f);
+	/* per-event contexts (shm/evctx.h), in the records' order */
+	if (in->evctx) {
+		fputs("\tevent.context := struct {\n", f);
+		if (in->evctx & RM_EVCTX_IP)
+			fputs("\t\tinteger { size = 64; align = 8; signed = false; base = 16; } _ip;\n", f);
+		if (in->evctx & RM_EVCTX_CPU)
+			fputs("\t\tuint32_t _cpu_id;\n", f);
+		for (uint32_t s = 0; s < RM_EVCTX_PERF_SLOTS; s++)
+			if (in->evctx & RM_EVCTX_PERF0 << s)
+				fprintf(f, "\t\tuint64_t _%s;\n",
+					in->evctx_perf[s] ? in->evctx_perf[s] : "perf_unknown");
+		fputs("\t};\n", f);
+	}
+	fputs("};\n\n", f);
 }
 
 static bool name_taken(const struct rm_event_info *e, const char *name)

@@ -63,7 +63,14 @@ struct ctf_packet_hdr {
  * discarded_* fields (at CTF_CONTEXT_END, after `level`, in a trace
  * without them); the first record then starts at the next 8-byte
  * boundary. */
-enum { CTF_CTX_VPID = 1u, CTF_CTX_VTID = 2u, CTF_CTX_PROCNAME = 4u, CTF_CTX_ALL = 7u };
+enum { CTF_CTX_VPID = 1u, CTF_CTX_VTID = 2u, CTF_CTX_PROCNAME = 4u, CTF_CTX_PACKET = 7u };
+/* Per-event contexts, written by the app (shm/evctx.h) and declared as the
+ * stream's event.context: ip, cpu_id, and perf counter i of the table in
+ * ctl/consumer/consumer_evctx.c as bit 8 + i. */
+enum { CTF_CTX_IP = 8u, CTF_CTX_CPU = 16u, CTF_CTX_EVENT = 0xffffff18u };
+#define CTF_CTX_PERF(i) (1u << (8 + (i)))
+#define CTF_CTX_PERF_MAX 24
+#define CTF_CTX_ALL (CTF_CTX_PACKET | CTF_CTX_EVENT)
 #define CTF_CTX_PROCNAME_LEN 16
 #define CTF_CONTEXT_END 92u /* end of `level`: the fixed context without causes */
 #define CTF_CONTEXT_FIXED_END ((unsigned)sizeof(struct ctf_packet_hdr)) /* with them */

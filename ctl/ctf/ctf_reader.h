@@ -76,6 +76,8 @@ struct ctfr_event {
 	} fields[RM_FIELDS_MAX];
 };
 
+#define CTFR_EVCTX_MAX 8
+
 struct ctfr_meta {
 	uint8_t uuid[16];
 	uint64_t freq;      /* Hz, >= 1 */
@@ -88,6 +90,15 @@ struct ctfr_meta {
 	uint32_t context_end; /* where the declared context ends: 160 (92 without
 			       * causes) plus the add-context fields */
 	uint32_t packet_hdr; /* where records start: context_end rounded up to 8 */
+	/* event.context (per-event contexts, shm/evctx.h): unsigned fields of
+	 * 4 or 8 bytes between each event's header and payload */
+	uint32_t nevctx;
+	struct {
+		char name[RM_NAME_MAX + 16]; /* without the TSDL underscore */
+		uint8_t size;                /* bytes: 4 or 8 */
+		bool hex;                    /* declared base = 16 (ip) */
+	} evctx[CTFR_EVCTX_MAX];
+	size_t evctx_size;  /* bytes, the sum of the sizes */
 };
 
 /* Parses metadata text (need not be NUL-terminated). Returns 0, or -1 with
@@ -147,6 +158,8 @@ struct ctfr_item {
 	bool causes;        /* LOST: the trace records causes (ctfr_meta.causes) */
 	const struct ctfr_event *ev;
 	struct ctfr_value v[RM_FIELDS_MAX];
+	uint64_t evctx[CTFR_EVCTX_MAX]; /* EVENT: the event.context values (meta->evctx) */
+	const struct ctfr_meta *meta;   /* EVENT: the trace's, for the names of evctx[] */
 };
 
 /* Called for each corruption found: the byte offset and what is wrong. The

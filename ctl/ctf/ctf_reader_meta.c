@@ -139,6 +139,51 @@ static bool causes_next(const struct lex *l)
 	return true;
 }
 
+/* The optional event.context of per-event contexts, as ctf_metadata.c
+ * writes it: up to CTFR_EVCTX_MAX fields, uint32_t, uint64_t or a
+ * base-16 64-bit integer, each named '_' + an identifier. */
+static bool parse_evctx(struct lex *l, struct ctfr_meta *m)
+{
+	m->nevctx = 0;
+	m->evctx_size = 0;
+	if (!lex_tok_is(l, T_IDENT, "event"))
+		return true;
+	if (!lex_seq(l, "event . context := struct {"))
+		return false;
+	while (!lex_tok_is(l, T_PUNCT, "}")) {
+		if (m->nevctx == CTFR_EVCTX_MAX) {
+			lex_fail(l, "more than %d event context fields", CTFR_EVCTX_MAX);
+			return false;
+		}
+		uint8_t size = 0;
+		bool hex = false;
+		if (lex_tok_is(l, T_IDENT, "uint32_t") || lex_tok_is(l, T_IDENT, "uint64_t")) {
+			size = lex_tok_is(l, T_IDENT, "uint32_t") ? 4 : 8;
+			lex_next(l);
+		} else if (lex_seq(l, "integer { size = 64 ; align = 8 ; signed = false ; base = 16 ; }")) {
+			size = 8;
+			hex = true;
+		} else {
+			return false;
+		}
+		char raw[RM_NAME_MAX + 16];
+		if (!lex_ident(l, raw, sizeof(raw)) || !lex_seq(l, ";"))
+			return false;
+		if (raw[0] != '_' || !raw[1]) {
+			lex_fail(l, "event context field %s does not start with '_'", raw);
+			return false;
+		}
+		strcpy(m->evctx[m->nevctx].name, raw + 1);
+		m->evctx[m->nevctx].size = size;
+		m->evctx[m->nevctx].hex = hex;
+		m->nevctx++;
+		m->evctx_size += size;
+	}
+	return lex_seq(l, "} ;");
+}
+
+/* The context fields of add-context after `level`, each optional, in
+ * ctf_packet.h's order; then the end of the stream block. */
 static bool parse_contexts(struct lex *l, struct ctfr_meta *m)
 {
 	static const struct {
@@ -174,7 +219,7 @@ static bool parse_contexts(struct lex *l, struct ctfr_meta *m)
 	m->context_end = (m->causes ? CTF_CONTEXT_FIXED_END : CTF_CONTEXT_END) +
 			 (uint32_t)ctf_ctx_size(m->contexts);
 	m->packet_hdr = (m->context_end + 7u) & ~7u;
-	return lex_seq(l, "} ; } ;");
+	return lex_seq(l, "} ;") && parse_evctx(l, m) && lex_seq(l, "} ;");
 }
 
 /* A field name as declared: '_' + a C identifier that fits RM_NAME_MAX. */

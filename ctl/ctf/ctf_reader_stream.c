@@ -306,6 +306,21 @@ static int read_record(struct ctfr_stream *s, struct ctfr_item *it)
 		return -1;
 	}
 	size_t off = a + RM_RECORD_HDR;
+	if (s->content - off < s->meta->evctx_size) {
+		serr(s, at, "%s: truncated event context", e->name);
+		return -1;
+	}
+	it->meta = s->meta;
+	for (uint32_t i = 0; i < s->meta->nevctx; i++) {
+		if (s->meta->evctx[i].size == 4) {
+			uint32_t v;
+			memcpy(&v, s->pkt + off, 4);
+			it->evctx[i] = v;
+		} else {
+			memcpy(&it->evctx[i], s->pkt + off, 8);
+		}
+		off += s->meta->evctx[i].size;
+	}
 	for (uint32_t i = 0; i < e->nfields; i++) {
 		size_t foff = off;
 		const char *why = decode_field(s->pkt, &off, s->content, e->fields[i].type,

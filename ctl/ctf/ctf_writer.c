@@ -13,6 +13,7 @@
 #include "ctl/ctf/ctf_classes.h"
 #include "ctl/ctf/ctf_clock.h"
 #include "ctl/ctf/ctf_files.h"
+#include "ctl/ctf/ctf_ctx_lane.h"
 #include "ctl/ctf/ctf_lanes.h"
 #include "ctl/ctf/ctf_metadata.h"
 #include "ctl/ctf/ctf_packet.h"
@@ -27,8 +28,11 @@ struct ctf_writer {
 	uint8_t uuid[16];
 	struct ctf_classes classes;
 	struct ctf_lanes lanes;
+	struct ctf_ctx_lanes ctx_lanes; /* each context's last lane: ctf_ctx_lane.h */
+	uint64_t tie_cycles;            /* cycles that may show as one ns (>= 1) */
 	struct ctf_writer_stats stats;
 	bool meta_dirty; /* classes declared since the metadata was written */
+	char perf_names[RM_EVCTX_PERF_SLOTS][48]; /* info.evctx_perf's copies */
 	const struct ctf_packet_ctx *pctx; /* the packet being written's context values */
 	int last_lane;   /* of the last packet written, -1 before any */
 };
@@ -82,6 +86,7 @@ static void writer_free(struct ctf_writer *w)
 {
 	ctf_classes_free(&w->classes);
 	free(w->lanes.v);
+	ctf_ctx_lanes_free(&w->ctx_lanes);
 	if (w->dirfd >= 0)
 		close(w->dirfd);
 	free(w->dir);
@@ -111,9 +116,15 @@ struct ctf_writer *ctf_writer_open(const char *dir, const struct ctf_trace_info 
 	}
 	w->info.hostname = w->hostname;
 	w->info.procname = w->procname;
+	for (uint32_t s = 0; s < RM_EVCTX_PERF_SLOTS; s++) {
+		snprintf(w->perf_names[s], sizeof(w->perf_names[s]), "%s",
+			 info->evctx_perf[s] ? info->evctx_perf[s] : "perf_unknown");
+		w->info.evctx_perf[s] = w->perf_names[s];
+	}
 	if (ctf_clock_class_compute(&w->info, &w->clock, err, errlen) ||
 	    make_uuid(w->uuid, err, errlen))
 		goto fail;
+	w->tie_cycles = w->clock.freq > 1000000000u ? (w->clock.freq + 999999999u) / 1000000000u : 1;
 	w->dirfd = ctf_dir_open(dir, err, errlen);
 	if (w->dirfd < 0 || write_metadata(w, err, errlen))
 		goto fail;
@@ -161,6 +172,7 @@ static int scan_records(const struct ctf_writer *w, const struct rm_packet *p, s
 	uint64_t fixed_word = UINT64_MAX;
 	uint32_t records = 0;
 	uint64_t first_ts = 0, last_ts = 0;
+	size_t cs = rm_evctx_size(w->info.evctx); /* event.context, before the payload */
 	/* locals, not *s: stores through s could alias the packet's bytes */
 	while (off < len) {
 		uint64_t word, ts;
@@ -181,13 +193,15 @@ static int scan_records(const struct ctf_writer *w, const struct rm_packet *p, s
 				fixed = e ? rm_fixed_record_size(e) : 0;
 				cur = id;
 			}
-			if (size < RM_RECORD_HDR || size > len - off)
+			if (size < RM_RECORD_HDR + cs || size > len - off)
 				why = "record size out of bounds";
+			else if (RM_REC_CTX(word))
+				why = "context bits in a record word";
 			else if (!e)
 				why = "undeclared event id";
-			else if (fixed ? size != fixed
-				       : !ctf_payload_fits(e, data + off + RM_RECORD_HDR,
-							   size - RM_RECORD_HDR))
+			else if (fixed ? size != fixed + cs
+				       : !ctf_payload_fits(e, data + off + RM_RECORD_HDR + cs,
+							   size - RM_RECORD_HDR - cs))
 				why = "payload does not match the event's fields";
 			else if (fixed)
 				fixed_word = word;
@@ -220,7 +234,15 @@ static int place(struct ctf_writer *w, const struct rm_packet *p, const struct s
 	if (s->records) {
 		*begin = s->first_ts;
 		*end = s->last_ts;
-		lane = ctf_lanes_pick(&w->lanes, *begin);
+		/* a thread's packet that begins when its previous one ended goes
+		 * where readers order it after that one (ctf_ctx_lane.h) */
+		int prev = ctf_ctx_lane_tied(&w->ctx_lanes, p, *begin, w->tie_cycles);
+		if (prev < 0)
+			lane = ctf_lanes_pick(&w->lanes, *begin);
+		else if ((uint32_t)prev < w->lanes.n && w->lanes.v[prev].last_ts <= *begin)
+			lane = prev;
+		else
+			lane = ctf_lanes_pick_from(&w->lanes, *begin, (uint32_t)prev + 1);
 	} else {
 		/* Only a loss report: it takes the lane's last time, so it moves
 		 * no lane forward and fits wherever it goes. */
@@ -366,6 +388,8 @@ int ctf_writer_packet_ctx(struct ctf_writer *w, const struct rm_packet *p,
 		r = emit(w, li, p, s.end, s.records, begin, end, p->lost, err, errlen);
 	if (!r)
 		w->last_lane = li;
+	if (!r && s.records)
+		ctf_ctx_lane_note(&w->ctx_lanes, p, li, end);
 	if (r && opened) { /* nothing of this call stays on disk */
 		ctf_lanes_drop_last(&w->lanes, w->dirfd);
 		w->stats = before;

@@ -48,6 +48,13 @@ struct ctf_trace_info {
 	struct rm_clock_pair calib;  /* RM_CLOCK_TSC: a (tsc, monotonic ns) pair */
 	int64_t real_minus_mono_ns;  /* CLOCK_REALTIME - CLOCK_MONOTONIC at trace start */
 	uint32_t contexts;           /* CTF_CTX_* (ctf_packet.h): packet context fields */
+	/* Per-event context (shm/evctx.h): the RM_EVCTX_* mask every record
+	 * of the trace carries between its header and its payload (the
+	 * record word's own context bits are 0 in a trace), declared as the
+	 * stream's event.context; evctx_perf[s]: the field name of perf slot
+	 * s (e.g. "perf_thread_page_faults"), for each slot bit of evctx. */
+	uint32_t evctx;
+	const char *evctx_perf[RM_EVCTX_PERF_SLOTS];
 };
 
 /* The values of the context fields of one packet (those the trace has). */

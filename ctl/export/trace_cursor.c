@@ -1,6 +1,6 @@
 /* The merged, time-ordered walk over the traces under a directory
- * (trace_cursor.h). Directory walking and the heap follow `remora view`
- * (ctl/cli/verb_view.c) so both show the same events in the same order. */
+ * (trace_cursor.h): the one copy of it, for `remora view`, `export` and
+ * `stats`, so all show the same events in the same order. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -28,17 +28,28 @@ struct rmx_stream {
 	__int128 key;
 };
 
+/* "PROG: PATH" on stderr, the path through c->put_path */
+static void say_path(const struct rmx_cursor *c, const char *path)
+{
+	fprintf(stderr, "%s: ", c->prog);
+	if (c->put_path)
+		c->put_path(stderr, path);
+	else
+		fputs(path, stderr);
+}
+
 static void report(struct rmx_cursor *c, const char *path, const char *what)
 {
-	fprintf(stderr, "%s: %s: %s\n", c->prog, path, what);
+	say_path(c, path);
+	fprintf(stderr, ": %s\n", what);
 	c->errors++;
 }
 
 static void stream_error(void *ctx, uint64_t off, const char *what)
 {
 	const struct rmx_stream *s = ctx;
-	fprintf(stderr, "%s: %s at byte %llu: %s\n", s->c->prog, s->path,
-		(unsigned long long)off, what);
+	say_path(s->c, s->path);
+	fprintf(stderr, " at byte %llu: %s\n", (unsigned long long)off, what);
 }
 
 static int file_size(void *ctx, uint64_t *size, char *err, size_t errlen)
@@ -189,8 +200,11 @@ static void add_trace(struct rmx_cursor *c, const char *dir)
 	char *text = read_metadata(dir, &len, err, sizeof(err));
 	struct ctfr_meta meta;
 	if (!text || ctfr_meta_parse(text, len, &meta, err, sizeof(err))) {
-		fprintf(stderr, "%s: %s/metadata: %s\n", c->prog, dir, err);
-		c->errors++;
+		char *mpath = NULL;
+		if (asprintf(&mpath, "%s/metadata", dir) < 0)
+			mpath = NULL;
+		report(c, mpath ? mpath : dir, err);
+		free(mpath);
 		free(text);
 		return;
 	}
@@ -278,22 +292,34 @@ static void raise_fd_limit(void)
 
 int rmx_cursor_open(struct rmx_cursor *c, const char *dir, const char *prog)
 {
+	return rmx_cursor_open_with(c, dir, prog, NULL);
+}
+
+int rmx_cursor_open_with(struct rmx_cursor *c, const char *dir, const char *prog,
+			 void (*put_path)(FILE *, const char *))
+{
 	memset(c, 0, sizeof(*c));
 	c->prog = prog;
+	c->put_path = put_path;
 	struct stat st;
 	const char *bad = stat(dir, &st) < 0 ? strerror(errno)
 			  : !S_ISDIR(st.st_mode) ? "not a directory" : NULL;
 	if (bad) {
-		fprintf(stderr, "%s: %s: %s\n", prog, dir, bad);
+		say_path(c, dir);
+		fprintf(stderr, ": %s\n", bad);
 		return -1;
 	}
 	raise_fd_limit();
 	walk(c, dir, 0);
 	if (!c->ntraces) {
-		if (!c->errors)
-			fprintf(stderr,
-				"%s: no trace under %s (no directory there holds a metadata file)\n",
-				prog, dir);
+		if (!c->errors) {
+			fprintf(stderr, "%s: no trace under ", prog);
+			if (put_path)
+				put_path(stderr, dir);
+			else
+				fputs(dir, stderr);
+			fputs(" (no directory there holds a metadata file)\n", stderr);
+		}
 		return -1;
 	}
 	for (uint32_t i = 0; i < c->ntraces; i++)
@@ -308,17 +334,10 @@ int rmx_cursor_open(struct rmx_cursor *c, const char *dir, const char *prog)
 
 /* ---------------------------------------------------------- the merge */
 
-/* Time order; in a tie, within one trace, the stream whose packet began
- * first (a thread's next packet may sit in another lane, and must not
- * overtake the end of its previous one: a slice end before its begin);
- * then file order. */
 static int before(const struct rmx_stream *a, const struct rmx_stream *b)
 {
-	if (a->key != b->key)
-		return a->key < b->key;
-	if (a->trace == b->trace && a->cur.ts_begin != b->cur.ts_begin)
-		return a->cur.ts_begin < b->cur.ts_begin;
-	return a->idx < b->idx;
+	return rmx_merge_before(a->key, a->cur.ts_begin, a->idx, b->key, b->cur.ts_begin, b->idx,
+				a->trace == b->trace);
 }
 
 static void sift_down(struct rmx_stream **h, size_t n, size_t i)
@@ -371,7 +390,18 @@ const struct rmx_item *rmx_cursor_next(struct rmx_cursor *c, struct rmx_item *ou
 	out->ns = s->key;
 	out->trace = s->trace;
 	out->ev_index = s->item.kind == CTFR_EVENT ? (uint32_t)(s->item.ev - t->meta.events) : 0;
+	out->stream = s->idx;
 	return out;
+}
+
+const char *rmx_cursor_stream_path(const struct rmx_cursor *c, uint32_t i)
+{
+	return i < c->nstreams ? c->streams[i]->path : NULL;
+}
+
+uint32_t rmx_cursor_stream_trace(const struct rmx_cursor *c, uint32_t i)
+{
+	return i < c->nstreams ? c->streams[i]->trace : 0;
 }
 
 void rmx_cursor_close(struct rmx_cursor *c)

@@ -1,4 +1,4 @@
-/* export_gen OUT slices | tie | big N: test traces for `remora export` and
+/* export_gen OUT slices | tie | tieslot | big N: test traces for `remora export` and
  * `remora stats`, written with the real CTF writer (ctl/ctf/ctf_writer.h).
  *
  *  slices   OUT/s: pids 100 and 200, two threads each; on every thread, in
@@ -9,7 +9,15 @@
  *  tie      OUT/t: thread 1/2's second packet lands in a lower-numbered
  *           stream file than its first (the writer's lanes), and the end
  *           that starts it has the same time as the begin that ends the
- *           first: the merge must not put the end first.
+ *           first: the merge must not put the end first. Every packet
+ *           says slot 0 (as from no arena), so the writer cannot tell the
+ *           thread's contexts apart and the tie stays for readers to order.
+ *  tieslot  OUT/ta, OUT/tb: the same packets with each thread in its own
+ *           slot (as the consumer writes them), so the writer keeps 1/2's
+ *           second packet out of a lower-numbered stream (ctl/ctf/
+ *           ctf_ctx_lane.h): in its first packet's stream_1 (ta), or in a
+ *           new stream_2 when 1/4's packet [500..700] took stream_1 after
+ *           it (tb). babeltrace2 then shows begin, begin, end, end too.
  *  big N    OUT/big: N events on 4 threads of 2 processes (~1000 per
  *           packet): op_begin, note, queue_counter, op_end in turn (N is
  *           rounded down to a multiple of 4). For bench/export.sh. */
@@ -99,9 +107,12 @@ static void die(void)
 	exit(1);
 }
 
+static int slot_per_thread; /* tieslot: slot = tid, else every packet in slot 0 */
+
 static void flush(struct pkt *k, uint32_t pid, uint32_t tid, uint64_t lost)
 {
 	struct rm_packet p = { .pid = pid, .tid = tid, .lost = lost, .nrecords = k->n,
+			       .slot = slot_per_thread ? tid : 0,
 			       .ts_begin = k->first, .ts_end = k->last, .data = k->buf,
 			       .len = k->len };
 	if (ctf_writer_packet(w, &p, err, sizeof(err)))
@@ -218,10 +229,12 @@ static void slices(const char *out)
 	close_trace();
 }
 
-static void tie(const char *out)
+/* tie_into(out, "t", 0): the packets of `tie`; with_q: 1/4's [500..700]
+ * comes right after 1/2's first packet (tieslot's tb). */
+static void tie_into(const char *out, const char *name, int with_q)
 {
 	char *dir;
-	if (asprintf(&dir, "%s/t", out) < 0)
+	if (asprintf(&dir, "%s/%s", out, name) < 0)
 		exit(1);
 	open_trace(dir);
 	free(dir);
@@ -232,14 +245,31 @@ static void tie(const char *out)
 	op_begin(&k, 5, 1, "outer");         /* 1/2 [5..500] -> stream_1 */
 	op_begin(&k, 500, 2, "inner");
 	flush(&k, 1, 2, 0);
+	if (with_q) {
+		u32_event(&k, STRAY_END, 500, 5); /* 1/4 [500..700] -> stream_1 */
+		u32_event(&k, STRAY_END, 700, 6);
+		flush(&k, 1, 4, 0);
+	}
 	u32_event(&k, STRAY_END, 450, 3);    /* 1/3 [450..500] -> stream_0 */
 	u32_event(&k, STRAY_END, 500, 4);
 	flush(&k, 1, 3, 0);
-	u32_event(&k, OP_END, 500, 2);       /* 1/2 [500..600] -> stream_0 */
+	u32_event(&k, OP_END, 500, 2);       /* 1/2 [500..600] -> stream_0 by time alone */
 	u32_event(&k, OP_END, 600, 1);
 	flush(&k, 1, 2, 0);
 	free(k.buf);
 	close_trace();
+}
+
+static void tie(const char *out)
+{
+	tie_into(out, "t", 0);
+}
+
+static void tieslot(const char *out)
+{
+	slot_per_thread = 1;
+	tie_into(out, "ta", 0);
+	tie_into(out, "tb", 1);
 }
 
 static void big(const char *out, uint64_t n)
@@ -276,7 +306,7 @@ static void big(const char *out, uint64_t n)
 int main(int argc, char **argv)
 {
 	if (argc < 3 || (!strcmp(argv[2], "big") && argc < 4)) {
-		fprintf(stderr, "usage: export_gen OUT slices | tie | big N\n");
+		fprintf(stderr, "usage: export_gen OUT slices | tie | tieslot | big N\n");
 		return 2;
 	}
 	mkdir(argv[1], 0700);
@@ -284,6 +314,8 @@ int main(int argc, char **argv)
 		slices(argv[1]);
 	else if (!strcmp(argv[2], "tie"))
 		tie(argv[1]);
+	else if (!strcmp(argv[2], "tieslot"))
+		tieslot(argv[1]);
 	else if (!strcmp(argv[2], "big"))
 		big(argv[1], strtoull(argv[3], NULL, 10));
 	else {

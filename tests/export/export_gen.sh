@@ -32,8 +32,8 @@ grep -q '^top 2 rows by count:' "$out/top" || fail "--top header: $(cat "$out/to
     fail "-o - does not write JSON to stdout"
 
 # a thread's next packet in a lower-numbered stream, starting at the time
-# its previous one ended: its end must still come after its begin
-# (babeltrace2 and `remora view` show the end first in this tie)
+# its previous one ended: its end must still come after its begin, in
+# both exports and in `remora view` (which reads through the same cursor)
 "$gen" "$out" tie || fail "export_gen tie failed"
 "$remora" export --format chrome -o "$out/tie.json" "$out/t" 2>/dev/null || fail "export chrome tie"
 "$remora" export --format perfetto -o "$out/tie.pf" "$out/t" 2>/dev/null || fail "export perfetto tie"
@@ -43,6 +43,34 @@ phs=$("$PYTHON3" -c 'import json,sys; print("".join(e["ph"] for e in json.load(o
 [ "$phs" = BBEE ] || fail "tie: thread 2 exported as $phs, not BBEE"
 [ "$(grep -o 'TYPE_SLICE_[A-Z]*' "$out/tie.txt" | tr '\n' ' ')" = "TYPE_SLICE_BEGIN TYPE_SLICE_BEGIN TYPE_SLICE_END TYPE_SLICE_END " ] ||
     fail "tie: perfetto slices $(grep -o 'TYPE_SLICE_[A-Z]*' "$out/tie.txt" | tr '\n' ' ')"
+"$remora" view --clock-seconds "$out/t" >"$out/tie.view" 2>"$out/tie.view.err" || fail "view tie: $(cat "$out/tie.view.err")"
+[ "$(grep ' 1/2 ' "$out/tie.view" | cut -d' ' -f1,3,4 | tr '\n' ' ')" = \
+  "[1700000000.000000005] app:op_begin depth=1 [1700000000.000000500] app:op_begin depth=2 [1700000000.000000500] app:op_end depth=2 [1700000000.000000600] app:op_end depth=1 " ] ||
+    fail "tie: remora view shows thread 1/2 as: $(grep ' 1/2 ' "$out/tie.view")"
+[ "$(wc -l <"$out/tie.view")" = 8 ] && [ "$(cat "$out/tie.view.err")" = "remora view: 8 events, 0 lost, 2 stream files in 1 trace" ] ||
+    fail "tie: view printed $(wc -l <"$out/tie.view") lines: $(cat "$out/tie.view.err")"
+# --follow (its own reader of growing files, the same order): one round here, no live writer
+"$remora" view --follow --clock-seconds "$out/t" >"$out/tie.fol" 2>"$out/tie.fol.err" || fail "view --follow tie: $(cat "$out/tie.fol.err")"
+diff -u "$out/tie.view" "$out/tie.fol" || fail "tie: view --follow differs from view"
+
+# the same packets with each thread in its own slot, as the consumer writes
+# them: the writer keeps 1/2's second packet out of a lower-numbered stream
+# (ctl/ctf/ctf_ctx_lane.h), so babeltrace2's muxer (which breaks a tie by
+# stream id) also shows begin, begin, end, end; in its own stream_1 (ta), or
+# in a new stream_2 when another thread's packet took stream_1 after it (tb)
+"$gen" "$out" tieslot || fail "export_gen tieslot failed"
+for t in ta:2 tb:3; do
+    d=$out/${t%:*} want=${t#*:}
+    [ "$(find "$d" -name 'stream_*' | wc -l)" = "$want" ] || fail "tieslot ${t%:*}: $(ls "$d"), not $want streams"
+    "$BABELTRACE2" "$d" >"$d.bt" 2>"$d.bt.err" || fail "babeltrace2 ${t%:*}: $(cat "$d.bt.err")"
+    [ ! -s "$d.bt.err" ] || fail "babeltrace2 ${t%:*} warns: $(cat "$d.bt.err")"
+    order=$(grep 'tid = 2,' "$d.bt" | sed -E 's/.* app:(op_[a-z]+): .*depth = ([0-9]+).*/\1:\2/' | tr '\n' ' ')
+    [ "$order" = "op_begin:1 op_begin:2 op_end:2 op_end:1 " ] || fail "tieslot ${t%:*}: babeltrace2 shows thread 1/2 as $order"
+    [ "$(wc -l <"$d.bt")" = $((want == 2 ? 8 : 10)) ] || fail "tieslot ${t%:*}: babeltrace2 shows $(wc -l <"$d.bt") events"
+    "$remora" view "$d" 2>/dev/null | grep ' 1/2 ' | cut -d' ' -f3,4 | tr '\n' ' ' >"$d.view"
+    [ "$(cat "$d.view")" = "app:op_begin depth=1 app:op_begin depth=2 app:op_end depth=2 app:op_end depth=1 " ] ||
+        fail "tieslot ${t%:*}: remora view shows thread 1/2 as $(cat "$d.view")"
+done
 
 # usage and input errors: a message naming what is wrong, and the status
 expect() { # STATUS PATTERN CMD...

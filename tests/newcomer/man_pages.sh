@@ -22,6 +22,10 @@ check_page() { # PAGE.scd OPTIONS...
     for sect in NAME SYNOPSIS DESCRIPTION OPTIONS "EXIT STATUS" EXAMPLES "SEE ALSO"; do
         grep -qx "# $sect" "$man/$page.scd" || err "$page.scd has no $sect section"
     done
+    # whatis (man -k, lintian's bad-whatis-entry) wants "PAGE - summary" under NAME
+    local name=${page%.*}
+    sed -n '/^# NAME$/,/^# /p' "$man/$page.scd" | grep -q "^$name - " ||
+        err "$page.scd: the NAME line must read '$name - ...'"
     for o in "$@"; do in_page "$man/$page.scd" "$o" || err "$page.scd does not document $o"; done
 }
 

@@ -66,7 +66,7 @@ static struct rm_record *record_at(struct rm_arena *a, uint32_t chunk, uint32_t 
 
 enum corruption {
 	C_SIZE_SMALL, C_SIZE_HUGE, C_SIZE_ODD_PAYLOAD, C_BAD_ID, C_TS_BACKWARDS, C_STATE_SLOT,
-	C_STATE_LEVEL, C_CONSUMED, C_CATALOG, C_COUNT
+	C_STATE_LEVEL, C_CONSUMED, C_CATALOG, C_CTX_SHORT, C_CTX_SHIFT, C_COUNT
 };
 
 /* 300 records per writer: chunks of 128 records, seq 0, 1, 2 per writer.
@@ -104,6 +104,11 @@ static void targeted(enum corruption k)
 		expect0 = 0;
 		refused = 600; /* every record of both writers, each counted lost */
 		break;
+	/* per-event context bits (shm/evctx.h) the record has no room for:
+	 * all of them (60 bytes in a 32-byte record), or only ip, which
+	 * leaves a payload of the wrong size */
+	case C_CTX_SHORT: rec->word |= 0xffull << 24; expect0 = 299; refused = 1; break;
+	case C_CTX_SHIFT: rec->word |= (uint64_t)RM_EVCTX_IP << 24; expect0 = 299; refused = 1; break;
 	default: break;
 	}
 	struct rm_reader *r = rm_reader_new(&a);
