@@ -361,6 +361,7 @@ int rm_filter_compile(const struct rm_filter_expr *x, const struct rm_event_info
 		tmp[n - 1 - i].jf = place(out->insn[i].jf, n);
 	}
 	memcpy(out->insn, tmp, n * sizeof(tmp[0]));
+	rm_filter_prefilter(out); /* after the pool is final: the bounds go at its end */
 	uint8_t types[RM_FIELDS_MAX];
 	for (uint32_t i = 0; i < e->nfields && i < RM_FIELDS_MAX; i++)
 		types[i] = e->fields[i].type;
