@@ -260,8 +260,9 @@ static inline __attribute__((always_inline)) int int_test(const void *v, uint8_t
 /* The prefilter (shm/filter.h, `pre`): 1 when the record is outside the
  * range and can be dropped now, 0 when the program must run (no
  * prefilter, in range, or anything that does not check out: a field
- * number at or past nf, a pool offset past the pool, a field that is not
- * an integer in the caller's own types). */
+ * number at or past nf, a pool offset past the pool, a field whose type
+ * in the caller's own descriptor is not the integer type the prefilter
+ * was made for). */
 static inline __attribute__((always_inline)) int rm_filter_pre_drops(const struct rm_filter_prog *p,
 								      uint32_t nf,
 								      const uint8_t *types,
@@ -269,18 +270,35 @@ static inline __attribute__((always_inline)) int rm_filter_pre_drops(const struc
 								      const void *const *vals)
 {
 	uint64_t h = __atomic_load_n(&p->pre, __ATOMIC_RELAXED);
-	uint32_t f = (h >> 8) & 0xff, kinds = (h >> 16) & 0xff, off = (uint32_t)(h >> 32);
+	uint32_t f = (h >> 8) & 0xff, t = (h >> 16) & 0xff, off = (uint32_t)(h >> 32);
 	if ((h & 0xff) != RM_FILTER_PRE_ON || f >= nf || f >= RM_FIELDS_MAX || !vals[f] ||
-	    off > RM_FILTER_POOL_MAX - 16)
+	    off > RM_FILTER_POOL_MAX - 16 || types[(size_t)f * stride] != t)
 		return 0;
-	uint64_t x, lo, hi;
-	bool sx;
-	if (!int_load(vals[f], types[(size_t)f * stride], &x, &sx))
+	uint64_t x, lo, span;
+	const void *v = vals[f];
+	switch (t) {
+#define PRE_INT(T, bias)                                                                    \
+	{                                                                                   \
+		T y;                                                                        \
+		__builtin_memcpy(&y, v, sizeof(y));                                         \
+		x = (uint64_t)y ^ (bias);                                                   \
+		break;                                                                      \
+	}
+	case RM_T_U8: PRE_INT(uint8_t, 0)
+	case RM_T_U16: PRE_INT(uint16_t, 0)
+	case RM_T_U32: PRE_INT(uint32_t, 0)
+	case RM_T_U64: PRE_INT(uint64_t, 0)
+	case RM_T_S8: PRE_INT(int8_t, RM_FILTER_PRE_BIAS)
+	case RM_T_S16: PRE_INT(int16_t, RM_FILTER_PRE_BIAS)
+	case RM_T_S32: PRE_INT(int32_t, RM_FILTER_PRE_BIAS)
+	case RM_T_S64: PRE_INT(int64_t, RM_FILTER_PRE_BIAS)
+#undef PRE_INT
+	default:
 		return 0;
+	}
 	__builtin_memcpy(&lo, p->pool + off, 8);
-	__builtin_memcpy(&hi, p->pool + off + 8, 8);
-	return order_int(x, sx, lo, kinds & RM_FILTER_PRE_LO_S) < 0 ||
-	       order_int(x, sx, hi, kinds & RM_FILTER_PRE_HI_S) > 0;
+	__builtin_memcpy(&span, p->pool + off + 8, 8);
+	return x - lo > span;
 }
 
 static inline __attribute__((always_inline)) int rm_filter_run(const struct rm_filter_prog *p,

@@ -85,6 +85,7 @@ const char *rm_filter_validate(const struct rm_filter_prog *p, uint32_t nfields,
 	if (p->pre) { /* the app checks it again; this catches a compiler bug */
 		uint32_t f = (p->pre >> 8) & 0xff, off = (uint32_t)(p->pre >> 32);
 		if ((p->pre & 0xff) != RM_FILTER_PRE_ON || f >= nfields ||
+		    types[f] != ((p->pre >> 16) & 0xff) ||
 		    types[f] < RM_T_U8 || types[f] > RM_T_S64 || off > p->pool_len ||
 		    p->pool_len - off < 16)
 			return "prefilter out of range";
