@@ -48,8 +48,10 @@ static bool demanded(const struct rm_filter_prog *p, const struct rm_filter_insn
 		return false;
 	if (in->op == RM_FOP_TEST_RANGE) {
 		uint64_t k2;
-		if (in->jf != RM_FILTER_DROP || in->len > RM_FILTER_POOL_MAX - 8)
-			return false; /* the outside of a range is not one */
+		/* the outside of a range is not one; and its bound must be in
+		 * the pool, or the prefilter's own words could overwrite it */
+		if (in->jf != RM_FILTER_DROP || p->pool_len < 8 || in->len > p->pool_len - 8)
+			return false;
 		memcpy(&k2, p->pool + in->len, 8);
 		*lo = as_wide(in->k.u, sk);
 		*hi = as_wide(k2, sk);
