@@ -98,8 +98,8 @@ void rm_filter_prefilter(struct rm_filter_prog *p, uint32_t nfields, const uint8
 		lo = min;
 	if (hi > max)
 		hi = max;
-	if (lo > hi)
-		return; /* nothing passes: the program says so itself */
+	if (lo > hi || (lo == min && hi == max))
+		return; /* nothing passes, or everything: the program says so itself */
 	bool is_signed = min < 0;
 	uint64_t words[2] = { mapped(lo, is_signed), mapped(hi, is_signed) - mapped(lo, is_signed) };
 	uint32_t off = (p->pool_len + 7) & ~7u;
