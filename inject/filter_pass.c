@@ -9,6 +9,19 @@
 #include "inject/stub.h"
 #include "shm/filter_eval.h"
 
+/* The full program, out of line so that the prefilter's path in
+ * remora_filter_pass saves no registers and sets up no frame: a record
+ * the prefilter drops costs 88 instructions in all (bench/filter_cg.sh),
+ * 115 with the evaluator inline here, 146 with no prefilter. */
+static __attribute__((noinline)) int run_program(const struct rm_filter_prog *p,
+						 const struct remora_event *ev,
+						 const void *const *vals)
+{
+	struct rm_filter_env env = { .nfields = ev->nfields, .types = &ev->fields[0].type,
+				     .type_stride = sizeof(ev->fields[0]), .vals = vals };
+	return rm_filter_run(p, &env, NULL);
+}
+
 __attribute__((visibility("default"))) int remora_filter_pass(struct remora_event *ev,
 							       const void *const *vals)
 {
@@ -20,7 +33,10 @@ __attribute__((visibility("default"))) int remora_filter_pass(struct remora_even
 	 * at most 16; the evaluator checks it anyway. */
 	if (slot == 0)
 		return 1;
-	struct rm_filter_env env = { .nfields = ev->nfields, .types = &ev->fields[0].type,
-				     .type_stride = sizeof(ev->fields[0]), .vals = vals };
-	return rm_filter_run(&rm_stub.arena.filters[slot - 1], &env, NULL);
+	const struct rm_filter_prog *p = &rm_stub.arena.filters[slot - 1];
+	/* the prefilter first: an id outside `id >= A && id < B` is dropped
+	 * here in a few instructions; anything else runs the program */
+	if (rm_filter_pre_drops(p, ev->nfields, &ev->fields[0].type, sizeof(ev->fields[0]), vals))
+		return 0;
+	return run_program(p, ev, vals);
 }

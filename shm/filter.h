@@ -81,12 +81,33 @@ struct rm_filter_insn {
 	} k;
 };
 
+/* The prefilter (`pre` of a program): a range one integer field must be
+ * in for the program to keep a record, derived from a first test that
+ * goes to DROP when it fails (`id >= 1000 && id < 2000 && ...`). The app
+ * checks it before the evaluator (inject/filter_pass.c) and drops out of
+ * range records there. Like the program it is advice from the arena: the
+ * app reads the field in its own descriptor's type, uses the prefilter
+ * only when that type is the one it was made for, bounds-checks the field
+ * number and pool offset, and on anything that does not check out runs
+ * the full program; a wrong prefilter can only drop what a wrong program
+ * could. The word is 0 (none) when written by a consumer that predates
+ * it. Layout of the 64-bit word:
+ *   bits 0-7   RM_FILTER_PRE_ON
+ *   bits 8-15  field number
+ *   bits 16-23 the field's type (enum rm_type, an integer) the bounds are for
+ *   bits 32-63 pool offset of two 8-byte words: lo, then span
+ * Kept: (v - lo) <= span in uint64_t, v being the field's value as an
+ * unsigned 64-bit value, with the sign bit flipped for a signed type (an
+ * order-preserving map: one compare does both bounds). */
+#define RM_FILTER_PRE_ON 0xa5
+#define RM_FILTER_PRE_BIAS 0x8000000000000000ull /* the flip of a signed value */
+
 /* One program, 2 KiB. In the arena: written by the consumer before it
  * stores an enable byte that names its slot; read by producers. */
 struct rm_filter_prog {
 	uint32_t ninsn;
 	uint32_t pool_len;
-	uint64_t reserved;
+	uint64_t pre; /* the prefilter, above; 0 for none */
 	struct rm_filter_insn insn[RM_FILTER_INSN_MAX];
 	uint8_t pool[RM_FILTER_POOL_MAX];
 };
@@ -125,5 +146,14 @@ int rm_filter_eval(const struct rm_filter_prog *p, const struct rm_filter_env *e
  * refuses context operands. */
 const char *rm_filter_validate(const struct rm_filter_prog *p, uint32_t nfields,
 			       const uint8_t *types, bool app);
+
+/* Sets p->pre from p's first instruction when that is an integer test
+ * (TEST_K or TEST_RANGE, kind signed or unsigned) on a field whose type
+ * (types[field], nfields of them) is an integer, that goes to DROP on the
+ * one outcome a range can express, and there is room for the two words
+ * in the pool; else leaves p->pre 0. The compiler calls it; a program
+ * that keeps a record always passed its first test, so the prefilter
+ * never drops what the program keeps. */
+void rm_filter_prefilter(struct rm_filter_prog *p, uint32_t nfields, const uint8_t *types);
 
 #endif

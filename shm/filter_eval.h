@@ -217,19 +217,18 @@ static inline __attribute__((always_inline)) int order_int(uint64_t x, bool sx, 
 
 #define RANGE 0x100 /* int_test's `how` for TEST_RANGE */
 
-static inline __attribute__((always_inline)) int int_test(const void *v, uint8_t type, uint64_t k,
-							  uint64_t k2, bool sk, uint32_t how)
+/* An integer field's value in its trusted type: false for any other type. */
+static inline __attribute__((always_inline)) bool int_load(const void *v, uint8_t type, uint64_t *x,
+							   bool *sx)
 {
-	uint64_t x;
-	bool sx; /* x is signed */
 	switch (type) {
 #define INT(T, s)                                                                           \
 	{                                                                                   \
 		T t;                                                                        \
 		__builtin_memcpy(&t, v, sizeof(t));                                         \
-		x = (uint64_t)t;                                                            \
-		sx = s;                                                                     \
-		break;                                                                      \
+		*x = (uint64_t)t;                                                           \
+		*sx = s; /* x is signed */                                                  \
+		return true;                                                                \
 	}
 	case RM_T_U8: INT(uint8_t, false)
 	case RM_T_U16: INT(uint16_t, false)
@@ -241,12 +240,65 @@ static inline __attribute__((always_inline)) int int_test(const void *v, uint8_t
 	case RM_T_S64: INT(int64_t, true)
 #undef INT
 	default:
-		return BAD;
+		return false;
 	}
+}
+
+static inline __attribute__((always_inline)) int int_test(const void *v, uint8_t type, uint64_t k,
+							  uint64_t k2, bool sk, uint32_t how)
+{
+	uint64_t x;
+	bool sx;
+	if (!int_load(v, type, &x, &sx))
+		return BAD;
 	if (how == RANGE) { /* k <= x <= k2 */
 		return order_int(x, sx, k, sk) >= 0 && order_int(x, sx, k2, sk) <= 0;
 	}
 	return (accepts[how] >> (order_int(x, sx, k, sk) + 1)) & 1;
+}
+
+/* The prefilter (shm/filter.h, `pre`): 1 when the record is outside the
+ * range and can be dropped now, 0 when the program must run (no
+ * prefilter, in range, or anything that does not check out: a field
+ * number at or past nf, a pool offset past the pool, a field whose type
+ * in the caller's own descriptor is not the integer type the prefilter
+ * was made for). */
+static inline __attribute__((always_inline)) int rm_filter_pre_drops(const struct rm_filter_prog *p,
+								      uint32_t nf,
+								      const uint8_t *types,
+								      uint32_t stride,
+								      const void *const *vals)
+{
+	uint64_t h = __atomic_load_n(&p->pre, __ATOMIC_RELAXED);
+	uint32_t f = (h >> 8) & 0xff, t = (h >> 16) & 0xff, off = (uint32_t)(h >> 32);
+	if ((h & 0xff) != RM_FILTER_PRE_ON || f >= nf || f >= RM_FIELDS_MAX || !vals[f] ||
+	    off > RM_FILTER_POOL_MAX - 16 || types[(size_t)f * stride] != t)
+		return 0;
+	uint64_t x, lo, span;
+	const void *v = vals[f];
+	switch (t) {
+#define PRE_INT(T, bias)                                                                    \
+	{                                                                                   \
+		T y;                                                                        \
+		__builtin_memcpy(&y, v, sizeof(y));                                         \
+		x = (uint64_t)y ^ (bias);                                                   \
+		break;                                                                      \
+	}
+	case RM_T_U8: PRE_INT(uint8_t, 0)
+	case RM_T_U16: PRE_INT(uint16_t, 0)
+	case RM_T_U32: PRE_INT(uint32_t, 0)
+	case RM_T_U64: PRE_INT(uint64_t, 0)
+	case RM_T_S8: PRE_INT(int8_t, RM_FILTER_PRE_BIAS)
+	case RM_T_S16: PRE_INT(int16_t, RM_FILTER_PRE_BIAS)
+	case RM_T_S32: PRE_INT(int32_t, RM_FILTER_PRE_BIAS)
+	case RM_T_S64: PRE_INT(int64_t, RM_FILTER_PRE_BIAS)
+#undef PRE_INT
+	default:
+		return 0;
+	}
+	__builtin_memcpy(&lo, p->pool + off, 8);
+	__builtin_memcpy(&span, p->pool + off + 8, 8);
+	return x - lo > span;
 }
 
 static inline __attribute__((always_inline)) int rm_filter_run(const struct rm_filter_prog *p,

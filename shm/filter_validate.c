@@ -82,6 +82,14 @@ const char *rm_filter_validate(const struct rm_filter_prog *p, uint32_t nfields,
 		return "pool length out of range";
 	if (nfields > RM_FIELDS_MAX)
 		return "too many fields";
+	if (p->pre) { /* the app checks it again; this catches a compiler bug */
+		uint32_t f = (p->pre >> 8) & 0xff, off = (uint32_t)(p->pre >> 32);
+		if ((p->pre & 0xff) != RM_FILTER_PRE_ON || f >= nfields ||
+		    types[f] != ((p->pre >> 16) & 0xff) ||
+		    types[f] < RM_T_U8 || types[f] > RM_T_S64 || off > p->pool_len ||
+		    p->pool_len - off < 16)
+			return "prefilter out of range";
+	}
 	for (uint32_t pc = 0; pc < n; pc++) {
 		const struct rm_filter_insn *in = &p->insn[pc];
 		const char *why = check(p, in, nfields, types, app);

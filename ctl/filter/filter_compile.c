@@ -364,6 +364,8 @@ int rm_filter_compile(const struct rm_filter_expr *x, const struct rm_event_info
 	uint8_t types[RM_FIELDS_MAX];
 	for (uint32_t i = 0; i < e->nfields && i < RM_FIELDS_MAX; i++)
 		types[i] = e->fields[i].type;
+	/* after the pool is final: the bounds go at its end */
+	rm_filter_prefilter(out, e->nfields, types);
 	const char *why = rm_filter_validate(out, e->nfields, types, false);
 	if (why) {
 		snprintf(err, errlen, "filter on %s:%s: internal error, bytecode refused: %s",
