@@ -182,7 +182,14 @@ static void attach_event(struct remora_event *ev)
 	}
 	if (rm_enabled_by_env(rm_stub.enable_patterns, ev->provider, ev->name))
 		__atomic_store_n(&a->enable[id], RM_ENABLE_ON, __ATOMIC_RELAXED);
-	else if (!__atomic_load_n(&a->hdr->enable_written, __ATOMIC_ACQUIRE))
+	/* EARLY until a consumer has decided this id's byte: before one
+	 * writes the table at all, and after, until its next sync. The
+	 * executable's constructor registers its events after libremora's
+	 * has spawned the helper, whose consumer may have synced by then: a
+	 * program that emitted at once and exited before the next sync left
+	 * nothing (seen on a loaded machine in session_early_events). */
+	else if (!__atomic_load_n(&a->hdr->enable_written, __ATOMIC_ACQUIRE) ||
+		 (uint32_t)id >= __atomic_load_n(&a->hdr->enable_synced, __ATOMIC_ACQUIRE))
 		__atomic_store_n(&a->enable[id], RM_ENABLE_EARLY, __ATOMIC_RELAXED);
 	ev->id = (uint32_t)id;
 	__atomic_store_n(&ev->enabled, (const volatile uint8_t *)&a->enable[id], __ATOMIC_RELEASE);

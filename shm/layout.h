@@ -137,6 +137,9 @@ struct rm_arena_hdr {
 	uint32_t enable_written;            /* consumer writes 1 (release) before it first
 					     * reads and writes the enable table; until then
 					     * the stub registers events RM_ENABLE_EARLY */
+	uint32_t enable_synced;             /* consumer writes (release) after each sync:
+					     * it decided the bytes of the ids below it;
+					     * the stub registers later ids EARLY too */
 	alignas(64) uint8_t pad_end[64];
 };
 

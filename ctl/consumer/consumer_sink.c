@@ -440,6 +440,8 @@ void sink_sync_conn(struct rm_consumer *c, struct conn *k)
 		}
 	}
 	filter_sync_end(k);
+	/* the stub registers ids from here on EARLY until the next sync */
+	__atomic_store_n(&k->a.hdr->enable_synced, count, __ATOMIC_RELEASE);
 }
 
 void sink_conn_attached(struct rm_consumer *c, struct conn *k)
