@@ -105,12 +105,16 @@ static uint32_t claim_pid_entry(struct rm_arena *a, uint32_t pid, uint32_t ppid,
 
 /* Called by the creator, and lazily by a forked child on its first event
  * (token == 0 in the wiped page). Idempotent within one process. Returns
- * 0 when a sandbox denies getpid. */
+ * 0 when a sandbox denies getpid. Threads a forked child started before
+ * its first event may register at once: each then claims a pid entry (the
+ * helper watches the pid once and frees all its entries when it goes) and
+ * stores the same pid and token, so *pr is written and read atomically. */
 uint64_t rm_proc_register(struct rm_arena *a, uint32_t parent)
 {
 	struct rm_proc *pr = a->proc;
-	if (pr->token)
-		return pr->token;
+	uint64_t known = __atomic_load_n(&pr->token, __ATOMIC_ACQUIRE); /* then pid is set */
+	if (known)
+		return known;
 	long spid = rsys(SYS_getpid);
 	if (spid <= 0)
 		return 0; /* a sandbox denies getpid: the process cannot be named */
@@ -124,10 +128,11 @@ uint64_t rm_proc_register(struct rm_arena *a, uint32_t parent)
 	long sppid = parent ? (long)parent : rsys(SYS_getppid);
 	uint32_t pid = (uint32_t)spid, ppid = sppid > 0 ? (uint32_t)sppid : 0;
 	uint64_t token = (uint64_t)pid << 32 | 1u;
-	pr->pid = pid;
-	pr->pid_entry = claim_pid_entry(a, pid, ppid, token);
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	pr->token = token;
+	__atomic_store_n(&pr->pid, pid, __ATOMIC_RELAXED);
+	__atomic_store_n(&pr->pid_entry, claim_pid_entry(a, pid, ppid, token), __ATOMIC_RELAXED);
+	/* release: pid before token, for other threads and for a signal
+	 * handler that finds the token set */
+	__atomic_store_n(&pr->token, token, __ATOMIC_RELEASE);
 	return token;
 }
 

@@ -35,7 +35,7 @@ static int writer_reset(struct rm_arena *a, struct rm_writer *w)
 	long tid = forked ? 1 : rsys(SYS_gettid);
 	uint64_t token = tid > 0 ? rm_proc_register(a, parent) : 0;
 	if (forked && token)
-		tid = a->proc->pid;
+		tid = __atomic_load_n(&a->proc->pid, __ATOMIC_RELAXED); /* set before token */
 	if (!token)
 		return -1;
 	w->tid = (uint32_t)tid;
@@ -45,7 +45,7 @@ static int writer_reset(struct rm_arena *a, struct rm_writer *w)
 
 static int claim_slot(struct rm_arena *a, struct rm_writer *w)
 {
-	uint64_t owner = (uint64_t)a->proc->pid << 32 | w->tid;
+	uint64_t owner = (uint64_t)__atomic_load_n(&a->proc->pid, __ATOMIC_RELAXED) << 32 | w->tid;
 	for (uint32_t i = 0; i < a->slot_max; i++) {
 		struct rm_slot *s = &a->slots[i];
 		uint64_t zero = 0;
@@ -278,7 +278,7 @@ static void count_lost(struct rm_arena *a, struct rm_writer *w, uint32_t level)
 static bool thread_ready(struct rm_arena *a, struct rm_writer *w, uint32_t level,
 			 uint64_t released)
 {
-	bool fresh = w->token != a->proc->token || !w->token;
+	bool fresh = w->token != __atomic_load_n(&a->proc->token, __ATOMIC_RELAXED) || !w->token;
 	if (!fresh && w->slot1)
 		return true;
 	if (w->busy) { /* a handler inside the setup it interrupted */

@@ -80,7 +80,10 @@ static inline unsigned char *rm_reserve(struct rm_arena *a, struct rm_writer *w,
 	size_t asz = (size + 7) & ~(size_t)7;
 	struct rm_level *l = &w->lv[d];
 	char *p = l->pos;
-	if (__builtin_expect(l->token != a->proc->token || (uintptr_t)p + asz > (uintptr_t)l->end, 0)) {
+	/* relaxed: another thread of a forked child may be registering it
+	 * (rm_proc_register); a plain load on x86 */
+	uint64_t token = __atomic_load_n(&a->proc->token, __ATOMIC_RELAXED);
+	if (__builtin_expect(l->token != token || (uintptr_t)p + asz > (uintptr_t)l->end, 0)) {
 		p = rm_reserve_slow(a, w, d, asz);
 		if (!p) {
 			__atomic_signal_fence(__ATOMIC_SEQ_CST);

@@ -16,3 +16,17 @@ stage_copies() {
     for pair; do cp "${pair%%:*}" "$dir/${pair#*:}"; done
     chmod 0755 "$dir"/*
 }
+
+# ensure_user NAME: creates the system user NAME unless it exists. Tests of
+# several checkouts run at once share it: two useradd at the same moment
+# collide (one finds the name taken, or /etc/passwd locked), so a failed
+# useradd is retried until the user exists. Needs fail() from the caller.
+ensure_user() {
+    local name=$1 err=""
+    for _ in $(seq 50); do
+        id "$name" >/dev/null 2>&1 && return 0
+        err=$(useradd -M -r -s /usr/sbin/nologin "$name" 2>&1) && return 0
+        sleep 0.1
+    done
+    id "$name" >/dev/null 2>&1 || fail "useradd $name: $err"
+}

@@ -146,11 +146,11 @@ static int slot_for(struct conn *k, const struct rm_filter_prog *want)
 	for (int s = 0; s < RM_FILTER_SLOTS; s++)
 		if (!(k->app_slot[s] & (SLOT_USED | SLOT_NOW))) {
 			k->app_prog[s] = *want;
+			/* the program goes out before the byte that names it:
+			 * the caller stores that byte with release order
+			 * (sink_sync_conn), pairing with the app's load of it (a stale
+			 * or torn program is safe, only wrong) */
 			memcpy(&k->a.filters[s], want, sizeof(*want));
-			/* the program before the byte that names it: pairs with
-			 * the app's load of the byte (a stale or torn program is
-			 * safe, only wrong) */
-			__atomic_thread_fence(__ATOMIC_RELEASE);
 			k->app_slot[s] |= SLOT_FULL;
 			return s;
 		}

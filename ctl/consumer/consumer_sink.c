@@ -517,7 +517,10 @@ void sink_sync_conn(struct rm_consumer *c, struct conn *k)
 		if (k->enabled[id] != on ||
 		    __atomic_load_n(&k->a.enable[id], __ATOMIC_RELAXED) != on) {
 			k->enabled[id] = on;
-			__atomic_store_n(&k->a.enable[id], on, __ATOMIC_RELAXED);
+			/* release: a filter program written above (slot_for)
+			 * is out before the byte naming it (a plain store on
+			 * x86; a fence instead is not supported by TSan) */
+			__atomic_store_n(&k->a.enable[id], on, __ATOMIC_RELEASE);
 		}
 	}
 	filter_sync_end(k);

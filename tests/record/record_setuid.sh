@@ -18,13 +18,15 @@ cleanup() { for p in "${bg[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm -
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
+. "$(dirname "$0")/../stage.sh"
+# shared with this test in other checkouts running at the same time: all
+# that is found below is found through $T or a pid of this run
 user=remora-suid-t
-id "$user" >/dev/null 2>&1 || useradd -M -r -s /usr/sbin/nologin "$user" || fail "useradd $user"
+ensure_user "$user"
 uid=$(id -u "$user") gid=$(id -g "$user")
 as_user() { setpriv --reuid="$uid" --regid="$gid" --clear-groups env LD_LIBRARY_PATH="$T" "$@"; }
 # what the user runs is copied to a 0755 directory: the checkout may sit in
 # a 0700 one (a clone in /root) out of that uid's reach
-. "$(dirname "$0")/../stage.sh"
 stage_copies "$T" "$ticker:ticker" "$ticker:ticker_suid" "$listener:fd_listener" "$remora:remora"
 chown root:root "$T/ticker_suid"
 chmod 4755 "$T/ticker_suid"   # as root it finds libremora by RUNPATH
@@ -77,18 +79,22 @@ grep -q "remora record: $T/ticker_suid is setuid: .* will not be traced here" "$
     fail "record did not say the setuid program is not traced: $(cat "$T/rec.err")"
 
 # 5. the user's record refuses a root helper (the consumer's own SO_PEERCRED check)
-touch "$T/mark"
 as_user env REMORA_LIB="$T/libremora.so.0" "$T/remora" record -o "$T/u/rec2" -- "$T/ticker" 3000 \
     >/dev/null 2>"$T/rec2.err" &
 rp=$!
 bg+=("$rp")
-sock=""
-for _ in $(seq 200); do
-    sock=$(find /tmp -maxdepth 2 -path '/tmp/remora-rec-*/sock' -user "$uid" -newer "$T/mark" 2>/dev/null | head -1)
-    [ -n "$sock" ] && break
+# this run's record by its command line ($T is ours), then its socket by the
+# pid in the directory's name: another checkout's record_setuid runs a record
+# as the same user at the same time, and its socket is no business of ours
+rec="" sock=""
+for _ in $(seq 400); do
+    [ -n "$rec" ] || rec=$(pgrep -o -u "$uid" -f "^$T/remora record -o $T/u/rec2 " || true)
+    [ -n "$rec" ] && sock=$(ls -d /tmp/remora-rec-"$rec"-*/sock 2>/dev/null | head -1 || true)
+    [ -S "$sock" ] && break
     sleep 0.02
 done
-[ -n "$sock" ] || fail "the user's record socket did not appear"
+[ -S "$sock" ] || fail "the user's record (pid '$rec') socket did not appear"
+bg+=("$rec")
 # the helper has no CAP_DAC_OVERRIDE: open the modes (a misconfiguration)
 # so that the refusal below is SO_PEERCRED's, on both sides
 chmod 0711 "$(dirname "$sock")"

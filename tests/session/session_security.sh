@@ -32,7 +32,7 @@ bad=$(find "$T/priv" -perm /077)
 # a second uid
 if [ "$(id -u)" != 0 ]; then echo "PASS (second-uid part needs root)"; exit 0; fi
 user=remora-sess-t
-id "$user" >/dev/null 2>&1 || useradd -M -r -s /usr/sbin/nologin "$user" || fail "useradd $user"
+ensure_user "$user"   # tests/stage.sh: checkouts running at once share the user
 uid=$(id -u "$user")
 as_user() { setpriv --reuid="$uid" --regid="$(id -g "$user")" --clear-groups \
                     env LD_LIBRARY_PATH="$T.stage" "$@"; }
