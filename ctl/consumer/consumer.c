@@ -237,6 +237,7 @@ static void on_hello(struct rm_consumer *c, struct conn *k, const struct rm_msg_
 	/* The registry is keyed by the app's pid from now on. */
 	proc_del(c, k);
 	proc_add(c, k, m->pid);
+	rm_task_ns_init(&k->tns, k->helper_parent, m->pid);
 	k->attached = true;
 	note_pid(c, m->pid);
 	c->sum.arenas++;
@@ -395,6 +396,7 @@ void free_conn(struct rm_consumer *c, struct conn *k)
 	free(k->enabled);
 	free(k->filtered);
 	free(k->evbuf);
+	rm_task_ns_free(&k->tns);
 	free(k);
 }
 

@@ -111,6 +111,9 @@ void accept_all(struct rm_consumer *c)
 		k->sock = fd;
 		k->serial = ++c->next_serial;
 		k->accepted_ms = now;
+		/* the app clone()d the helper: its parent is the app, by its
+		 * pid in our namespace (the app reports its own namespace's) */
+		k->helper_parent = rm_task_ns_parent((uint32_t)cr.pid);
 		proc_add(c, k, (uint32_t)cr.pid);
 		on_message(c, k); /* a helper's HELLO is already there */
 		if (!k->attached && k->sock >= 0)

@@ -122,7 +122,7 @@ bool filter_pass(struct trace *t, const struct rm_packet *pk, const struct rm_re
 		}
 	}
 	struct rm_task_ctx tc;
-	rm_task_ctx(pk->pid, pk->tid, t->k->hello.comm, &tc);
+	rm_task_ctx(&t->k->tns, pk->pid, pk->tid, t->k->hello.comm, &tc);
 	struct rm_filter_ctxv ctx = { .num = { [RM_FCTX_PID] = pk->pid, [RM_FCTX_TID] = pk->tid,
 					      [RM_FCTX_VPID] = tc.vpid, [RM_FCTX_VTID] = tc.vtid },
 				     .procname = tc.procname };

@@ -9,6 +9,7 @@
 #include <urcu/rculfhash.h>
 
 #include "ctl/consumer/consumer.h"
+#include "ctl/consumer/consumer_ctx.h"
 #include "ctl/ctf/ctf_writer.h"
 #include "shm/proc_maps.h"
 #include "helper/proto.h"
@@ -52,6 +53,8 @@ struct conn {
 	uint64_t global_reported;  /* losses outside any slot already put in a packet */
 	uint64_t catalog_reported; /* of those, for want of a catalog entry */
 	uint64_t accepted_ms;      /* CLOCK_MONOTONIC at accept: HELLO is due soon after */
+	uint32_t helper_parent;    /* the helper's parent in our pid namespace, at accept */
+	struct rm_task_ns tns;     /* the app's ids in our namespace (consumer_ctx.c) */
 	struct conn *next_dead;
 };
 

@@ -274,7 +274,7 @@ static void write_packet(struct trace *t, const struct rm_packet *q)
 		evctx_clear_words((unsigned char *)q->data, q->len);
 	if (t->s->contexts & CTF_CTX_PACKET) {
 		struct rm_task_ctx tc;
-		rm_task_ctx(q->pid, q->tid, t->k->hello.comm, &tc);
+		rm_task_ctx(&t->k->tns, q->pid, q->tid, t->k->hello.comm, &tc);
 		pc.vpid = tc.vpid;
 		pc.vtid = tc.vtid;
 		memcpy(pc.procname, tc.procname, sizeof(pc.procname));

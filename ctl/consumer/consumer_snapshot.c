@@ -178,6 +178,7 @@ struct snap_src {
 	uint32_t event_max;
 	const struct rm_event_info *(*event)(const void *ctx, uint32_t id);
 	const void *ctx;
+	struct rm_task_ns *ns; /* a live app's (NULL: a kept ring's, the tree ended) */
 };
 
 static const struct rm_event_info *live_event(const void *ctx, uint32_t id)
@@ -287,7 +288,7 @@ static void write_src(struct rm_sink *s, const char *dir, const struct snap_src 
 		struct ctf_packet_ctx pc = { 0 };
 		if (s->contexts) {
 			struct rm_task_ctx tc;
-			rm_task_ctx(q.pid, q.tid, src->comm, &tc);
+			rm_task_ctx(src->ns, q.pid, q.tid, src->comm, &tc);
 			pc.vpid = tc.vpid;
 			pc.vtid = tc.vtid;
 			memcpy(pc.procname, tc.procname, sizeof(pc.procname));
@@ -438,7 +439,7 @@ int snap_write(struct rm_sink *s, const char *dir, struct rm_snapshot_result *ou
 	out->overwritten = st.overwritten;
 	for (struct snap_kept *kp = s->kept; kp; kp = kp->next) {
 		struct snap_src src = { kp->comm, kp->pid, kp->clock, kp->tsc_hz, kp->calib, kp->head,
-					kp->nev ? kp->ev[kp->nev - 1].id + 1 : 0, kept_event, kp };
+					kp->nev ? kp->ev[kp->nev - 1].id + 1 : 0, kept_event, kp, NULL };
 		if (kp->head)
 			write_src(s, out->path, &src, out);
 	}
@@ -451,7 +452,7 @@ int snap_write(struct rm_sink *s, const char *dir, struct rm_snapshot_result *ou
 		char comm[17];
 		comm_of(comm, t->k->hello.comm);
 		struct snap_src src = { comm, t->k->hello.pid, t->k->a.clock, 0, { 0 }, t->head,
-					t->k->a.event_max, live_event, t };
+					t->k->a.event_max, live_event, t, &t->k->tns };
 		if (src.clock == RM_CLOCK_TSC) {
 			src.calib = rm_clock_pair_now();
 			src.tsc_hz = consumer_tsc_hz(s->c, src.calib);
