@@ -43,6 +43,7 @@ for v in $verbs; do
     opts=$(help_options "$remora" "$v") || fail "remora $v --help failed"
     # shellcheck disable=SC2086
     check_page "remora-$v.1" $opts
+    grep -q "remora-$v\*(1)" "$man/remora.1.scd" || err "remora.1.scd does not name remora-$v(1)"
     n=$((n + 1))
 done
 # shellcheck disable=SC2086
