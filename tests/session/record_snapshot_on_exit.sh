@@ -20,6 +20,8 @@ items() { # DIR FIRST LAST
 
 # --- 1. SIGKILLed app ---
 N=5000
+# Made here: the background shell may not have opened it when sed first reads.
+: >"$T/rec.out"
 "$remora" record --snapshot-on-exit -o "$T/rec" -- "$app" burst $N "$T/go" "$T/stop" \
     >"$T/rec.out" 2>"$T/rec.err" &
 rec=$!

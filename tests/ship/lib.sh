@@ -1,6 +1,8 @@
 # Shared by the shipping tests: $1 the CLI, $2 ship_app, $3 babeltrace2,
 # $4 nats-server (empty when not found: the test skips, and says so).
 set -u
+# The traced apps load libremora (built with ASan) without linking the runtime.
+export ASAN_OPTIONS="verify_asan_link_order=0:${ASAN_OPTIONS:-}"
 remora=$1 app=$2 bt=$3 natsd=${4:-}
 fail() { echo "FAIL: $*"; exit 1; }
 if [ -z "$natsd" ] || ! [ -x "$natsd" ]; then
