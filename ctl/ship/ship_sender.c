@@ -79,6 +79,11 @@ struct rm_ship {
 	struct strace *traces;
 	struct slot slots[SHIP_WINDOW];
 	bool stopping, reconnected;
+	/* rm_ship_finish waits for the closed callback of the connection it
+	 * closes: libnats queues the disconnected and closed callbacks on its
+	 * own thread, and they must not run once sh is freed */
+	natsConnection *closing;
+	bool closed;
 	uint64_t deadline_ms;
 	struct ship_stats st;
 };
@@ -230,6 +235,17 @@ static void on_disconnected(natsConnection *nc, void *closure)
 		fprintf(stderr, "%s: ship: lost the connection to NATS; the trace goes on locally "
 				"and what was not acknowledged will be sent again\n", sh->who);
 	sh->down = true;
+	pthread_mutex_unlock(&sh->mu);
+}
+
+static void on_closed(natsConnection *nc, void *closure)
+{
+	struct rm_ship *sh = closure;
+	pthread_mutex_lock(&sh->mu);
+	if (nc == sh->closing) {
+		sh->closed = true;
+		pthread_cond_signal(&sh->cv);
+	}
 	pthread_mutex_unlock(&sh->mu);
 }
 
@@ -679,6 +695,7 @@ struct rm_ship *rm_ship_new(const struct ship_opts *o, char *err, size_t errlen)
 		goto fail;
 	natsOptions_SetDisconnectedCB(sh->opts, on_disconnected, sh);
 	natsOptions_SetReconnectedCB(sh->opts, on_reconnected, sh);
+	natsOptions_SetClosedCB(sh->opts, on_closed, sh);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -731,8 +748,19 @@ int rm_ship_finish(struct rm_ship *sh, int wait_ms_total, struct ship_stats *out
 		 * then close, which stops the delivery of the others. */
 		pthread_mutex_lock(&sh->mu);
 		take_back_pending(sh);
+		sh->closing = sh->nc;
 		pthread_mutex_unlock(&sh->mu);
 		natsConnection_Close(sh->nc);
+		/* the closed callback comes after the disconnected one, on the
+		 * same libnats thread: once it has run, neither will touch sh */
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec += 5;
+		pthread_mutex_lock(&sh->mu);
+		while (!sh->closed &&
+		       pthread_cond_timedwait(&sh->cv, &sh->mu, &ts) != ETIMEDOUT)
+			;
+		pthread_mutex_unlock(&sh->mu);
 	}
 	pthread_mutex_lock(&sh->mu);
 	bool done = sh->stream_ok && all_done(sh);
