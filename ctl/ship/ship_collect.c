@@ -273,7 +273,17 @@ static int drained(const struct where *w)
 	if (js_GetConsumerInfo(&ci, w->js, w->stream, w->durable, NULL, &jerr) != NATS_OK)
 		return 0;
 	int r = ci->NumPending == 0 && ci->NumAckPending == 0;
+	uint64_t delivered = ci->Delivered.Stream;
 	jsConsumerInfo_Destroy(ci);
+	/* The consumer's leader counts what is pending from its own copy of
+	 * the stream: a node restarted after a kill may still be catching up
+	 * and see nothing pending while the stream holds more. Done only once
+	 * the stream's leader says its last message has been delivered. */
+	jsStreamInfo *si = NULL;
+	if (!r || js_GetStreamInfo(&si, w->js, w->stream, NULL, &jerr) != NATS_OK)
+		return 0;
+	r = delivered >= si->State.LastSeq;
+	jsStreamInfo_Destroy(si);
 	return r;
 }
 
