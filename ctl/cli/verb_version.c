@@ -7,9 +7,9 @@
  *
  * The version is CMake's project(VERSION); the git description is taken
  * at configure time and left out when the source was not a checkout. */
-#include <getopt.h>
 #include <stdio.h>
 
+#include "ctl/cli/cli_noargs.h"
 #include "ctl/cli/verbs.h"
 #include <remora/abi.h>
 #include "shm/layout.h"
@@ -23,20 +23,9 @@ static void usage(FILE *f)
 
 int rm_cmd_version(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
-	};
-	int ch;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		usage(ch == 'h' ? stdout : stderr);
-		return ch == 'h' ? 0 : 2;
-	}
-	if (optind < argc) {
-		fprintf(stderr, "remora version: unexpected argument '%s'\n", argv[optind]);
-		usage(stderr);
-		return 2;
-	}
+	int rc = rm_parse_no_args(argc, argv, "version", usage);
+	if (rc >= 0)
+		return rc;
 	const char *git = REMORA_GIT_DESCRIBE;
 	printf("remora %s%s%s%s\n", REMORA_VERSION, *git ? " (git " : "", git, *git ? ")" : "");
 	printf("trace format: CTF 1.8, arena layout %u\n", (unsigned)RM_VERSION);
