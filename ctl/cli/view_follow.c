@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctl/export/ptr_heap.h"
 #include "ctl/cli/cli_daemon.h"
 #include "ctl/cli/escape.h"
 #include "ctl/cli/verbs.h"
@@ -379,22 +380,7 @@ static bool before(const struct fstream *a, const struct fstream *b)
 				a->t == b->t);
 }
 
-static void sift_down(struct fstream **h, size_t n, size_t i)
-{
-	for (;;) {
-		size_t l = 2 * i + 1, m = i;
-		if (l < n && before(h[l], h[m]))
-			m = l;
-		if (l + 1 < n && before(h[l + 1], h[m]))
-			m = l + 1;
-		if (m == i)
-			return;
-		struct fstream *t = h[i];
-		h[i] = h[m];
-		h[m] = t;
-		i = m;
-	}
-}
+PTR_HEAP_SIFT_DOWN(sift_down, struct fstream, before)
 
 static void status_clear(struct follow *f)
 {

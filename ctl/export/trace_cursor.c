@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ctl/export/ptr_heap.h"
 #include "ctl/export/trace_cursor.h"
 
 #define WALK_DEPTH_MAX 32
@@ -340,22 +341,7 @@ static int before(const struct rmx_stream *a, const struct rmx_stream *b)
 				a->trace == b->trace);
 }
 
-static void sift_down(struct rmx_stream **h, size_t n, size_t i)
-{
-	for (;;) {
-		size_t l = 2 * i + 1, m = i;
-		if (l < n && before(h[l], h[m]))
-			m = l;
-		if (l + 1 < n && before(h[l + 1], h[m]))
-			m = l + 1;
-		if (m == i)
-			return;
-		struct rmx_stream *t = h[i];
-		h[i] = h[m];
-		h[m] = t;
-		i = m;
-	}
-}
+PTR_HEAP_SIFT_DOWN(sift_down, struct rmx_stream, before)
 
 static int advance(struct rmx_cursor *c, struct rmx_stream *s)
 {
