@@ -112,27 +112,7 @@ static const unsigned char *src_fetch(void *ctx, uint64_t off, size_t n, char *e
 				      size_t errlen)
 {
 	struct fstream *s = ctx;
-	if (n > s->cap) {
-		unsigned char *b = realloc(s->buf, n);
-		if (!b) {
-			snprintf(err, errlen, "out of memory for a packet of %zu bytes", n);
-			return NULL;
-		}
-		s->buf = b;
-		s->cap = n;
-	}
-	for (size_t got = 0; got < n;) {
-		ssize_t r = pread(s->fd, s->buf + got, n - got, (off_t)(off + got));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			snprintf(err, errlen, "cannot read %zu bytes: %s", n,
-				 r < 0 ? strerror(errno) : "the file shrank");
-			return NULL;
-		}
-		got += (size_t)r;
-	}
-	return s->buf;
+	return rmx_pread_packet(s->fd, &s->buf, &s->cap, off, n, err, errlen);
 }
 
 static void src_error(void *ctx, uint64_t off, const char *what)

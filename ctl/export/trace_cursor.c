@@ -65,24 +65,20 @@ static int file_size(void *ctx, uint64_t *size, char *err, size_t errlen)
 	return 0;
 }
 
-/* Packets are pread() whole into one buffer per stream, grown to the
- * largest packet (the reader caps a packet at CTFR_PACKET_MAX). */
-static const unsigned char *file_fetch(void *ctx, uint64_t off, size_t n, char *err,
-				       size_t errlen)
+const unsigned char *rmx_pread_packet(int fd, unsigned char **buf, size_t *cap, uint64_t off,
+				     size_t n, char *err, size_t errlen)
 {
-	struct rmx_stream *s = ctx;
-	if (n > s->cap) {
-		unsigned char *b = realloc(s->buf, n);
+	if (n > *cap) {
+		unsigned char *b = realloc(*buf, n);
 		if (!b) {
 			snprintf(err, errlen, "out of memory for a packet of %zu bytes", n);
 			return NULL;
 		}
-		s->buf = b;
-		s->cap = n;
+		*buf = b;
+		*cap = n;
 	}
-	size_t got = 0;
-	while (got < n) {
-		ssize_t r = pread(s->fd, s->buf + got, n - got, (off_t)(off + got));
+	for (size_t got = 0; got < n;) {
+		ssize_t r = pread(fd, *buf + got, n - got, (off_t)(off + got));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
@@ -92,7 +88,14 @@ static const unsigned char *file_fetch(void *ctx, uint64_t off, size_t n, char *
 		}
 		got += (size_t)r;
 	}
-	return s->buf;
+	return *buf;
+}
+
+static const unsigned char *file_fetch(void *ctx, uint64_t off, size_t n, char *err,
+				       size_t errlen)
+{
+	struct rmx_stream *s = ctx;
+	return rmx_pread_packet(s->fd, &s->buf, &s->cap, off, n, err, errlen);
 }
 
 static char *read_metadata(const char *dir, size_t *len, char *err, size_t errlen)
