@@ -149,7 +149,8 @@ static void grow(struct fstream *s)
 	if (s->fd < 0 || s->broken || fstat(s->fd, &st) < 0)
 		return;
 	uint64_t size = (uint64_t)st.st_size;
-	/* where packet_size is depends on the layout the metadata declares */
+	/* where packet_size is depends on the layout the metadata declares
+	 * (loaded before the sizes; reloaded after them, for the events) */
 	if (!s->t->have_meta)
 		return;
 	const struct ctfr_meta *m = &s->t->meta;
@@ -439,6 +440,10 @@ static void maybe_finish(struct follow *f, struct fstream *s)
 static void round_once(struct follow *f)
 {
 	walk(f, f->dir, 0);
+	/* a new trace's layout first: grow finds packet_size by it */
+	for (struct ftrace *t = f->traces; t; t = t->next)
+		if (!t->have_meta)
+			load_meta(f, t);
 	for (size_t i = 0; i < f->nstreams; i++) {
 		uint64_t v = f->streams[i]->visible;
 		grow(f->streams[i]);
