@@ -131,13 +131,16 @@ static void grow(struct fstream *s)
 	if (s->fd < 0 || s->broken || fstat(s->fd, &st) < 0)
 		return;
 	uint64_t size = (uint64_t)st.st_size;
-	while (size - s->visible >= CTFR_PACKET_HDR) {
-		unsigned char h[CTFR_PACKET_HDR];
-		if (pread(s->fd, h, sizeof(h), (off_t)s->visible) != (ssize_t)sizeof(h))
-			return;
+	/* where packet_size is depends on the layout the metadata declares
+	 * (loaded before the sizes; reloaded after them, for the events) */
+	if (!s->t->have_meta)
+		return;
+	const struct ctfr_meta *m = &s->t->meta;
+	while (size - s->visible >= m->packet_hdr) {
 		uint64_t bits;
-		memcpy(&bits, h + 56, 8);
-		if (bits % 8 || bits / 8 < CTFR_PACKET_HDR || bits / 8 > CTFR_PACKET_MAX) {
+		if (pread(s->fd, &bits, 8, (off_t)(s->visible + CTFR_PACKET_SIZE_OFF(m))) != 8)
+			return;
+		if (bits % 8 || bits / 8 < m->packet_hdr || bits / 8 > CTFR_PACKET_MAX) {
 			/* the reader says what is wrong when it gets there */
 			s->visible = size;
 			s->broken = true;
@@ -404,6 +407,10 @@ static void maybe_finish(struct follow *f, struct fstream *s)
 static void round_once(struct follow *f)
 {
 	walk(f, f->dir, 0);
+	/* a new trace's layout first: grow finds packet_size by it */
+	for (struct ftrace *t = f->traces; t; t = t->next)
+		if (!t->have_meta)
+			load_meta(f, t);
 	for (size_t i = 0; i < f->nstreams; i++) {
 		uint64_t v = f->streams[i]->visible;
 		grow(f->streams[i]);
