@@ -11,7 +11,10 @@
  * - A created arena is mapped RM_HOT_REGION-aligned; the creator's pid
  *   entry is the table's last, a thread's first chunk the last small one.
  * - A thread that recorded, then forked: in the child it records under
- *   tid == the child's pid, and the child's pid entry names the parent. */
+ *   tid == the child's pid, and the child's pid entry names the parent.
+ * - The producer's clock calls the vDSO's clock_gettime directly when the
+ *   kernel mapped one (not under valgrind, which hides it), and reads the
+ *   same clock as libc. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,7 +25,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sys/auxv.h>
+#include <time.h>
+
 #include "shm_test_util.h"
+#include "shm/clock.h"
 #include "shm/filter.h"
 
 static uint64_t window_of(uint64_t off)
@@ -174,12 +181,38 @@ static void test_claim_order_and_fork_registration(void **state)
 	rm_arena_unmap(&a);
 }
 
+static uint64_t libc_mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void test_vdso_clock(void **state)
+{
+	(void)state;
+	bool have_vdso = getauxval(AT_SYSINFO_EHDR) != 0;
+	rm_vdso_init();
+	assert_int_equal(rm_vdso_clock_gettime != NULL, have_vdso);
+	assert_null(rm_vdso_sym("__vdso_no_such_function"));
+	assert_null(rm_vdso_sym("LINUX_2.6")); /* a version name, not a function */
+	for (int i = 0; i < 1000; i++) {
+		uint64_t t0 = libc_mono_ns();
+		uint64_t t1 = rm_clock_read(RM_CLOCK_MONOTONIC);
+		uint64_t t2 = libc_mono_ns();
+		assert_true(t0 <= t1 && t1 <= t2);
+	}
+	uint64_t c = rm_clock_read(RM_CLOCK_MONOTONIC_COARSE), m = libc_mono_ns();
+	assert_true(c <= m && m - c < 1000000000u); /* within a tick, far under a second */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_layout_junctions),
 		cmocka_unit_test(test_chunk_addresses),
 		cmocka_unit_test(test_claim_order_and_fork_registration),
+		cmocka_unit_test(test_vdso_clock),
 	};
 	alarm(60);
 	return cmocka_run_group_tests(tests, NULL, NULL);
