@@ -29,8 +29,10 @@ struct rm_reader *rm_reader_new(struct rm_arena *a)
 	r->chunks = calloc(a->chunk_count, sizeof(*r->chunks));
 	r->slots = calloc(a->slot_max, sizeof(*r->slots));
 	r->cands = calloc(a->chunk_count, sizeof(*r->cands));
+	r->dead = calloc(a->slot_max, sizeof(*r->dead));
 	r->buf = malloc(a->chunk_size);
-	if (!r->events || !r->cat || !r->rec_size || !r->chunks || !r->slots || !r->cands || !r->buf) {
+	if (!r->events || !r->cat || !r->rec_size || !r->chunks || !r->slots || !r->cands ||
+	    !r->dead || !r->buf) {
 		rm_reader_free(r);
 		return NULL;
 	}
@@ -51,6 +53,7 @@ void rm_reader_free(struct rm_reader *r)
 	free(r->events);
 	free(r->cat);
 	free(r->rec_size);
+	free(r->dead);
 	free(r->chunks);
 	free(r->slots);
 	free(r->cands);
@@ -452,11 +455,28 @@ static void order_cands(struct rm_reader *r, uint32_t n)
 /* Step 4: slots of dead threads are retired; a live thread without a
  * chunk has its drops reported. A churn of short threads runs out of
  * slots before chunks (thousands a second, each holding its slot until we
- * see it dead), so a short supply makes liveness checks more frequent. */
+ * see it dead), so a short supply makes liveness checks more frequent.
+ *
+ * A slot is retired only when no chunk names it, looked at after its
+ * owner was seen dead (a dead owner claims nothing more; the scan at the
+ * start of the drain may be stale). One look at the descriptors for all
+ * the slots seen dead in this drain, not one per slot: a fork storm's
+ * consumer spent more on those looks (a pass over every descriptor per
+ * exited child) than on draining the child's records (issue 18). */
+static void unmark_slots_with_chunks(struct rm_reader *r)
+{
+	for (uint32_t i = 0; i < r->a->chunk_count; i++) {
+		uint64_t s = __atomic_load_n(&r->a->descs[i].state, __ATOMIC_ACQUIRE); /* (B) */
+		uint32_t kind = RM_CS_KIND(s), slot = RM_CS_SLOT(s);
+		if ((kind == RM_CHUNK_OWNED || kind == RM_CHUNK_FULL) && slot < r->a->slot_max)
+			r->slots[slot].retire = false;
+	}
+}
+
 static int tend_slots(struct rm_reader *r, bool final, rm_packet_fn fn, void *ctx)
 {
 	struct rm_arena *a = r->a;
-	uint32_t in_use = 0;
+	uint32_t in_use = 0, ndead = 0;
 	for (uint32_t i = 0; i < a->slot_max; i++) {
 		/* with `final` every chunk was just freed, so no slot is in use */
 		if (__atomic_load_n(&a->slots[i].owner, __ATOMIC_ACQUIRE) == 0)
@@ -464,15 +484,31 @@ static int tend_slots(struct rm_reader *r, bool final, rm_packet_fn fn, void *ct
 		in_use++;
 		if (r->slots[i].live && !final)
 			continue;
-		int ret = 0;
-		if (rd_slot_dead(r, i, final) && !rd_slot_has_chunks(r, i)) {
-			ret = rd_retire_slot(r, i, fn, ctx);
-			in_use -= ret == 0;
+		if (rd_slot_dead(r, i, final)) {
+			r->slots[i].retire = true;
+			r->dead[ndead++] = i;
 		} else if (!r->slots[i].live) {
-			ret = rd_report_lost(r, i, fn, ctx);
+			int ret = rd_report_lost(r, i, fn, ctx);
+			if (ret)
+				return ret;
 		}
-		if (ret)
+	}
+	if (ndead)
+		unmark_slots_with_chunks(r);
+	for (uint32_t k = 0; k < ndead; k++) {
+		uint32_t i = r->dead[k];
+		int ret;
+		if (r->slots[i].retire) {
+			ret = rd_retire_slot(r, i, fn, ctx); /* clears retire */
+			in_use -= ret == 0;
+		} else {
+			ret = r->slots[i].live ? 0 : rd_report_lost(r, i, fn, ctx);
+		}
+		if (ret) {
+			for (; k < ndead; k++)
+				r->slots[r->dead[k]].retire = false;
 			return ret;
+		}
 	}
 	r->short_of_slots = (uint64_t)(a->slot_max - in_use) * 4 < a->slot_max;
 	return 0;

@@ -36,6 +36,7 @@ struct slot_view {
 	uint64_t owner;    /* owner word the fields below belong to */
 	uint64_t start_time;
 	uint32_t live;     /* chunks OWNED/FULL in this drain */
+	bool retire;       /* tend_slots: seen dead, no chunk seen naming it since */
 	int8_t alive;      /* -1 unknown, 0 dead (for good), 1 alive when checked */
 	uint64_t checked_ms; /* when `alive` was last asked of /proc */
 	uint64_t lost_seen[RM_LEVELS];
@@ -63,6 +64,7 @@ struct rm_reader {
 	struct chunk_view *chunks;
 	struct slot_view *slots;
 	struct cand *cands;
+	uint32_t *dead;           /* tend_slots: slots seen dead in this drain */
 	unsigned char *buf;
 	rm_alive_fn alive;
 	void *alive_ctx;
@@ -116,6 +118,5 @@ int rd_emit_lost_only(struct rm_reader *r, uint32_t slot, uint32_t level, uint64
 		      void *ctx);
 int rd_report_lost(struct rm_reader *r, uint32_t i, rm_packet_fn fn, void *ctx);
 int rd_retire_slot(struct rm_reader *r, uint32_t i, rm_packet_fn fn, void *ctx);
-bool rd_slot_has_chunks(struct rm_reader *r, uint32_t slot);
 
 #endif
