@@ -401,6 +401,7 @@ static uint32_t scan_chunks(struct rm_reader *r)
 			continue;
 		}
 		r->slots[slot].live++;
+		r->live_hi = slot >= r->live_hi ? slot + 1 : r->live_hi;
 		const uint64_t *w0 = (const uint64_t *)rm_chunk_addr(a, i);
 		bool empty = kind == RM_CHUNK_OWNED && __atomic_load_n(w0, __ATOMIC_ACQUIRE) == 0; /* (A) */
 		r->cands[n++] = (struct cand){
@@ -476,12 +477,27 @@ static void unmark_slots_with_chunks(struct rm_reader *r)
 static int tend_slots(struct rm_reader *r, bool final, rm_packet_fn fn, void *ctx)
 {
 	struct rm_arena *a = r->a;
-	uint32_t in_use = 0, ndead = 0;
-	for (uint32_t i = 0; i < a->slot_max; i++) {
+	uint32_t in_use = 0, ndead = 0, hi = 0;
+	/* Each slot's owner word is a cache line of its own (176-byte slots):
+	 * a look at all 4,096 of them was most of a busy consumer's drain (a
+	 * fork storm's, drained every millisecond; issue 18). A slot beyond
+	 * `end` is a thread that claimed since the last full look and holds
+	 * no chunk (else live_hi covers it): its drops are reported, and its
+	 * slot retired, at the next one, RM_SLOT_FULL_SCAN_MS later at most. */
+	bool full = final || r->short_of_slots || r->now_ms < r->slots_full_ms ||
+		    r->now_ms - r->slots_full_ms >= RM_SLOT_FULL_SCAN_MS;
+	uint32_t end = a->slot_max;
+	if (!full) {
+		uint64_t e = (uint64_t)(r->slot_hi > r->live_hi ? r->slot_hi : r->live_hi) +
+			     RM_SLOT_SCAN_MARGIN;
+		end = e < a->slot_max ? (uint32_t)e : a->slot_max;
+	}
+	for (uint32_t i = 0; i < end; i++) {
 		/* with `final` every chunk was just freed, so no slot is in use */
 		if (__atomic_load_n(&a->slots[i].owner, __ATOMIC_ACQUIRE) == 0)
 			continue;
 		in_use++;
+		hi = i + 1;
 		if (r->slots[i].live && !final)
 			continue;
 		if (rd_slot_dead(r, i, final)) {
@@ -510,7 +526,13 @@ static int tend_slots(struct rm_reader *r, bool final, rm_packet_fn fn, void *ct
 			return ret;
 		}
 	}
-	r->short_of_slots = (uint64_t)(a->slot_max - in_use) * 4 < a->slot_max;
+	if (full) {
+		r->short_of_slots = (uint64_t)(a->slot_max - in_use) * 4 < a->slot_max;
+		r->slots_full_ms = r->now_ms;
+		r->slot_hi = hi;
+	} else if (hi > r->slot_hi) {
+		r->slot_hi = hi;
+	}
 	return 0;
 }
 
@@ -519,8 +541,10 @@ int rm_reader_drain(struct rm_reader *r, bool final, rm_packet_fn fn, void *ctx)
 	for (uint32_t id = 0; id < rm_reader_event_count(r); id++)
 		load_event(r, id);
 	r->now_ms = rm_clock_mono_ns() / 1000000;
-	for (uint32_t i = 0; i < r->a->slot_max; i++)
+	/* only the slots the last scan counted chunks of */
+	for (uint32_t i = 0; i < r->live_hi; i++)
 		r->slots[i].live = 0;
+	r->live_hi = 0;
 	uint32_t n = scan_chunks(r);
 	order_cands(r, n);
 	for (uint32_t k = 0; k < n; k++) { /* step 3 */

@@ -14,6 +14,12 @@
 
 #define RM_ALIVE_RECHECK_MS 200
 #define RM_ALIVE_RECHECK_SHORT_MS 10 /* when chunks or slots run short */
+/* Step 4 looks at every slot at most this often (and at every drain while
+ * slots run short, or a final one); in between, at the slots up to the
+ * highest one in use it last saw, plus RM_SLOT_SCAN_MARGIN for threads
+ * that claimed since (first fit from index 0, so they land there). */
+#define RM_SLOT_FULL_SCAN_MS 10
+#define RM_SLOT_SCAN_MARGIN 64
 
 enum { CAT_UNKNOWN = 0, CAT_VALID = 1, CAT_REFUSED = 2 };
 
@@ -65,6 +71,9 @@ struct rm_reader {
 	struct slot_view *slots;
 	struct cand *cands;
 	uint32_t *dead;           /* tend_slots: slots seen dead in this drain */
+	uint32_t live_hi;         /* 1 + the highest slot a chunk named in the last scan */
+	uint32_t slot_hi;         /* 1 + the highest slot in use tend_slots saw */
+	uint64_t slots_full_ms;   /* when tend_slots last looked at every slot */
 	unsigned char *buf;
 	rm_alive_fn alive;
 	void *alive_ctx;
