@@ -13,6 +13,7 @@
 #include "shm/rsys.h"
 #include "shm/size.h"
 #include "shm/socket_path.h"
+#include "shm/vdso.h"
 
 struct rm_stub rm_stub;
 
@@ -88,6 +89,7 @@ void rm_stub_init(void)
 
 	struct rm_params p;
 	read_params(&p);
+	rm_vdso_init();
 	int err = rm_arena_create(&p, "remora", &rm_stub.arena);
 	if (!err)
 		err = rm_arena_producer_init(&rm_stub.arena);

@@ -14,12 +14,13 @@
 #define MADV_WIPEONFORK 18
 #endif
 
-/* Maps the arena at an RM_HOT_WINDOW-aligned address, so the layout's
- * fault-around windows (layout.h) are the kernel's: reserve a window more,
- * map over it, give back the slack. Returns the address or -errno. */
+/* Maps the arena at an RM_HOT_REGION-aligned address, so the layout's
+ * fault-around windows (layout.h) are the kernel's and its hot windows
+ * share one page-table page: reserve a region more, map over it, give back
+ * the slack. Returns the address or -errno. */
 static long map_aligned(long fd, uint64_t size)
 {
-	uint64_t win = RM_HOT_WINDOW;
+	uint64_t win = RM_HOT_REGION;
 	long span = rsys(SYS_mmap, 0, size + win, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (span < 0 && span > -4096)
 		return span;

@@ -72,8 +72,6 @@ int rm_layout_compute(const struct rm_params *p, struct rm_layout *l)
 	uint64_t off = 4096;
 	l->off_enable = off;
 	off = align_up(off + p->event_max, 64);
-	l->off_catalog = off;
-	off = align_up(off + (uint64_t)p->event_max * sizeof(struct rm_catalog_entry), 64);
 	/* The filter programs sit before the pid table, not between the
 	 * descriptors and the chunks, whose junction is a hot window. */
 	l->off_filters = off;
@@ -91,6 +89,10 @@ int rm_layout_compute(const struct rm_params *p, struct rm_layout *l)
 	l->off_descs = off - ndesc * sizeof(struct rm_chunk_desc);
 	l->off_chunks = off;
 	off += (uint64_t)p->chunk_count * p->chunk_size + (uint64_t)p->small_count * p->small_size;
+	/* The catalog last (v9): a forked child never touches it, and before
+	 * the pid table its 48 MiB put the hot windows two page tables apart. */
+	l->off_catalog = off;
+	off += (uint64_t)p->event_max * sizeof(struct rm_catalog_entry);
 	if (off > (64ull << 30))
 		return -EINVAL;
 	l->arena_size = off;
@@ -110,7 +112,7 @@ void rm_arena_bind(struct rm_arena *a, char *base, const struct rm_params *p,
 	a->chunks = base + l->off_chunks;
 	a->filters = (struct rm_filter_prog *)(base + l->off_filters);
 	a->size = l->arena_size;
-	a->chunk_bytes = l->arena_size - l->off_chunks;
+	a->chunk_bytes = l->off_catalog - l->off_chunks;
 	a->chunk_size = p->chunk_size;
 	a->chunk_count = p->chunk_count + p->small_count;
 	a->large_count = p->chunk_count;

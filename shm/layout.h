@@ -6,7 +6,6 @@
  *
  *   0            struct rm_arena_hdr            (one page)
  *   off_enable   uint8_t enable[event_max]      (a byte per event id)
- *   off_catalog  struct rm_catalog_entry[event_max]
  *   off_filters  struct rm_filter_prog[RM_FILTER_SLOTS] (shm/filter.h;
  *                not stored in the header: a reader recomputes it)
  *   off_pids     struct rm_pid_entry[pid_max]
@@ -16,6 +15,7 @@
  *                index first, then chunk_count chunks of chunk_size bytes
  *                (chunk index 0 on), page aligned: rm_chunk_addr() and
  *                rm_chunk_len()
+ *   off_catalog  struct rm_catalog_entry[event_max] (last since v9)
  *
  * A forked child's page tables for the arena start empty (fork copies none
  * of a shared mapping's), so its first event faults on every page it
@@ -26,9 +26,14 @@
  * end, slots from the start), and the descriptor table's end and the
  * chunks' start (small chunks are claimed from the last index down, and
  * stored in reverse, so the last index sits first). The creator maps the
- * arena RM_HOT_WINDOW-aligned; off_slots and off_chunks are half way into
+ * arena RM_HOT_REGION-aligned; off_slots and off_chunks are half way into
  * a window. (issue 18: 5 faults on arena pages per new process before, 3
- * after.)
+ * after.) The catalog, which a forked child never touches, comes last
+ * (v9): before the pid table, its 48 MiB put the header's window and the
+ * other two under different page tables, and the child allocated (zeroed,
+ * and at exit freed) a page-table page for each; now the three windows lie
+ * in the arena's first RM_HOT_REGION, under one (for arenas up to a few
+ * hundred MiB: the descriptor table grows with the chunk count).
  *
  * Two chunk size classes: a thread's first chunk at each nesting level is
  * small, so thousands of live threads fit; a level that fills its chunk
@@ -65,7 +70,7 @@
 #include "evctx.h"
 
 #define RM_MAGIC 0x315f41524f4d4552ull /* "REMORA_1" little-endian */
-#define RM_VERSION 8u
+#define RM_VERSION 9u
 
 #define RM_LEVELS 4          /* nesting depth: thread + 3 signal levels */
 #define RM_NAME_MAX 32       /* provider and field names, NUL included */
@@ -73,6 +78,7 @@
 #define RM_FIELDS_MAX 16
 #define RM_RECORD_HDR 16u    /* word + timestamp */
 #define RM_HOT_WINDOW 65536u /* the kernel's default fault_around_bytes */
+#define RM_HOT_REGION (2u << 20) /* what one page-table page maps (x86-64) */
 
 enum rm_mode { RM_MODE_DISCARD = 0, RM_MODE_OVERWRITE = 1 };
 /* COARSE is CLOCK_MONOTONIC_COARSE (tick resolution): the one clock a thread

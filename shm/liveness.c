@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,11 +64,18 @@ int rm_thread_alive(uint32_t pid, uint32_t tid, uint64_t *start_time, dev_t aren
 		return 0;
 	if (e < 0)
 		return -1;
-	if (*start_time == 0)
+	/* The exec check reads the whole of /proc/<pid>/maps (about 20 us,
+	 * under the process's mmap lock): not at first sight, where a fork
+	 * storm's consumer paid it for most short-lived children (seen alive
+	 * once, gone at the next look; issue 18), only when asked again. Until
+	 * then an exec'd thread counts as alive, which only keeps its chunks
+	 * a recheck period longer (RM_ALIVE_RECHECK_MS, reader_int.h). */
+	bool first = *start_time == 0;
+	if (first)
 		*start_time = st;
 	else if (*start_time != st)
 		return 0;
-	if (arena_ino) {
+	if (arena_ino && !first) {
 		int m = rm_proc_maps_inode(pid, arena_dev, arena_ino);
 		if (m < 0)
 			return -1;

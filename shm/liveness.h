@@ -11,7 +11,9 @@
 /* 1 alive, 0 dead, -1 unknown (/proc could not be read for another reason
  * than the thread being gone: the caller must keep the chunk). *start_time is filled on first sight (0) and compared
  * afterwards. arena_dev/arena_ino identify the arena's memfd (0: skip the
- * exec check). */
+ * exec check); the exec check is skipped on first sight too (a fork
+ * storm's children are mostly seen once alive, then gone), so an exec is
+ * seen at the second look. */
 int rm_thread_alive(uint32_t pid, uint32_t tid, uint64_t *start_time, dev_t arena_dev,
 		    ino_t arena_ino);
 

@@ -29,8 +29,10 @@ struct rm_reader *rm_reader_new(struct rm_arena *a)
 	r->chunks = calloc(a->chunk_count, sizeof(*r->chunks));
 	r->slots = calloc(a->slot_max, sizeof(*r->slots));
 	r->cands = calloc(a->chunk_count, sizeof(*r->cands));
+	r->dead = calloc(a->slot_max, sizeof(*r->dead));
 	r->buf = malloc(a->chunk_size);
-	if (!r->events || !r->cat || !r->rec_size || !r->chunks || !r->slots || !r->cands || !r->buf) {
+	if (!r->events || !r->cat || !r->rec_size || !r->chunks || !r->slots || !r->cands ||
+	    !r->dead || !r->buf) {
 		rm_reader_free(r);
 		return NULL;
 	}
@@ -51,6 +53,7 @@ void rm_reader_free(struct rm_reader *r)
 	free(r->events);
 	free(r->cat);
 	free(r->rec_size);
+	free(r->dead);
 	free(r->chunks);
 	free(r->slots);
 	free(r->cands);
@@ -398,6 +401,7 @@ static uint32_t scan_chunks(struct rm_reader *r)
 			continue;
 		}
 		r->slots[slot].live++;
+		r->live_hi = slot >= r->live_hi ? slot + 1 : r->live_hi;
 		const uint64_t *w0 = (const uint64_t *)rm_chunk_addr(a, i);
 		bool empty = kind == RM_CHUNK_OWNED && __atomic_load_n(w0, __ATOMIC_ACQUIRE) == 0; /* (A) */
 		r->cands[n++] = (struct cand){
@@ -452,29 +456,83 @@ static void order_cands(struct rm_reader *r, uint32_t n)
 /* Step 4: slots of dead threads are retired; a live thread without a
  * chunk has its drops reported. A churn of short threads runs out of
  * slots before chunks (thousands a second, each holding its slot until we
- * see it dead), so a short supply makes liveness checks more frequent. */
+ * see it dead), so a short supply makes liveness checks more frequent.
+ *
+ * A slot is retired only when no chunk names it, looked at after its
+ * owner was seen dead (a dead owner claims nothing more; the scan at the
+ * start of the drain may be stale). One look at the descriptors for all
+ * the slots seen dead in this drain, not one per slot: a fork storm's
+ * consumer spent more on those looks (a pass over every descriptor per
+ * exited child) than on draining the child's records (issue 18). */
+static void unmark_slots_with_chunks(struct rm_reader *r)
+{
+	for (uint32_t i = 0; i < r->a->chunk_count; i++) {
+		uint64_t s = __atomic_load_n(&r->a->descs[i].state, __ATOMIC_ACQUIRE); /* (B) */
+		uint32_t kind = RM_CS_KIND(s), slot = RM_CS_SLOT(s);
+		if ((kind == RM_CHUNK_OWNED || kind == RM_CHUNK_FULL) && slot < r->a->slot_max)
+			r->slots[slot].retire = false;
+	}
+}
+
 static int tend_slots(struct rm_reader *r, bool final, rm_packet_fn fn, void *ctx)
 {
 	struct rm_arena *a = r->a;
-	uint32_t in_use = 0;
-	for (uint32_t i = 0; i < a->slot_max; i++) {
+	uint32_t in_use = 0, ndead = 0, hi = 0;
+	/* Each slot's owner word is a cache line of its own (176-byte slots):
+	 * a look at all 4,096 of them was most of a busy consumer's drain (a
+	 * fork storm's, drained every millisecond; issue 18). A slot beyond
+	 * `end` is a thread that claimed since the last full look and holds
+	 * no chunk (else live_hi covers it): its drops are reported, and its
+	 * slot retired, at the next one, RM_SLOT_FULL_SCAN_MS later at most. */
+	bool full = final || r->short_of_slots || r->now_ms < r->slots_full_ms ||
+		    r->now_ms - r->slots_full_ms >= RM_SLOT_FULL_SCAN_MS;
+	uint32_t end = a->slot_max;
+	if (!full) {
+		uint64_t e = (uint64_t)(r->slot_hi > r->live_hi ? r->slot_hi : r->live_hi) +
+			     RM_SLOT_SCAN_MARGIN;
+		end = e < a->slot_max ? (uint32_t)e : a->slot_max;
+	}
+	for (uint32_t i = 0; i < end; i++) {
 		/* with `final` every chunk was just freed, so no slot is in use */
 		if (__atomic_load_n(&a->slots[i].owner, __ATOMIC_ACQUIRE) == 0)
 			continue;
 		in_use++;
+		hi = i + 1;
 		if (r->slots[i].live && !final)
 			continue;
-		int ret = 0;
-		if (rd_slot_dead(r, i, final) && !rd_slot_has_chunks(r, i)) {
-			ret = rd_retire_slot(r, i, fn, ctx);
-			in_use -= ret == 0;
+		if (rd_slot_dead(r, i, final)) {
+			r->slots[i].retire = true;
+			r->dead[ndead++] = i;
 		} else if (!r->slots[i].live) {
-			ret = rd_report_lost(r, i, fn, ctx);
+			int ret = rd_report_lost(r, i, fn, ctx);
+			if (ret)
+				return ret;
 		}
-		if (ret)
-			return ret;
 	}
-	r->short_of_slots = (uint64_t)(a->slot_max - in_use) * 4 < a->slot_max;
+	if (ndead)
+		unmark_slots_with_chunks(r);
+	for (uint32_t k = 0; k < ndead; k++) {
+		uint32_t i = r->dead[k];
+		int ret;
+		if (r->slots[i].retire) {
+			ret = rd_retire_slot(r, i, fn, ctx); /* clears retire */
+			in_use -= ret == 0;
+		} else {
+			ret = r->slots[i].live ? 0 : rd_report_lost(r, i, fn, ctx);
+		}
+		if (ret) {
+			for (; k < ndead; k++)
+				r->slots[r->dead[k]].retire = false;
+			return ret;
+		}
+	}
+	if (full) {
+		r->short_of_slots = (uint64_t)(a->slot_max - in_use) * 4 < a->slot_max;
+		r->slots_full_ms = r->now_ms;
+		r->slot_hi = hi;
+	} else if (hi > r->slot_hi) {
+		r->slot_hi = hi;
+	}
 	return 0;
 }
 
@@ -483,8 +541,10 @@ int rm_reader_drain(struct rm_reader *r, bool final, rm_packet_fn fn, void *ctx)
 	for (uint32_t id = 0; id < rm_reader_event_count(r); id++)
 		load_event(r, id);
 	r->now_ms = rm_clock_mono_ns() / 1000000;
-	for (uint32_t i = 0; i < r->a->slot_max; i++)
+	/* only the slots the last scan counted chunks of */
+	for (uint32_t i = 0; i < r->live_hi; i++)
 		r->slots[i].live = 0;
+	r->live_hi = 0;
 	uint32_t n = scan_chunks(r);
 	order_cands(r, n);
 	for (uint32_t k = 0; k < n; k++) { /* step 3 */

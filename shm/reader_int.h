@@ -14,6 +14,12 @@
 
 #define RM_ALIVE_RECHECK_MS 200
 #define RM_ALIVE_RECHECK_SHORT_MS 10 /* when chunks or slots run short */
+/* Step 4 looks at every slot at most this often (and at every drain while
+ * slots run short, or a final one); in between, at the slots up to the
+ * highest one in use it last saw, plus RM_SLOT_SCAN_MARGIN for threads
+ * that claimed since (first fit from index 0, so they land there). */
+#define RM_SLOT_FULL_SCAN_MS 10
+#define RM_SLOT_SCAN_MARGIN 64
 
 enum { CAT_UNKNOWN = 0, CAT_VALID = 1, CAT_REFUSED = 2 };
 
@@ -36,6 +42,7 @@ struct slot_view {
 	uint64_t owner;    /* owner word the fields below belong to */
 	uint64_t start_time;
 	uint32_t live;     /* chunks OWNED/FULL in this drain */
+	bool retire;       /* tend_slots: seen dead, no chunk seen naming it since */
 	int8_t alive;      /* -1 unknown, 0 dead (for good), 1 alive when checked */
 	uint64_t checked_ms; /* when `alive` was last asked of /proc */
 	uint64_t lost_seen[RM_LEVELS];
@@ -63,6 +70,10 @@ struct rm_reader {
 	struct chunk_view *chunks;
 	struct slot_view *slots;
 	struct cand *cands;
+	uint32_t *dead;           /* tend_slots: slots seen dead in this drain */
+	uint32_t live_hi;         /* 1 + the highest slot a chunk named in the last scan */
+	uint32_t slot_hi;         /* 1 + the highest slot in use tend_slots saw */
+	uint64_t slots_full_ms;   /* when tend_slots last looked at every slot */
 	unsigned char *buf;
 	rm_alive_fn alive;
 	void *alive_ctx;
@@ -116,6 +127,5 @@ int rd_emit_lost_only(struct rm_reader *r, uint32_t slot, uint32_t level, uint64
 		      void *ctx);
 int rd_report_lost(struct rm_reader *r, uint32_t i, rm_packet_fn fn, void *ctx);
 int rd_retire_slot(struct rm_reader *r, uint32_t i, rm_packet_fn fn, void *ctx);
-bool rd_slot_has_chunks(struct rm_reader *r, uint32_t slot);
 
 #endif

@@ -157,18 +157,3 @@ int rd_retire_slot(struct rm_reader *r, uint32_t i, rm_packet_fn fn, void *ctx)
 	r->st.slots_freed++;
 	return 0;
 }
-
-/* True when a chunk still names the slot. Asked after the owner was seen
- * dead: a dead owner claims nothing more, so a slot without chunks now
- * stays without (the scan at the start of the drain may be stale: the
- * owner can claim, fill and exit between that scan and its death). */
-bool rd_slot_has_chunks(struct rm_reader *r, uint32_t slot)
-{
-	for (uint32_t i = 0; i < r->a->chunk_count; i++) {
-		uint64_t s = __atomic_load_n(&r->a->descs[i].state, __ATOMIC_ACQUIRE); /* (B) */
-		uint32_t kind = RM_CS_KIND(s);
-		if ((kind == RM_CHUNK_OWNED || kind == RM_CHUNK_FULL) && RM_CS_SLOT(s) == slot)
-			return true;
-	}
-	return false;
-}

@@ -4,13 +4,17 @@
  *
  * - For several sizes: the pid table's end and the slot table's start, and
  *   the descriptor table's end and the chunks' start, each share one
- *   RM_HOT_WINDOW; no two regions overlap; every chunk lies inside the
- *   chunk region, none overlaps another, and the last small chunk comes
- *   first.
- * - A created arena is mapped RM_HOT_WINDOW-aligned; the creator's pid
+ *   RM_HOT_WINDOW, and both lie in the arena's first RM_HOT_REGION (one
+ *   page table) up to 64 MiB of chunks; the catalog comes last; no two
+ *   regions overlap; every chunk lies inside the chunk region, none
+ *   overlaps another, and the last small chunk comes first.
+ * - A created arena is mapped RM_HOT_REGION-aligned; the creator's pid
  *   entry is the table's last, a thread's first chunk the last small one.
  * - A thread that recorded, then forked: in the child it records under
- *   tid == the child's pid, and the child's pid entry names the parent. */
+ *   tid == the child's pid, and the child's pid entry names the parent.
+ * - The producer's clock calls the vDSO's clock_gettime directly when the
+ *   kernel mapped one (not under valgrind, which hides it), and reads the
+ *   same clock as libc. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,7 +25,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sys/auxv.h>
+#include <time.h>
+
 #include "shm_test_util.h"
+#include "shm/clock.h"
+#include "shm/filter.h"
 
 static uint64_t window_of(uint64_t off)
 {
@@ -35,15 +44,17 @@ static void check_layout(const struct rm_params *p)
 	uint64_t ndesc = (uint64_t)p->chunk_count + p->small_count;
 	/* regions in order, none overlapping */
 	assert_true(l.off_enable >= 4096);
-	assert_true(l.off_catalog >= l.off_enable + p->event_max);
-	assert_true(l.off_pids >= l.off_catalog + (uint64_t)p->event_max * sizeof(struct rm_catalog_entry));
+	assert_true(l.off_filters >= l.off_enable + p->event_max);
+	assert_true(l.off_pids >= l.off_filters + RM_FILTER_SLOTS * sizeof(struct rm_filter_prog));
 	assert_true(l.off_slots >= l.off_pids + (uint64_t)p->pid_max * sizeof(struct rm_pid_entry));
 	assert_true(l.off_descs >= l.off_slots + (uint64_t)p->slot_max * sizeof(struct rm_slot));
 	assert_int_equal(l.off_chunks, l.off_descs + ndesc * sizeof(struct rm_chunk_desc));
 	assert_int_equal(l.off_chunks % 4096, 0);
 	assert_int_equal(l.off_slots % 64, 0);
-	assert_int_equal(l.arena_size, l.off_chunks + (uint64_t)p->chunk_count * p->chunk_size +
-						(uint64_t)p->small_count * p->small_size);
+	assert_int_equal(l.off_catalog, l.off_chunks + (uint64_t)p->chunk_count * p->chunk_size +
+						 (uint64_t)p->small_count * p->small_size);
+	assert_int_equal(l.arena_size,
+			 l.off_catalog + (uint64_t)p->event_max * sizeof(struct rm_catalog_entry));
 	/* the two junctions, each inside one window */
 	uint64_t last_pid = l.off_slots - sizeof(struct rm_pid_entry);
 	assert_int_equal(window_of(last_pid), window_of(l.off_slots + sizeof(struct rm_slot) - 1));
@@ -51,6 +62,10 @@ static void check_layout(const struct rm_params *p)
 	assert_int_equal(window_of(last_desc), window_of(l.off_chunks));
 	assert_int_equal(window_of(l.off_pids + (uint64_t)(p->pid_max - 1) * sizeof(struct rm_pid_entry)),
 			 window_of(l.off_slots));
+	/* v9: the header's window and both junctions under one page table
+	 * (the arena is mapped RM_HOT_REGION-aligned), for arenas up to 64 MiB */
+	if ((uint64_t)p->chunk_count * p->chunk_size + (uint64_t)p->small_count * p->small_size <= (64u << 20))
+		assert_true(l.off_chunks + p->small_size <= RM_HOT_REGION);
 }
 
 static void test_layout_junctions(void **state)
@@ -81,7 +96,7 @@ static void test_chunk_addresses(void **state)
 	struct rm_arena a;
 	assert_int_equal(rm_arena_create(&p, "remora-test", &a), 0);
 	assert_true(a.chunk_count > a.large_count && a.large_count > 0);
-	assert_int_equal((uintptr_t)a.base % RM_HOT_WINDOW, 0);
+	assert_int_equal((uintptr_t)a.base % RM_HOT_REGION, 0);
 	assert_ptr_equal(rm_chunk_addr(&a, a.chunk_count - 1), a.chunks);
 	assert_ptr_equal(rm_chunk_addr(&a, 0), a.chunks + (uint64_t)(a.chunk_count - a.large_count) * a.small_size);
 	uint64_t total = 0;
@@ -166,12 +181,38 @@ static void test_claim_order_and_fork_registration(void **state)
 	rm_arena_unmap(&a);
 }
 
+static uint64_t libc_mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void test_vdso_clock(void **state)
+{
+	(void)state;
+	bool have_vdso = getauxval(AT_SYSINFO_EHDR) != 0;
+	rm_vdso_init();
+	assert_int_equal(rm_vdso_clock_gettime != NULL, have_vdso);
+	assert_null(rm_vdso_sym("__vdso_no_such_function"));
+	assert_null(rm_vdso_sym("LINUX_2.6")); /* a version name, not a function */
+	for (int i = 0; i < 1000; i++) {
+		uint64_t t0 = libc_mono_ns();
+		uint64_t t1 = rm_clock_read(RM_CLOCK_MONOTONIC);
+		uint64_t t2 = libc_mono_ns();
+		assert_true(t0 <= t1 && t1 <= t2);
+	}
+	uint64_t c = rm_clock_read(RM_CLOCK_MONOTONIC_COARSE), m = libc_mono_ns();
+	assert_true(c <= m && m - c < 1000000000u); /* within a tick, far under a second */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_layout_junctions),
 		cmocka_unit_test(test_chunk_addresses),
 		cmocka_unit_test(test_claim_order_and_fork_registration),
+		cmocka_unit_test(test_vdso_clock),
 	};
 	alarm(60);
 	return cmocka_run_group_tests(tests, NULL, NULL);
