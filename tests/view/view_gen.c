@@ -11,6 +11,9 @@
 #include "ctl/ctf/ctf_writer.h"
 #include "view_gen.h"
 
+/* the writer's layout of records before issue 18 (scenario v1) */
+static bool gen_v1_records;
+
 struct pkt {
 	unsigned char buf[4096];
 	size_t len;
@@ -95,6 +98,7 @@ static void gopen(struct gen *g, const char *dir, int64_t extra_ns)
 	struct ctf_trace_info info = {
 		.hostname = "testhost", .procname = "testprog", .clock = RM_CLOCK_MONOTONIC,
 		.real_minus_mono_ns = 1700000000LL * 1000000000LL + extra_ns,
+		.v1_records = gen_v1_records,
 	};
 	g->w = ctf_writer_open(dir, &info, g->err, sizeof(g->err));
 	if (!g->w) {
@@ -360,10 +364,14 @@ static int stream_to_v1(const char *dir, const char *name)
 	return r;
 }
 
-/* "basic" as an older remora wrote it: out/a and out/sub/b */
+/* "basic" as an older remora wrote it (before issue 19, so before issue
+ * 18's compact event headers): out/a and out/sub/b */
 static int v1(const char *out)
 {
-	if (basic(out))
+	gen_v1_records = true;
+	int b = basic(out);
+	gen_v1_records = false;
+	if (b)
 		return -1;
 	int r = 0;
 	for (int t = 0; !r && t < 2; t++) {
