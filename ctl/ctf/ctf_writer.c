@@ -168,10 +168,10 @@ struct scan {
 
 /* Room for a packet's records in their on-disk layout: never more than
  * the arena's (a 14-byte extended header for a 16-byte one, no padding),
- * plus the 8 bytes a word-wise payload copy may write past the end. */
+ * plus the 16 bytes a payload copy may write past the end. */
 static int out_reserve(struct ctf_writer *w, size_t len, char *err, size_t errlen)
 {
-	size_t need = len + 8;
+	size_t need = len + 16;
 	if (need <= w->out_cap)
 		return 0;
 	size_t cap = w->out_cap ? w->out_cap : 65536;
@@ -209,8 +209,13 @@ static int encode_records(struct ctf_writer *w, const struct rm_packet *p, struc
 	 * is never valid (its id is past CTF_EVENT_ID_LIMIT) */
 	uint64_t fixed_word = UINT64_MAX;
 	uint32_t records = 0;
-	uint64_t first_ts = 0, last_ts = 0, gap = w->compact_gap;
+	/* the first record is at timestamp_begin: it starts with a gap of 0 */
+	uint64_t last_ts = 0, gap = w->compact_gap;
+	if (len >= RM_RECORD_HDR)
+		memcpy(&last_ts, data + 8, 8);
+	uint64_t first_ts = last_ts;
 	size_t cs = rm_evctx_size(w->info.evctx); /* event.context, before the payload */
+	bool v1 = w->info.v1_records;
 	if (out_reserve(w, len, err, errlen))
 		return -1;
 	unsigned char *out = w->out;
@@ -247,27 +252,23 @@ static int encode_records(struct ctf_writer *w, const struct rm_packet *p, struc
 			else if (fixed)
 				fixed_word = word;
 		}
-		if (!why && records && ts < last_ts)
+		if (!why && ts < last_ts)
 			why = "timestamp before the previous record's";
 		if (why)
 			break;
-		if (w->info.v1_records) { /* the arena's layout, as before issue 18 */
+		uint64_t since = ts - last_ts;
+		last_ts = ts;
+		records++;
+		size_t body = size - RM_RECORD_HDR, asz = RM_ALIGN8(size);
+		if (__builtin_expect(v1, 0)) { /* the arena's layout, as before issue 18 */
 			size_t n = RM_ALIGN8(end);
 			memset(out + end, 0, n - end);
 			memcpy(out + n, data + off, size);
 			end = n + size;
-			if (!records++)
-				first_ts = ts;
-			last_ts = ts;
-			off += RM_ALIGN8(size);
+			off += asz;
 			continue;
 		}
-		/* the first record is at timestamp_begin: a gap of 0 */
-		uint64_t since = records ? ts - last_ts : 0;
-		if (!records++)
-			first_ts = ts;
-		last_ts = ts;
-		if (id < CTF_ID_EXTENDED && since < gap) {
+		if (__builtin_expect(id < CTF_ID_EXTENDED && since < gap, 1)) {
 			uint16_t id16 = (uint16_t)id;
 			uint32_t ts32 = (uint32_t)ts;
 			memcpy(out + end, &id16, 2);
@@ -280,12 +281,14 @@ static int encode_records(struct ctf_writer *w, const struct rm_packet *p, struc
 			memcpy(out + end + 6, &ts, 8);
 			end += CTF_HDR_EXTENDED;
 		}
-		/* context and payload; whole words while the record's padding is
-		 * in the packet (the bytes past `size` are overwritten by the next
-		 * record or left past the content), else exactly */
-		size_t body = size - RM_RECORD_HDR, asz = RM_ALIGN8(size);
+		/* context and payload: 16 bytes at once for a small one while the
+		 * packet holds them, whole words while the record's padding is in
+		 * the packet, else exactly (what is copied past `body` is
+		 * overwritten by the next record or left past the content) */
 		const unsigned char *src = data + off + RM_RECORD_HDR;
-		if (asz <= len - off) {
+		if (__builtin_expect(body <= 16 && len - off >= RM_RECORD_HDR + 16, 1)) {
+			memcpy(out + end, src, 16);
+		} else if (asz <= len - off) {
 			for (size_t i = 0; i < body; i += 8)
 				memcpy(out + end + i, src + i, 8);
 		} else {
@@ -294,6 +297,8 @@ static int encode_records(struct ctf_writer *w, const struct rm_packet *p, struc
 		end += body;
 		off += asz;
 	}
+	if (!records)
+		first_ts = last_ts = 0;
 	*s = (struct scan){ .first_ts = first_ts, .last_ts = last_ts, .records = records, .end = end };
 	if (!why)
 		return 0;
