@@ -222,6 +222,32 @@ static int encode_records(struct ctf_writer *w, const struct rm_packet *p, struc
 	/* locals, not *s: stores through s could alias the packet's bytes */
 	while (off < len) {
 		uint64_t word, ts;
+		/* A run of records like the last one checked by its size alone
+		 * (one declared id, one size, a payload of at most 16 bytes: a
+		 * flat-out producer's): one compare each, then a compact header
+		 * and a 16-byte copy. Anything else goes the general way. */
+		if (fixed_word != UINT64_MAX && !v1 && RM_REC_ID(fixed_word) < CTF_ID_EXTENDED &&
+		    RM_REC_SIZE(fixed_word) <= RM_RECORD_HDR + 16) {
+			uint32_t asz_f = RM_ALIGN8(RM_REC_SIZE(fixed_word));
+			size_t body_f = RM_REC_SIZE(fixed_word) - RM_RECORD_HDR;
+			uint16_t id16 = (uint16_t)RM_REC_ID(fixed_word);
+			while (len - off >= RM_RECORD_HDR + 16 && len - off >= asz_f) {
+				memcpy(&word, data + off, 8);
+				memcpy(&ts, data + off + 8, 8);
+				if (word != fixed_word || ts < last_ts || ts - last_ts >= gap)
+					break;
+				uint32_t ts32 = (uint32_t)ts;
+				memcpy(out + end, &id16, 2);
+				memcpy(out + end + 2, &ts32, 4);
+				memcpy(out + end + CTF_HDR_COMPACT, data + off + RM_RECORD_HDR, 16);
+				end += CTF_HDR_COMPACT + body_f;
+				off += asz_f;
+				last_ts = ts;
+				records++;
+			}
+			if (off >= len)
+				break;
+		}
 		if (len - off < RM_RECORD_HDR) {
 			why = "truncated record header";
 			break;
