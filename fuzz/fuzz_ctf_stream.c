@@ -3,11 +3,13 @@
  * memory until the end). Input: u32 metadata length (little-endian), the
  * metadata text, the stream bytes (the seeds are real traces written by
  * ctl/ctf/ctf_writer.c). Checks: the stream ends, having yielded at most one
- * item per 16 bytes (so it never loops without consuming input); every
+ * item per smallest record (6 bytes with compact event headers, 16 with the
+ * older ones: so it never loops without consuming input); every
  * event names a declared class and its values of that class's types; every
  * string or byte sequence points inside the stream; offsets move forward. */
 #include <string.h>
 
+#include "ctl/ctf/ctf_event_hdr.h"
 #include "ctl/ctf/ctf_reader.h"
 #include "fuzz.h"
 
@@ -41,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enum ctfr_kind k;
 	while ((k = ctfr_stream_next(&s, &it)) != CTFR_END) {
 		FUZZ_CHECK(k == CTFR_EVENT || k == CTFR_LOST);
-		FUZZ_CHECK(++items <= mem.len / 16 + 2);
+		FUZZ_CHECK(++items <= mem.len / (m.compact ? CTF_HDR_COMPACT : RM_RECORD_HDR) + 2);
 		FUZZ_CHECK(it.offset < mem.len);
 		FUZZ_CHECK(items == 1 || it.offset >= last_off);
 		last_off = it.offset;

@@ -30,9 +30,10 @@ struct rm_reader *rm_reader_new(struct rm_arena *a)
 	r->slots = calloc(a->slot_max, sizeof(*r->slots));
 	r->cands = calloc(a->chunk_count, sizeof(*r->cands));
 	r->dead = calloc(a->slot_max, sizeof(*r->dead));
+	r->live_slots = calloc(a->chunk_count, sizeof(*r->live_slots));
 	r->buf = malloc(a->chunk_size);
 	if (!r->events || !r->cat || !r->rec_size || !r->chunks || !r->slots || !r->cands ||
-	    !r->dead || !r->buf) {
+	    !r->dead || !r->live_slots || !r->buf) {
 		rm_reader_free(r);
 		return NULL;
 	}
@@ -57,6 +58,7 @@ void rm_reader_free(struct rm_reader *r)
 	free(r->chunks);
 	free(r->slots);
 	free(r->cands);
+	free(r->live_slots);
 	free(r->buf);
 	free(r);
 }
@@ -400,7 +402,8 @@ static uint32_t scan_chunks(struct rm_reader *r)
 			r->st.corrupt++;
 			continue;
 		}
-		r->slots[slot].live++;
+		if (r->slots[slot].live++ == 0)
+			r->live_slots[r->nlive++] = slot;
 		r->live_hi = slot >= r->live_hi ? slot + 1 : r->live_hi;
 		const uint64_t *w0 = (const uint64_t *)rm_chunk_addr(a, i);
 		bool empty = kind == RM_CHUNK_OWNED && __atomic_load_n(w0, __ATOMIC_ACQUIRE) == 0; /* (A) */
@@ -541,9 +544,10 @@ int rm_reader_drain(struct rm_reader *r, bool final, rm_packet_fn fn, void *ctx)
 	for (uint32_t id = 0; id < rm_reader_event_count(r); id++)
 		load_event(r, id);
 	r->now_ms = rm_clock_mono_ns() / 1000000;
-	/* only the slots the last scan counted chunks of */
-	for (uint32_t i = 0; i < r->live_hi; i++)
-		r->slots[i].live = 0;
+	/* the live counts of the previous scan only: not every slot's */
+	for (uint32_t i = 0; i < r->nlive; i++)
+		r->slots[r->live_slots[i]].live = 0;
+	r->nlive = 0;
 	r->live_hi = 0;
 	uint32_t n = scan_chunks(r);
 	order_cands(r, n);
@@ -552,5 +556,13 @@ int rm_reader_drain(struct rm_reader *r, bool final, rm_packet_fn fn, void *ctx)
 		if (ret)
 			return ret;
 	}
+	/* Step 4 reads every slot's owner word (4,096 cache lines by
+	 * default): once per millisecond is enough for its cadences (10 and
+	 * 200 ms), and back-to-back drains of a flat-out producer spent 6 %
+	 * of the consumer there. */
+	if (!final && r->tended && r->tended_ms == r->now_ms)
+		return 0;
+	r->tended = true;
+	r->tended_ms = r->now_ms;
 	return tend_slots(r, final, fn, ctx);
 }

@@ -78,6 +78,10 @@ struct rm_reader {
 	rm_alive_fn alive;
 	void *alive_ctx;
 	uint64_t now_ms;          /* CLOCK_MONOTONIC at the start of the drain */
+	uint32_t *live_slots;     /* slots whose `live` the last scan set (<= chunk_count) */
+	uint32_t nlive;
+	bool tended;              /* tend_slots ran, at tended_ms */
+	uint64_t tended_ms;
 	bool short_of_chunks;     /* under a quarter free at the last scan */
 	bool short_of_slots;      /* under a quarter free at the last drain */
 	dev_t dev;

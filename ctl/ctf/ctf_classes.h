@@ -2,8 +2,8 @@
  * provider:name and field layout, and whether a payload fits that layout.
  * The writer checks every record against this before a byte reaches a
  * stream file, because babeltrace2 decodes payloads from the layout alone
- * (it ignores rec_size): one wrong length would garble the rest of the
- * packet. */
+ * (there is no record size on disk): one wrong length would garble the
+ * rest of the packet. */
 #ifndef REMORA_CTL_CTF_CLASSES_H
 #define REMORA_CTL_CTF_CLASSES_H
 

@@ -1,7 +1,6 @@
 /* TSDL generation. Every type is byte-aligned (align = 8) because the
- * arena packs payloads without padding; only the event header's first
- * field is 64-bit aligned, which is how a reader finds the next record at
- * the arena's 8-byte record alignment.
+ * arena packs payloads without padding, and so is the event header
+ * (ctf_event_hdr.h): records follow each other without padding.
  *
  * Field names get a leading underscore, as LTTng does: TSDL strips one
  * leading underscore when it names a field, and the prefix keeps a field
@@ -10,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl/ctf/ctf_event_hdr.h"
 #include "ctl/ctf/ctf_metadata.h"
 #include "ctl/ctf/ctf_packet.h"
 
@@ -78,28 +78,17 @@ static void put_preamble(FILE *f, const struct ctf_metadata *m)
 		(unsigned long long)m->clock->freq, (long long)m->clock->offset_s,
 		(unsigned long long)m->clock->offset);
 	fputs("typealias integer { size = 64; align = 8; signed = false;"
-	      " map = clock.monotonic.value; } := uint64_clock_monotonic_t;\n\n",
-	      f);
+	      " map = clock.monotonic.value; } := uint64_clock_monotonic_t;\n", f);
+	if (!in->v1_records)
+		fputs("typealias integer { size = 32; align = 8; signed = false;"
+		      " map = clock.monotonic.value; } := uint32_clock_monotonic_t;\n", f);
+	fputs("\n", f);
 
-	/* The event header is struct rm_record's header; the packet context
-	 * mirrors struct ctf_packet_hdr (ctf_packet.h).
-	 *
-	 * rec_size is mapped to the clock only to keep babeltrace2 quiet: it
-	 * warns "User field found in event header" on stderr for any header
-	 * integer without a role, and a clock mapping is the one role a plain
-	 * integer can take. It is harmless: a 32-bit mapped field sets the low
-	 * bits of the clock, and the 64-bit `timestamp` that follows replaces
-	 * the whole value before the event's time is taken. */
-	fputs("stream {\n\tid = 0;\n"
-	      "\tevent.header := struct {\n"
-	      "\t\t/* rm_record.word: size, then id; the clock map only silences"
-	      " readers that\n\t\t * warn about unknown header fields, timestamp"
-	      " below overrides it */\n"
-	      "\t\tinteger { size = 32; align = 64; signed = false;"
-	      " map = clock.monotonic.value; } rec_size;\n"
-	      "\t\tuint32_t id;\n"
-	      "\t\tuint64_clock_monotonic_t timestamp;\n"
-	      "\t};\n"
+	/* The event header of ctf_event_hdr.h; the packet context mirrors
+	 * struct ctf_packet_hdr (ctf_packet.h). */
+	fputs(in->v1_records ? "stream {\n\tid = 0;\n" CTF_EVENT_HEADER_V1_TSDL
+			     : "stream {\n\tid = 0;\n" CTF_EVENT_HEADER_TSDL, f);
+	fputs(
 	      "\tpacket.context := struct {\n"
 	      "\t\t/* losses by cause, cumulative; declared as clock values only so"
 	      " that\n\t\t * babeltrace2 does not print them with every event:"

@@ -24,7 +24,10 @@
  *           precision = <u64>; offset_s = <s64>; offset = <u64 < freq>; absolute = TRUE; };
  *   typealias integer { size = 64; align = 8; signed = false;
  *                       map = clock.monotonic.value; } := uint64_clock_monotonic_t;
- *   stream { id = 0; event.header := struct { <rec_size, id, timestamp as written> };
+ *   typealias integer { size = 32; align = 8; signed = false;       (since issue 18)
+ *                       map = clock.monotonic.value; } := uint32_clock_monotonic_t;
+ *   stream { id = 0; event.header := <ctf_event_hdr.h's CTF_EVENT_HEADER_TSDL, or,
+ *                                     before issue 18, struct { rec_size, id, timestamp }>;
  *            packet.context := struct { <the fields of struct ctf_packet_hdr> }; };
  *                                 (three layouts are read: the discarded_* fields
  *                                  first, declared uint64_clock_monotonic_t, as
@@ -47,8 +50,11 @@
  * Numbers are decimal. Packetized (binary) metadata is refused.
  *
  * Stream files: packets of struct ctf_packet_hdr (ctl/ctf/ctf_packet.h) then
- * records at 8-byte offsets from the packet start: uint32 rec_size
- * (= 16 + payload), uint32 id, uint64 timestamp, packed payload. A trace
+ * records back to back right after the context, each a compact or
+ * extended event header (ctf_event_hdr.h), the event context, the packed
+ * payload; or, in traces of remora before issue 18, records at 8-byte
+ * offsets from the packet start: uint32 rec_size (= 16 + payload), uint32
+ * id, uint64 timestamp, packed payload. A trace
  * without the discarded_* fields has the 96-byte header of older remora
  * (CTF_PACKET_HDR_V1) and no losses by cause; one with them after `level`
  * has timestamp_begin .. level at bytes 32..92 as that one, and the
@@ -96,6 +102,10 @@ struct ctfr_meta {
 			      * 96 (after `level`, remora's first traces with them) */
 	uint32_t fixed_off; /* where timestamp_begin is: 96 after the causes, else 32;
 			     * packet_size is 24 bytes further */
+	/* The event header of ctf_event_hdr.h (remora since issue 18), records
+	 * back to back; false: the arena's (rec_size, id, timestamp) and
+	 * records at 8-byte offsets from the packet start. */
+	bool compact;
 	uint32_t contexts;  /* CTF_CTX_* (ctf_packet.h): add-context fields after those */
 	uint32_t context_end; /* where the declared context ends: 156 (160 with the
 			       * causes last, 92 without causes) plus the
@@ -189,6 +199,7 @@ struct ctfr_stream {
 	const unsigned char *pkt;       /* its content bytes */
 	size_t content, pos;            /* content bytes, next record */
 	uint64_t ts_begin, ts_end, discarded, last_ts;
+	uint64_t clock;                 /* the packet's clock value so far (compact headers) */
 	uint64_t lost;                  /* growth of events_discarded at this packet */
 	uint64_t discarded_by[CTF_CAUSES], lost_by[CTF_CAUSES]; /* the same, by cause */
 	uint32_t pid, tid, level;

@@ -112,7 +112,7 @@ void lex_next(struct lex *l)
 	} else if (c == ':' && i + 1 < l->len && l->s[i + 1] == '=') {
 		i += 2;
 		l->kind = T_PUNCT;
-	} else if (strchr("{};=:[],.-", c) && c) {
+	} else if (strchr("{};=:[],.-<>", c) && c) {
 		i++;
 		l->kind = T_PUNCT;
 	} else {

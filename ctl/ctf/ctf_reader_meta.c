@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ctl/ctf/ctf_packet.h"
+#include "ctl/ctf/ctf_event_hdr.h"
 #include "ctl/ctf/ctf_reader.h"
 #include "ctl/ctf/ctf_reader_lex.h"
 #include "shm/catalog.h"
@@ -110,13 +111,34 @@ static const char preamble_trace_end[] =
 	"packet . header := struct { uint32_t magic ; uint8_t uuid [ 16 ] ;"
 	" uint32_t stream_id ; uint64_t stream_instance_id ; } ; } ;";
 
-static const char preamble_stream[] =
+static const char preamble_clock64[] =
 	"typealias integer { size = 64 ; align = 8 ; signed = false ;"
-	" map = clock . monotonic . value ; } := uint64_clock_monotonic_t ;"
-	"stream { id = 0 ; event . header := struct {"
+	" map = clock . monotonic . value ; } := uint64_clock_monotonic_t ;";
+
+/* Since issue 18 (ctf_event_hdr.h): the 32-bit clock type, and the compact
+ * event header after `stream { id = 0 ;`. */
+static const char preamble_clock32[] =
+	"typealias integer { size = 32 ; align = 8 ; signed = false ;"
+	" map = clock . monotonic . value ; } := uint32_clock_monotonic_t ;";
+
+/* Before issue 18: the arena's record header. */
+static const char preamble_header_v1[] =
+	"event . header := struct {"
 	" integer { size = 32 ; align = 64 ; signed = false ; map = clock . monotonic . value ; }"
-	" rec_size ; uint32_t id ; uint64_clock_monotonic_t timestamp ; } ;"
-	" packet . context := struct {";
+	" rec_size ; uint32_t id ; uint64_clock_monotonic_t timestamp ; } ;";
+
+/* The event header a trace declares, which says how its records are laid
+ * out (ctfr_meta.compact). */
+static bool parse_event_header(struct lex *l, struct ctfr_meta *m)
+{
+	m->compact = lex_tok_is(l, T_IDENT, "typealias");
+	if (m->compact)
+		return lex_seq(l, preamble_clock32) && lex_seq(l, "stream { id = 0 ;") &&
+		       lex_seq(l, CTF_EVENT_HEADER_TSDL);
+	return lex_seq(l, "stream { id = 0 ;") && lex_seq(l, preamble_header_v1);
+}
+
+static const char preamble_stream[] = " packet . context := struct {";
 
 /* The fixed packet context, after the discarded_* fields (this writer's
  * layout) or before them (remora's first traces with causes, and older
@@ -456,6 +478,7 @@ int ctfr_meta_parse(const char *text, size_t len, struct ctfr_meta *m, char *err
 	lex_init(&l, text, len, err, errlen);
 	bool ok = lex_seq(&l, preamble_types) && parse_uuid(&l, m->uuid) &&
 		  lex_seq(&l, preamble_trace_end) && parse_env(&l) && parse_clock(&l, m) &&
+		  lex_seq(&l, preamble_clock64) && parse_event_header(&l, m) &&
 		  lex_seq(&l, preamble_stream) && parse_contexts(&l, m) && parse_events(&l, m);
 	if (!ok) {
 		ctfr_meta_free(m);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl/ctf/ctf_event_hdr.h"
 #include "ctl/ctf/ctf_packet.h"
 #include "ctl/ctf/ctf_reader.h"
 #include "shm/catalog.h"
@@ -241,6 +242,7 @@ static void open_packet(struct ctfr_stream *s)
 	take_causes(s, off, by);
 	s->content = (size_t)(csize / 8);
 	s->pos = cend;
+	s->clock = begin; /* what a first 32-bit timestamp extends */
 }
 
 /* Decodes one field at p[*off], p[0..end) being the packet's content. */
@@ -294,18 +296,62 @@ static const char *decode_field(const unsigned char *p, size_t *off, size_t end,
 	return NULL;
 }
 
-/* Decodes the record at the next 8-byte offset; -1 after reporting an error. */
-static int read_record(struct ctfr_stream *s, struct ctfr_item *it)
+/* The event header at s->pos: the compact one of ctf_event_hdr.h, or the
+ * arena's (rec_size, id, timestamp) at the next 8-byte offset in traces of
+ * remora before issue 18. Sets *at (the record's offset in the packet),
+ * the id, timestamp and *rec_size (0: none, the compact layout), and
+ * returns the offset of what follows it, or 0 after reporting an error. */
+static size_t read_event_header(struct ctfr_stream *s, size_t *at, uint32_t *id, uint64_t *ts,
+				uint32_t *rec_size)
 {
-	size_t a = RM_ALIGN8(s->pos);
-	uint64_t at = s->pkt_off + a;
-	if (a > s->content || s->content - a < RM_RECORD_HDR) {
+	size_t a = s->meta->compact ? s->pos : RM_ALIGN8(s->pos);
+	size_t hdr = s->meta->compact ? CTF_HDR_COMPACT : RM_RECORD_HDR;
+	*at = a;
+	if (a > s->content || s->content - a < hdr) {
 		serr(s, s->pkt_off + s->pos, "truncated event header (content ends at byte %zu of "
 					     "the packet)", s->content);
-		return -1;
+		return 0;
 	}
-	uint64_t word = rd64(s->pkt + a), ts = rd64(s->pkt + a + 8);
-	uint32_t rec_size = RM_REC_SIZE(word), id = RM_REC_ID(word);
+	if (!s->meta->compact) {
+		uint64_t word = rd64(s->pkt + a);
+		*ts = rd64(s->pkt + a + 8);
+		*rec_size = RM_REC_SIZE(word);
+		*id = RM_REC_ID(word);
+		return a + RM_RECORD_HDR;
+	}
+	*rec_size = 0;
+	uint16_t id16;
+	memcpy(&id16, s->pkt + a, 2);
+	if (id16 != CTF_ID_EXTENDED) {
+		/* the low 32 bits of the clock: a wrap since the previous value
+		 * is one wrap, as babeltrace2 reads it */
+		uint64_t low = rd32(s->pkt + a + 2), v = s->clock;
+		if (low < (v & 0xffffffffu))
+			v += 1ull << 32;
+		*id = id16;
+		*ts = (v & ~0xffffffffull) | low;
+		return a + CTF_HDR_COMPACT;
+	}
+	if (s->content - a < CTF_HDR_EXTENDED) {
+		serr(s, s->pkt_off + a, "truncated extended event header (content ends at byte "
+					"%zu of the packet)", s->content);
+		return 0;
+	}
+	*id = rd32(s->pkt + a + 2);
+	*ts = rd64(s->pkt + a + 6);
+	return a + CTF_HDR_EXTENDED;
+}
+
+/* Decodes the next record; -1 after reporting an error. */
+static int read_record(struct ctfr_stream *s, struct ctfr_item *it)
+{
+	size_t a;
+	uint32_t id, rec_size;
+	uint64_t ts;
+	size_t off = read_event_header(s, &a, &id, &ts, &rec_size);
+	if (!off)
+		return -1;
+	uint64_t at = s->pkt_off + a;
 	const struct ctfr_event *e = ctfr_meta_event(s->meta, id);
 	if (!e) {
 		serr(s, at, "undeclared event id %u", id);
@@ -316,7 +362,6 @@ static int read_record(struct ctfr_stream *s, struct ctfr_item *it)
 			    " or before the previous event", ts, s->ts_begin, s->ts_end);
 		return -1;
 	}
-	size_t off = a + RM_RECORD_HDR;
 	if (s->content - off < s->meta->evctx_size) {
 		serr(s, at, "%s: truncated event context", e->name);
 		return -1;
@@ -342,13 +387,13 @@ static int read_record(struct ctfr_stream *s, struct ctfr_item *it)
 			return -1;
 		}
 	}
-	if ((uint64_t)rec_size != off - a) {
+	if (!s->meta->compact && (uint64_t)rec_size != off - a) {
 		serr(s, at, "%s: rec_size %u, but the fields take %zu bytes", e->name, rec_size,
 		     off - a);
 		return -1;
 	}
 	s->pos = off;
-	s->last_ts = ts;
+	s->last_ts = s->clock = ts;
 	it->kind = CTFR_EVENT;
 	it->ts = ts;
 	it->offset = at;

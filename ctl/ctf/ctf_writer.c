@@ -14,6 +14,7 @@
 #include "ctl/ctf/ctf_clock.h"
 #include "ctl/ctf/ctf_files.h"
 #include "ctl/ctf/ctf_ctx_lane.h"
+#include "ctl/ctf/ctf_event_hdr.h"
 #include "ctl/ctf/ctf_lanes.h"
 #include "ctl/ctf/ctf_metadata.h"
 #include "ctl/ctf/ctf_packet.h"
@@ -34,6 +35,10 @@ struct ctf_writer {
 	bool meta_dirty; /* classes declared since the metadata was written */
 	char perf_names[RM_EVCTX_PERF_SLOTS][48]; /* info.evctx_perf's copies */
 	const struct ctf_packet_ctx *pctx; /* the packet being written's context values */
+	/* a packet's records in the on-disk layout (encode_records) */
+	unsigned char *out;
+	size_t out_cap;
+	uint64_t compact_gap; /* cycles from which an event gets the extended header */
 	int last_lane;   /* of the last packet written, -1 before any */
 };
 
@@ -86,6 +91,7 @@ static void writer_free(struct ctf_writer *w)
 {
 	ctf_classes_free(&w->classes);
 	free(w->lanes.v);
+	free(w->out);
 	ctf_ctx_lanes_free(&w->ctx_lanes);
 	if (w->dirfd >= 0)
 		close(w->dirfd);
@@ -124,6 +130,7 @@ struct ctf_writer *ctf_writer_open(const char *dir, const struct ctf_trace_info 
 	if (ctf_clock_class_compute(&w->info, &w->clock, err, errlen) ||
 	    make_uuid(w->uuid, err, errlen))
 		goto fail;
+	w->compact_gap = info->compact_gap ? info->compact_gap : CTF_COMPACT_GAP;
 	w->tie_cycles = w->clock.freq > 1000000000u ? (w->clock.freq + 999999999u) / 1000000000u : 1;
 	w->dirfd = ctf_dir_open(dir, err, errlen);
 	if (w->dirfd < 0 || write_metadata(w, err, errlen))
@@ -156,11 +163,42 @@ int ctf_writer_event_class(struct ctf_writer *w, const struct rm_event_info *e, 
 struct scan {
 	uint64_t first_ts, last_ts;
 	uint32_t records;
-	size_t end; /* end of the last record: the packet's content */
+	size_t end; /* bytes of w->out: the packet's records, on-disk layout */
 };
 
-static int scan_records(const struct ctf_writer *w, const struct rm_packet *p, struct scan *s,
-			char *err, size_t errlen)
+/* Room for a packet's records in their on-disk layout: never more than
+ * the arena's (a 14-byte extended header for a 16-byte one, no padding),
+ * plus the 16 bytes a payload copy may write past the end. */
+static int out_reserve(struct ctf_writer *w, size_t len, char *err, size_t errlen)
+{
+	size_t need = len + 16;
+	if (need <= w->out_cap)
+		return 0;
+	size_t cap = w->out_cap ? w->out_cap : 65536;
+	while (cap < need)
+		cap *= 2;
+	unsigned char *b = realloc(w->out, cap);
+	if (!b) {
+		snprintf(err, errlen, "out of memory for a packet of %zu bytes of %s", len, w->dir);
+		return -1;
+	}
+	w->out = b;
+	w->out_cap = cap;
+	return 0;
+}
+
+/* One walk over a packet's records: each is checked (a declared id, a
+ * payload that matches its layout, a timestamp not before the previous
+ * one) and written to w->out with the on-disk event header of
+ * ctf_metadata.c: uint16 id and the low 32 bits of the timestamp (6
+ * bytes), or, when the id is CTF_ID_EXTENDED or more or the time since the
+ * previous event of the packet (or timestamp_begin, the first record's)
+ * reaches w->compact_gap, CTF_ID_EXTENDED, uint32 id and uint64 timestamp
+ * (14 bytes); then the event context and the payload, byte-aligned. The
+ * rec_size word is gone: a reader finds the next event from the fields
+ * (strings end with their NUL, byte sequences have their length first). */
+static int encode_records(struct ctf_writer *w, const struct rm_packet *p, struct scan *s,
+			  char *err, size_t errlen)
 {
 	const char *why = NULL;
 	const unsigned char *data = p->data;
@@ -171,11 +209,45 @@ static int scan_records(const struct ctf_writer *w, const struct rm_packet *p, s
 	 * is never valid (its id is past CTF_EVENT_ID_LIMIT) */
 	uint64_t fixed_word = UINT64_MAX;
 	uint32_t records = 0;
-	uint64_t first_ts = 0, last_ts = 0;
+	/* the first record is at timestamp_begin: it starts with a gap of 0 */
+	uint64_t last_ts = 0, gap = w->compact_gap;
+	if (len >= RM_RECORD_HDR)
+		memcpy(&last_ts, data + 8, 8);
+	uint64_t first_ts = last_ts;
 	size_t cs = rm_evctx_size(w->info.evctx); /* event.context, before the payload */
+	bool v1 = w->info.v1_records;
+	if (out_reserve(w, len, err, errlen))
+		return -1;
+	unsigned char *out = w->out;
 	/* locals, not *s: stores through s could alias the packet's bytes */
 	while (off < len) {
 		uint64_t word, ts;
+		/* A run of records like the last one checked by its size alone
+		 * (one declared id, one size, a payload of at most 16 bytes: a
+		 * flat-out producer's): one compare each, then a compact header
+		 * and a 16-byte copy. Anything else goes the general way. */
+		if (fixed_word != UINT64_MAX && !v1 && RM_REC_ID(fixed_word) < CTF_ID_EXTENDED &&
+		    RM_REC_SIZE(fixed_word) <= RM_RECORD_HDR + 16) {
+			uint32_t asz_f = RM_ALIGN8(RM_REC_SIZE(fixed_word));
+			size_t body_f = RM_REC_SIZE(fixed_word) - RM_RECORD_HDR;
+			uint16_t id16 = (uint16_t)RM_REC_ID(fixed_word);
+			while (len - off >= RM_RECORD_HDR + 16 && len - off >= asz_f) {
+				memcpy(&word, data + off, 8);
+				memcpy(&ts, data + off + 8, 8);
+				if (word != fixed_word || ts < last_ts || ts - last_ts >= gap)
+					break;
+				uint32_t ts32 = (uint32_t)ts;
+				memcpy(out + end, &id16, 2);
+				memcpy(out + end + 2, &ts32, 4);
+				memcpy(out + end + CTF_HDR_COMPACT, data + off + RM_RECORD_HDR, 16);
+				end += CTF_HDR_COMPACT + body_f;
+				off += asz_f;
+				last_ts = ts;
+				records++;
+			}
+			if (off >= len)
+				break;
+		}
 		if (len - off < RM_RECORD_HDR) {
 			why = "truncated record header";
 			break;
@@ -206,16 +278,53 @@ static int scan_records(const struct ctf_writer *w, const struct rm_packet *p, s
 			else if (fixed)
 				fixed_word = word;
 		}
-		if (!why && records && ts < last_ts)
+		if (!why && ts < last_ts)
 			why = "timestamp before the previous record's";
 		if (why)
 			break;
-		if (!records++)
-			first_ts = ts;
+		uint64_t since = ts - last_ts;
 		last_ts = ts;
-		end = off + size;
-		off = RM_ALIGN8(end);
+		records++;
+		size_t body = size - RM_RECORD_HDR, asz = RM_ALIGN8(size);
+		if (__builtin_expect(v1, 0)) { /* the arena's layout, as before issue 18 */
+			size_t n = RM_ALIGN8(end);
+			memset(out + end, 0, n - end);
+			memcpy(out + n, data + off, size);
+			end = n + size;
+			off += asz;
+			continue;
+		}
+		if (__builtin_expect(id < CTF_ID_EXTENDED && since < gap, 1)) {
+			uint16_t id16 = (uint16_t)id;
+			uint32_t ts32 = (uint32_t)ts;
+			memcpy(out + end, &id16, 2);
+			memcpy(out + end + 2, &ts32, 4);
+			end += CTF_HDR_COMPACT;
+		} else {
+			uint16_t ext = CTF_ID_EXTENDED;
+			memcpy(out + end, &ext, 2);
+			memcpy(out + end + 2, &id, 4);
+			memcpy(out + end + 6, &ts, 8);
+			end += CTF_HDR_EXTENDED;
+		}
+		/* context and payload: 16 bytes at once for a small one while the
+		 * packet holds them, whole words while the record's padding is in
+		 * the packet, else exactly (what is copied past `body` is
+		 * overwritten by the next record or left past the content) */
+		const unsigned char *src = data + off + RM_RECORD_HDR;
+		if (__builtin_expect(body <= 16 && len - off >= RM_RECORD_HDR + 16, 1)) {
+			memcpy(out + end, src, 16);
+		} else if (asz <= len - off) {
+			for (size_t i = 0; i < body; i += 8)
+				memcpy(out + end + i, src + i, 8);
+		} else {
+			memcpy(out + end, src, body);
+		}
+		end += body;
+		off += asz;
 	}
+	if (!records)
+		first_ts = last_ts = 0;
 	*s = (struct scan){ .first_ts = first_ts, .last_ts = last_ts, .records = records, .end = end };
 	if (!why)
 		return 0;
@@ -269,16 +378,17 @@ static uint64_t add_sat(uint64_t a, uint64_t b)
 	return a + b < a ? UINT64_MAX : a + b;
 }
 
+/* len: bytes of w->out (encode_records) */
 static int emit(struct ctf_writer *w, int li, const struct rm_packet *p, size_t len,
 		uint32_t records, uint64_t begin, uint64_t end, uint64_t lost, char *err,
 		size_t errlen)
 {
 	static const uint8_t zeros[CTF_PAGE + 8];
 	struct ctf_lane *lane = &w->lanes.v[li];
-	/* An empty packet ends with its context: a content_size at the 8-byte
-	 * boundary would make a reader decode an event header there. */
+	/* The first event header follows the context at once (it is
+	 * byte-aligned), and an empty packet ends with its context. */
 	size_t ctx_end = CTF_CONTEXT_FIXED_END + ctf_ctx_size(w->info.contexts);
-	size_t hdr_len = RM_ALIGN8(ctx_end);
+	size_t hdr_len = w->info.v1_records ? RM_ALIGN8(ctx_end) : ctx_end;
 	size_t content = len ? hdr_len + len : ctx_end;
 	size_t total = RM_ALIGN8(content);
 	/* A large packet is padded to end on a page boundary: ext4 zeroes
@@ -326,7 +436,7 @@ static int emit(struct ctf_writer *w, int li, const struct rm_packet *p, size_t 
 		memcpy(x, c->procname, CTF_CTX_PROCNAME_LEN);
 	struct iovec iov[3] = {
 		{ .iov_base = hb, .iov_len = hdr_len },
-		{ .iov_base = (void *)p->data, .iov_len = len },
+		{ .iov_base = w->out, .iov_len = len },
 		{ .iov_base = (void *)zeros, .iov_len = total - hdr_len - len },
 	};
 
@@ -371,7 +481,7 @@ int ctf_writer_packet_ctx(struct ctf_writer *w, const struct rm_packet *p,
 		return 0;
 	if (w->meta_dirty && write_metadata(w, err, errlen))
 		return -1; /* no packet before the classes it may use */
-	if (scan_records(w, p, &s, err, errlen))
+	if (encode_records(w, p, &s, err, errlen))
 		return -1;
 	int li = place(w, p, &s, &begin, &end, &opened, err, errlen);
 	if (li < 0)

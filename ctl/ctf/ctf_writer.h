@@ -4,8 +4,10 @@
  * A trace directory holds `metadata` (plain-text TSDL, replaced atomically
  * whenever an event class is added, so the directory is readable at any
  * moment) and stream files `stream_<n>`. An event record is the arena
- * record copied verbatim: the event header is the record header (rec_size,
- * id, timestamp) and the payload keeps its packed little-endian encoding.
+ * record with a compact event header (ctf_event_hdr.h: uint16 id and the
+ * low 32 bits of the timestamp, or an extended one) in place of the
+ * arena's 16 bytes, and no padding; the event context and payload keep
+ * their packed little-endian encoding.
  *
  * Streams are "lanes", not threads: a packet goes to a lane whose last
  * timestamp is not after the packet's first one, so timestamps never go
@@ -14,9 +16,9 @@
  * context instead.
  *
  * Reading notes (babeltrace2 2.0):
- *  - event.header.rec_size is declared mapped to the clock: babeltrace2
- *    warns on stderr about any header integer without a role; the 64-bit
- *    timestamp right after it sets the event time (see ctf_metadata.c).
+ *  - the event header has no field without a role (babeltrace2 warns on
+ *    stderr about any): the ids are event class ids, the timestamps are
+ *    mapped to the clock (ctf_event_hdr.h).
  *  - events_discarded is cumulative per lane; babeltrace2 prints
  *    "WARNING: Tracer discarded N events between [t1] and [t2] in trace
  *    ..." on stderr for each increase. A lane whose first packet carries a
@@ -59,6 +61,14 @@ struct ctf_trace_info {
 	 * s (e.g. "perf_thread_page_faults"), for each slot bit of evctx. */
 	uint32_t evctx;
 	const char *evctx_perf[RM_EVCTX_PERF_SLOTS];
+	/* Cycles between an event and the one before it in its packet (or
+	 * timestamp_begin) from which the event gets the extended header
+	 * (ctf_event_hdr.h); 0: CTF_COMPACT_GAP, 2^32, the most a 32-bit
+	 * timestamp can say. Smaller only in tests. */
+	uint64_t compact_gap;
+	/* Writes records as remora did before issue 18 (the arena's 16-byte
+	 * header, 8-byte aligned): only for tests of the reader's old path. */
+	bool v1_records;
 };
 
 /* The values of the context fields of one packet (those the trace has). */

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `remora record` with rotation schedules:
 #  - by size: 150,000 events flat out (--blocking, so none is lost) cut at
-#    --rotate-size 512K: several chunks, each read alone by babeltrace2
+#    --rotate-size 256K: several chunks, each read alone by babeltrace2
 #    without a warning, and their union is exactly ticks 0..149999, none
 #    twice (the 10 M-event run is bench/rotate_10m.sh);
 #  - by timer: ticks for ~3 s with --rotate-timer 1: at least 2 chunks, the
@@ -12,16 +12,16 @@
 . "$(dirname "$0")/lib.sh"
 
 N=150000
-"$remora" record -o "$T/size" --blocking --rotate-size 512K -- "$ticker" $N 0 >/dev/null 2>"$T/rec.err" ||
+"$remora" record -o "$T/size" --blocking --rotate-size 256K -- "$ticker" $N 0 >/dev/null 2>"$T/rec.err" ||
     fail "record --rotate-size: $(cat "$T/rec.err")"
 grep -q "^remora: $N events recorded, 0 lost" "$T/rec.err" || fail "summary: $(cat "$T/rec.err")"
 check_chunks "$T/size" n
-[ "$nchunks" -ge 4 ] || fail "only $nchunks chunks of 512K for $N events: $(du -sh "$T/size"/*)"
+[ "$nchunks" -ge 4 ] || fail "only $nchunks chunks of 256K for $N events: $(du -sh "$T/size"/*)"
 exactly_seq 0 $((N - 1))
 # a chunk is closed at the first packet boundary past the size: not far past
 for c in "$T/size"/chunk-*; do
     sz=$(cat "$c"/*/stream_* | wc -c)
-    [ "$sz" -lt $((512 * 1024 + 256 * 1024)) ] || fail "$c holds $sz bytes of streams, rotate size 512K"
+    [ "$sz" -lt $((256 * 1024 + 256 * 1024)) ] || fail "$c holds $sz bytes of streams, rotate size 256K"
 done
 echo "size: $nchunks chunks, union exact"
 

@@ -11,6 +11,9 @@
 #include "ctl/ctf/ctf_writer.h"
 #include "view_gen.h"
 
+/* the writer's layout of records before issue 18 (scenario v1) */
+static bool gen_v1_records;
+
 struct pkt {
 	unsigned char buf[4096];
 	size_t len;
@@ -95,6 +98,7 @@ static void gopen(struct gen *g, const char *dir, int64_t extra_ns)
 	struct ctf_trace_info info = {
 		.hostname = "testhost", .procname = "testprog", .clock = RM_CLOCK_MONOTONIC,
 		.real_minus_mono_ns = 1700000000LL * 1000000000LL + extra_ns,
+		.v1_records = gen_v1_records,
 	};
 	g->w = ctf_writer_open(dir, &info, g->err, sizeof(g->err));
 	if (!g->w) {
@@ -390,10 +394,16 @@ static int stream_to_old(const char *dir, const char *name, bool tail)
 	return r;
 }
 
-/* "basic" as an older remora wrote it: out/a and out/sub/b */
+/* "basic" as an older remora wrote it, with the arena's 16-byte event
+ * headers (before issue 18's compact ones): without the discarded_*
+ * fields (before issue 19), or with `tail` after `level`, as its first
+ * traces with them: out/a and out/sub/b */
 static int old(const char *out, bool tail)
 {
-	if (basic(out))
+	gen_v1_records = true;
+	int b = basic(out);
+	gen_v1_records = false;
+	if (b)
 		return -1;
 	int r = 0;
 	for (int t = 0; !r && t < 2; t++) {
@@ -431,7 +441,7 @@ int view_gen(const char *out, const char *name)
 		return packets(out);
 	if (!strcmp(name, "v1"))
 		return old(out, false);
-	if (!strcmp(name, "tail"))
+	if (!strcmp(name, "tail") || !strcmp(name, "v2"))
 		return old(out, true);
 	fprintf(stderr, "view_gen: unknown scenario %s\n", name);
 	return -1;

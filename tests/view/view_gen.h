@@ -9,12 +9,16 @@
  *           interleave across the three streams
  *  hostile  out/h: strings with ESC, newline, invalid UTF-8, bidi and C1
  *           controls, quotes; byte sequences
- *  packets  out/p: one stream of three packets, 184 bytes each (one
+ *  packets  out/p: one stream of three packets, 176 bytes each (one
  *           `t:one v=<u32>` record each, v = 1, 2, 3), for corruption tests
  *  v1       basic, rewritten as remora wrote traces before the packet
  *           context had the discarded_* fields (96-byte packet headers)
+ *           and the compact event headers (16-byte arena record headers)
  *  tail     basic, rewritten as remora's first traces with the discarded_*
- *           fields wrote them: after `level`, not first in the context
+ *           fields wrote them: after `level`, not first in the context,
+ *           with 16-byte arena record headers
+ *  v2       the same as tail: remora's last layout before the compact
+ *           event headers (issue 18)
  * Returns 0, or -1 after a message on stderr. */
 int view_gen(const char *out, const char *name);
 

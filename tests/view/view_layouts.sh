@@ -22,9 +22,11 @@ done
 	fail "basic: the metadata does not declare the 8 causes first"
 [ "$(grep -c 'discarded_' "$out/tail/a/metadata")" = 8 ] && ! grep -q discarded_ "$out/v1/a/metadata" ||
 	fail "tail or v1 metadata"
-# the same bytes but for where the causes are: same size; v1 64 bytes less per packet
-s=$(stat -c %s "$out/basic/a/stream_0")
-[ "$(stat -c %s "$out/tail/a/stream_0")" = "$s" ] && [ "$(stat -c %s "$out/v1/a/stream_0")" = $((s - 128)) ] ||
+# tail and v1 have the arena's 16-byte record headers (before issue 18),
+# v1 without the 64 bytes of causes per packet; basic, compact headers, is
+# the smallest
+s=$(stat -c %s "$out/tail/a/stream_0")
+[ "$(stat -c %s "$out/v1/a/stream_0")" = $((s - 128)) ] && [ "$(stat -c %s "$out/basic/a/stream_0")" -lt "$s" ] ||
 	fail "stream sizes: $(stat -c '%n %s' "$out"/*/a/stream_0)"
 
 with_causes=$(cat "$src/expected_basic.txt")
