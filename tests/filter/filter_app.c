@@ -2,7 +2,9 @@
  *   filter_app many      100,000 ft:req, id 0..99,999, path "/a/N" (even id) or "/b/N"
  *   filter_app types     1,000 ft:types, one field of each type, from i = 0..999
  *   filter_app run FILE  ft:req every 200 us, path "/a/..." then "/b/..." in
- *                        turns of 50, until FILE exists (the mid-run change test) */
+ *                        turns of 50, until FILE exists (the mid-run change test)
+ *   filter_app cycle FILE  ft:req every 100 us, id cycling 0..999, path "/a/N",
+ *                        until FILE exists (the inline prefilter test) */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +45,16 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	}
-	fprintf(stderr, "usage: filter_app many | types | run FILE\n");
+	if (argc >= 3 && !strcmp(argv[1], "cycle")) {
+		struct timespec ts = { 0, 100000 };
+		for (uint64_t i = 0; access(argv[2], F_OK) != 0 && i < 10000000; i++) {
+			snprintf(path, sizeof(path), "/a/%llu", (unsigned long long)i);
+			remora_trace(ft, req, i % 1000, path);
+			if (i % 4 == 3)
+				nanosleep(&ts, NULL);
+		}
+		return 0;
+	}
+	fprintf(stderr, "usage: filter_app many | types | run FILE | cycle FILE\n");
 	return 2;
 }
