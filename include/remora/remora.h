@@ -139,18 +139,28 @@ __attribute__((destructor, unused)) static void remora__unregister_section(void)
  * the byte can only name one of the 63 programs. So whatever the arena
  * holds, nothing is read outside that program and the call's own
  * values, and nothing loops. */
-static inline uint64_t remora__pre_int(uint64_t v) { return v; }
+/* A field's value as the prefilter maps it (the sign bit of a signed one
+ * flipped: the map keeps the order), one function per type so that no
+ * conversion is implicit; non-integers are never used (0). */
+static inline uint64_t remora__pre_u(uint64_t v) { return v; }
+static inline uint64_t remora__pre_s(int64_t v) { return (uint64_t)v ^ (uint64_t)REMORA__PRE_BIAS; }
+static inline uint64_t remora__pre_c(char v)
+{
+	return (char)-1 < 0 ? (uint64_t)(int64_t)v ^ (uint64_t)REMORA__PRE_BIAS : (uint64_t)(unsigned char)v;
+}
 static inline uint64_t remora__pre_ptr(const void *v) { return (uint64_t)(uintptr_t)v; }
-static inline uint64_t remora__pre_real(double v) { (void)v; return 0; }
+static inline uint64_t remora__pre_f(float v) { (void)v; return 0; }
+static inline uint64_t remora__pre_d(double v) { (void)v; return 0; }
 static inline uint64_t remora__pre_str(const char *v) { (void)v; return 0; }
 static inline uint64_t remora__pre_bytes(remora_bytes v) { (void)v; return 0; }
 #define REMORA__PRE_INT_T(t) ((t) >= REMORA_T_U8 && (t) <= REMORA_T_S64)
 #define REMORA__PRE_MAP(x)                                                                  \
-	(_Generic((x), float: remora__pre_real, double: remora__pre_real,                   \
-		  char *: remora__pre_str, const char *: remora__pre_str,                   \
-		  void *: remora__pre_ptr, const void *: remora__pre_ptr,                   \
-		  remora_bytes: remora__pre_bytes, default: remora__pre_int)(x) ^           \
-	 (REMORA__TYPE(x) >= REMORA_T_S8 && REMORA__TYPE(x) <= REMORA_T_S64 ? REMORA__PRE_BIAS : 0))
+	_Generic((x), char: remora__pre_c, signed char: remora__pre_s, short: remora__pre_s,  \
+		 int: remora__pre_s, long: remora__pre_s, long long: remora__pre_s,          \
+		 float: remora__pre_f, double: remora__pre_d,                                \
+		 char *: remora__pre_str, const char *: remora__pre_str,                     \
+		 void *: remora__pre_ptr, const void *: remora__pre_ptr,                     \
+		 remora_bytes: remora__pre_bytes, default: remora__pre_u)(x)
 /* field i (1-based here, i - 1 in the word) when the word names it */
 #define REMORA__PRE_TRY(c, i, _)                                                            \
 	if (REMORA__PRE_INT_T(REMORA__TYPE(remora__a##i)) &&                                \
