@@ -1,6 +1,7 @@
 #!/bin/sh
 # --filter rows: instructions per timed event (callgrind, inclusive of
-# timed_region, which runs the N timed events only, not the W warm-up) of bench/workload.c's `str` loop (id, len, path
+# timed_region; remora's from two runs, N and 2N timed events after the
+# same W warm-up, so the warm-up's own events do not count) of bench/workload.c's `str` loop (id, len, path
 # "/srv/www/a.html") with a 3-term filter, remora against LTTng-UST on the
 # same expression, plus wall-time ns per event of one run (noisy on a
 # shared machine: read the Ir column first; bench/filter_wall.sh repeats).
@@ -30,13 +31,20 @@ ir() { # callgrind output file -> Ir per event
 }
 ns() { sed -n 's/^block_ns_per_event=//p' "$1" | head -1; }
 
+total() { callgrind_annotate "$1" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }'; }
+
 remora_row() { # name mode: bench_filter_ir installs the filter itself (the
-	# helper's seccomp lockdown cannot run under valgrind, so no consumer)
-	env REMORA_SOCKET="$T/none" REMORA_BUFFER_SIZE=512M valgrind --tool=callgrind -q \
-		--callgrind-out-file="$T/cg.r" --toggle-collect=timed_region "$FIR" "$2" "$N" "$W" \
-		>/dev/null 2>&1
+	# helper's seccomp lockdown cannot run under valgrind, so no consumer).
+	# Its timed_region runs the warm-up too (one call site, see there):
+	# Ir per timed event = (Ir of 2N - Ir of N) / N, the same W both times
+	for k in 1 2; do
+		env REMORA_SOCKET="$T/none" REMORA_BUFFER_SIZE=512M valgrind --tool=callgrind -q \
+			--callgrind-out-file="$T/cg.r$k" --toggle-collect=timed_region "$FIR" "$2" \
+			$((k * N)) "$W" >/dev/null 2>&1
+	done
+	ir_r=$(awk -v a="$(total "$T/cg.r1")" -v b="$(total "$T/cg.r2")" -v n="$N" 'BEGIN { printf "%.1f", (b - a) / n }')
 	ns=$(env REMORA_SOCKET="$T/none" REMORA_BUFFER_SIZE=512M "$FIR" "$2" 1000000 "$W" | sed -n 's/^block_ns_per_event=//p')
-	printf '%-34s %10s Ir/event   %8s ns/event (wall, noisy)\n' "remora $1" "$(ir "$T/cg.r")" "$ns"
+	printf '%-34s %10s Ir/event   %8s ns/event (wall, noisy)\n' "remora $1" "$ir_r" "$ns"
 }
 
 lttng_row() { # name filter
