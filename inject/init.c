@@ -1,9 +1,11 @@
 /* The stub's constructor: read the environment, create the arena, register
  * the events of every shared object loaded so far, spawn the helper, and
  * leave the app with no fd, no thread and no signal handler of ours. */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include "shm/clock.h"
 #include "shm/env.h"
@@ -78,6 +80,11 @@ void rm_stub_init(void)
 		return;
 	copy_env(rm_stub.enable_patterns, sizeof(rm_stub.enable_patterns), rm_getenv("REMORA_ENABLE"));
 	rm_socket_path(rm_stub.socket_path, sizeof(rm_stub.socket_path));
+	/* Events are kept from the first one only when a consumer listens, or
+	 * may: with no socket there is no session to want them, and the app
+	 * must pay the disabled cost even when its helper never runs (killed,
+	 * or valgrind, which runs no seccomp helper) and never says so. */
+	rm_stub.socket_seen = rsys(SYS_faccessat, AT_FDCWD, rm_stub.socket_path, F_OK) == 0;
 
 	struct rm_params p;
 	read_params(&p);

@@ -184,6 +184,12 @@ static void attach_event(struct remora_event *ev)
 	}
 	if (rm_enabled_by_env(rm_stub.enable_patterns, ev->provider, ev->name)) {
 		__atomic_store_n(&a->enable[id], RM_ENABLE_ON, __ATOMIC_RELAXED);
+	} else if (!rm_stub.socket_seen &&
+		   __atomic_load_n(&a->hdr->helper_state, __ATOMIC_ACQUIRE) != RM_HELPER_CONNECTED) {
+		/* no consumer yet and no socket at start: off, as before any
+		 * session existed; the bump still makes a consumer that attaches
+		 * meanwhile look at the new id */
+		__atomic_fetch_add(&a->hdr->catalog_gen, 1, __ATOMIC_RELEASE);
 	} else {
 		/* Until a consumer has decided this event, keep what it records
 		 * (the consumer's sinks drop what no session selects): whether

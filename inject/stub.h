@@ -24,6 +24,7 @@ struct rm_stub {
 	char enable_patterns[1024];/* REMORA_ENABLE, comma-separated globs */
 	char socket_path[108];     /* REMORA_SOCKET or the per-user default */
 	bool debug;                /* REMORA_DEBUG: explain failures on stderr */
+	bool socket_seen;          /* socket_path existed at start: a consumer may come */
 };
 
 extern struct rm_stub rm_stub;

@@ -61,8 +61,10 @@ static void usage(FILE *f)
 		"                    rotations, until the session NAME is destroyed, the\n"
 		"                    `remora record` writing DIR ends, or Ctrl-C (exit 0);\n"
 		"                    NAME: a remorad session (default: the current one); DIR: a\n"
-		"                    trace directory (one with a '/' or that exists). On a\n"
-		"                    terminal, a status line on stderr: events/s, lost, bytes read\n"
+		"                    trace directory (one with a '/' or that exists); a DIR not\n"
+		"                    made yet, or with no writer and no trace yet, is waited for.\n"
+		"                    On a terminal, a status line on stderr: events/s, lost,\n"
+		"                    bytes read\n"
 		"  -h, --help        this text\n"
 		"Exit status: 0, 1 when DIR holds no trace or a file is corrupt, 2 on usage.\n");
 }

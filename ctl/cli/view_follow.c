@@ -21,6 +21,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -31,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctl/export/ptr_heap.h"
 #include "ctl/cli/cli_daemon.h"
 #include "ctl/cli/escape.h"
 #include "ctl/cli/verbs.h"
@@ -111,27 +113,7 @@ static const unsigned char *src_fetch(void *ctx, uint64_t off, size_t n, char *e
 				      size_t errlen)
 {
 	struct fstream *s = ctx;
-	if (n > s->cap) {
-		unsigned char *b = realloc(s->buf, n);
-		if (!b) {
-			snprintf(err, errlen, "out of memory for a packet of %zu bytes", n);
-			return NULL;
-		}
-		s->buf = b;
-		s->cap = n;
-	}
-	for (size_t got = 0; got < n;) {
-		ssize_t r = pread(s->fd, s->buf + got, n - got, (off_t)(off + got));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			snprintf(err, errlen, "cannot read %zu bytes: %s", n,
-				 r < 0 ? strerror(errno) : "the file shrank");
-			return NULL;
-		}
-		got += (size_t)r;
-	}
-	return s->buf;
+	return rmx_pread_packet(s->fd, &s->buf, &s->cap, off, n, err, errlen);
 }
 
 static void src_error(void *ctx, uint64_t off, const char *what)
@@ -149,13 +131,16 @@ static void grow(struct fstream *s)
 	if (s->fd < 0 || s->broken || fstat(s->fd, &st) < 0)
 		return;
 	uint64_t size = (uint64_t)st.st_size;
-	while (size - s->visible >= CTFR_PACKET_HDR) {
-		unsigned char h[CTFR_PACKET_HDR];
-		if (pread(s->fd, h, sizeof(h), (off_t)s->visible) != (ssize_t)sizeof(h))
-			return;
+	/* where packet_size is depends on the layout the metadata declares
+	 * (loaded before the sizes; reloaded after them, for the events) */
+	if (!s->t->have_meta)
+		return;
+	const struct ctfr_meta *m = &s->t->meta;
+	while (size - s->visible >= m->packet_hdr) {
 		uint64_t bits;
-		memcpy(&bits, h + 56, 8);
-		if (bits % 8 || bits / 8 < CTFR_PACKET_HDR || bits / 8 > CTFR_PACKET_MAX) {
+		if (pread(s->fd, &bits, 8, (off_t)(s->visible + CTFR_PACKET_SIZE_OFF(m))) != 8)
+			return;
+		if (bits % 8 || bits / 8 < m->packet_hdr || bits / 8 > CTFR_PACKET_MAX) {
 			/* the reader says what is wrong when it gets there */
 			s->visible = size;
 			s->broken = true;
@@ -379,22 +364,7 @@ static bool before(const struct fstream *a, const struct fstream *b)
 				a->t == b->t);
 }
 
-static void sift_down(struct fstream **h, size_t n, size_t i)
-{
-	for (;;) {
-		size_t l = 2 * i + 1, m = i;
-		if (l < n && before(h[l], h[m]))
-			m = l;
-		if (l + 1 < n && before(h[l + 1], h[m]))
-			m = l + 1;
-		if (m == i)
-			return;
-		struct fstream *t = h[i];
-		h[i] = h[m];
-		h[m] = t;
-		i = m;
-	}
-}
+PTR_HEAP_SIFT_DOWN(sift_down, struct fstream, before)
 
 static void status_clear(struct follow *f)
 {
@@ -437,6 +407,10 @@ static void maybe_finish(struct follow *f, struct fstream *s)
 static void round_once(struct follow *f)
 {
 	walk(f, f->dir, 0);
+	/* a new trace's layout first: grow finds packet_size by it */
+	for (struct ftrace *t = f->traces; t; t = t->next)
+		if (!t->have_meta)
+			load_meta(f, t);
 	for (size_t i = 0; i < f->nstreams; i++) {
 		uint64_t v = f->streams[i]->visible;
 		grow(f->streams[i]);
@@ -550,9 +524,63 @@ static int session_dir(const char *name, char *dir, size_t size)
 	return r == 0 && found ? 0 : -1;
 }
 
+/* A trace directory not made yet, or with no writer and no trace yet:
+ * `view --follow ./out & remora record -o ./out -- app`. Whether DIR holds
+ * a trace: a metadata file in DIR, a COMM-PID/ or a chunk-NNNNN/COMM-PID/. */
+static bool has_metadata;
+
+static int note_metadata(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	has_metadata |= type == FTW_F && ftw->level <= FOLLOW_DEPTH - 1 &&
+			!strcmp(path + ftw->base, "metadata");
+	return has_metadata;
+}
+
+static bool nothing_yet(const char *dir)
+{
+	struct stat st;
+	if (stat(dir, &st) < 0)
+		return true;
+	if (rm_live_check(dir))
+		return false;
+	has_metadata = false;
+	nftw(dir, note_metadata, 8, FTW_PHYS);
+	return !has_metadata;
+}
+
+/* Until DIR is being written or holds a trace: 0, or -1 at Ctrl-C or when
+ * DIR turns out to be something else than a directory. */
+static int wait_for_dir(const char *dir)
+{
+	if (!nothing_yet(dir))
+		return 0;
+	fputs("remora view: waiting for ", stderr);
+	rm_put_str(stderr, dir);
+	fputs(" to be written (Ctrl-C to stop)\n", stderr);
+	while (!stop_follow && nothing_yet(dir)) {
+		struct timespec ts = { 0, FOLLOW_TICK_MS * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	struct stat st;
+	if (!stop_follow && (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))) {
+		fputs("remora view: ", stderr);
+		rm_put_str(stderr, dir);
+		fputs(": not a directory\n", stderr);
+		return -1;
+	}
+	return stop_follow ? -1 : 0;
+}
+
+/* 0 with DIR, 1 with DIR when it does not exist yet (a path given with a
+ * '/', to be waited for), -1 after an error message. */
 static int resolve(const char *target, char *dir, size_t size)
 {
 	struct stat st;
+	if (target && strchr(target, '/') && stat(target, &st) < 0 && errno == ENOENT) {
+		snprintf(dir, size, "%s", target);
+		return 1;
+	}
 	if (target && (strchr(target, '/') || stat(target, &st) == 0)) {
 		if (stat(target, &st) < 0 || !S_ISDIR(st.st_mode)) {
 			fputs("remora view: ", stderr);
@@ -584,6 +612,8 @@ int rm_view_follow(const char *target, int clock_fmt)
 	struct sigaction sa = { .sa_handler = on_stop };
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	if (wait_for_dir(f.dir) < 0)
+		return stop_follow ? 0 : 1;
 	signal(SIGPIPE, SIG_DFL);
 	bool live = true;
 	while (!stop_follow && live) {

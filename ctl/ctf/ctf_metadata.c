@@ -101,6 +101,10 @@ static void put_preamble(FILE *f, const struct ctf_metadata *m)
 	      "\t\tuint64_clock_monotonic_t timestamp;\n"
 	      "\t};\n"
 	      "\tpacket.context := struct {\n"
+	      "\t\t/* losses by cause, cumulative; declared as clock values only so"
+	      " that\n\t\t * babeltrace2 does not print them with every event:"
+	      " timestamp_begin\n\t\t * sets the clock again right after them */\n"
+	      CTF_CONTEXT_CAUSES
 	      "\t\tuint64_clock_monotonic_t timestamp_begin;\n"
 	      "\t\tuint64_clock_monotonic_t timestamp_end;\n"
 	      "\t\tuint64_t content_size;\n"
@@ -109,10 +113,7 @@ static void put_preamble(FILE *f, const struct ctf_metadata *m)
 	      "\t\tuint64_t packet_seq_num;\n"
 	      "\t\tuint32_t pid;\n"
 	      "\t\tuint32_t tid;\n"
-	      "\t\tuint32_t level;\n"
-	      "\t\t/* losses by cause, cumulative; the first one's alignment skips"
-	      " the 4 bytes after level */\n"
-	      CTF_CONTEXT_CAUSES,
+	      "\t\tuint32_t level;\n",
 	      f);
 	/* add-context fields, in ctf_packet.h's order */
 	if (in->contexts & CTF_CTX_VPID)

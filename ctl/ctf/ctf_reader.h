@@ -26,8 +26,11 @@
  *                       map = clock.monotonic.value; } := uint64_clock_monotonic_t;
  *   stream { id = 0; event.header := struct { <rec_size, id, timestamp as written> };
  *            packet.context := struct { <the fields of struct ctf_packet_hdr> }; };
- *                                 (with the discarded_* fields, or, as remora wrote
- *                                  before them, ending at `level`: both are read)
+ *                                 (three layouts are read: the discarded_* fields
+ *                                  first, declared uint64_clock_monotonic_t, as
+ *                                  written now; after `level` (CTF_CONTEXT_CAUSES_TAIL),
+ *                                  as remora's first traces with them; none, the
+ *                                  context ending at `level`, as older remora)
  *   event { name = "<provider>:<name>"; id = <u32 < CTFR_ID_LIMIT>; stream_id = 0;
  *           fields := struct { <field>* }; };         (zero or more, ids unique)
  *
@@ -47,7 +50,9 @@
  * records at 8-byte offsets from the packet start: uint32 rec_size
  * (= 16 + payload), uint32 id, uint64 timestamp, packed payload. A trace
  * without the discarded_* fields has the 96-byte header of older remora
- * (CTF_PACKET_HDR_V1) and no losses by cause. */
+ * (CTF_PACKET_HDR_V1) and no losses by cause; one with them after `level`
+ * has timestamp_begin .. level at bytes 32..92 as that one, and the
+ * causes at 96..160. */
 #ifndef REMORA_CTL_CTF_READER_H
 #define REMORA_CTL_CTF_READER_H
 
@@ -61,10 +66,11 @@
 #define CTFR_ID_LIMIT (1u << 20)        /* as the writer's CTF_EVENT_ID_LIMIT */
 #define CTFR_METADATA_MAX (64u << 20)   /* bytes of metadata text */
 #define CTFR_PACKET_MAX (64u << 20)     /* bytes of one packet (chunks are <= 16 MiB) */
-/* The smallest packet header (a trace without causes or add-context
- * fields): every packet is at least that long, packet_size at byte 56.
- * A trace's own is ctfr_meta.packet_hdr. */
+/* The smallest packet header of any layout (a trace without causes or
+ * add-context fields): every packet is at least that long. A trace's own
+ * is ctfr_meta.packet_hdr, its packet_size at ctfr_meta.fixed_off + 24. */
 #define CTFR_PACKET_HDR CTF_PACKET_HDR_V1
+#define CTFR_PACKET_SIZE_OFF(m) ((m)->fixed_off + 24u)
 
 struct ctfr_event {
 	uint32_t id;
@@ -86,9 +92,14 @@ struct ctfr_meta {
 	struct ctfr_event *events; /* sorted by id */
 	uint32_t nevents;
 	bool causes;        /* the packet context has the discarded_* fields */
+	uint32_t causes_off; /* where they are: 32 (first in the context), or
+			      * 96 (after `level`, remora's first traces with them) */
+	uint32_t fixed_off; /* where timestamp_begin is: 96 after the causes, else 32;
+			     * packet_size is 24 bytes further */
 	uint32_t contexts;  /* CTF_CTX_* (ctf_packet.h): add-context fields after those */
-	uint32_t context_end; /* where the declared context ends: 160 (92 without
-			       * causes) plus the add-context fields */
+	uint32_t context_end; /* where the declared context ends: 156 (160 with the
+			       * causes last, 92 without causes) plus the
+			       * add-context fields */
 	uint32_t packet_hdr; /* where records start: context_end rounded up to 8 */
 	/* event.context (per-event contexts, shm/evctx.h): unsigned fields of
 	 * 4 or 8 bytes between each event's header and payload */

@@ -116,16 +116,31 @@ static const char preamble_stream[] =
 	"stream { id = 0 ; event . header := struct {"
 	" integer { size = 32 ; align = 64 ; signed = false ; map = clock . monotonic . value ; }"
 	" rec_size ; uint32_t id ; uint64_clock_monotonic_t timestamp ; } ;"
-	" packet . context := struct {"
+	" packet . context := struct {";
+
+/* The fixed packet context, after the discarded_* fields (this writer's
+ * layout) or before them (remora's first traces with causes, and older
+ * ones without any). */
+static const char context_fixed[] =
 	" uint64_clock_monotonic_t timestamp_begin ; uint64_clock_monotonic_t timestamp_end ;"
 	" uint64_t content_size ; uint64_t packet_size ; uint64_t events_discarded ;"
 	" uint64_t packet_seq_num ; uint32_t pid ; uint32_t tid ; uint32_t level ;";
 
-/* After `level`: the discarded_* fields (since issue 19; older remora has
- * none), then the context fields of add-context, each optional, in
- * ctf_packet.h's order; then the end of the stream block. lex_seq reads
- * text with any whitespace between tokens, so the writer's own text is
- * the pattern. */
+/* The discarded_* fields first, as this writer declares them */
+static bool causes_first(const struct lex *l)
+{
+	struct lex peek = *l; /* timestamp_begin has the same type */
+	if (!lex_tok_is(&peek, T_IDENT, "uint64_clock_monotonic_t"))
+		return false;
+	lex_next(&peek);
+	return lex_tok_is(&peek, T_IDENT, "discarded_buffer_full");
+}
+
+/* After `level`: the discarded_* fields of remora's first traces with
+ * causes (older remora has none), then the context fields of add-context,
+ * each optional, in ctf_packet.h's order; then the end of the stream
+ * block. lex_seq reads text with any whitespace between tokens, so the
+ * writer's own text is the pattern. */
 static bool causes_next(const struct lex *l)
 {
 	static const struct { int kind; const char *text; } want[] = {
@@ -195,9 +210,16 @@ static bool parse_contexts(struct lex *l, struct ctfr_meta *m)
 		{ CTF_CTX_PROCNAME, "integer { size = 8 ; align = 8 ; signed = false ; encoding = UTF8 ; }"
 				    " procname [ 16 ] ;" },
 	};
-	m->causes = causes_next(l);
-	if (m->causes && !lex_seq(l, CTF_CONTEXT_CAUSES))
+	bool first = causes_first(l);
+	if ((first && !lex_seq(l, CTF_CONTEXT_CAUSES)) || !lex_seq(l, context_fixed))
 		return false;
+	bool last = !first && causes_next(l);
+	if (last && !lex_seq(l, CTF_CONTEXT_CAUSES_TAIL))
+		return false;
+	m->causes = first || last;
+	m->fixed_off = first ? (uint32_t)offsetof(struct ctf_packet_hdr, timestamp_begin) : 32u;
+	m->causes_off = first ? (uint32_t)offsetof(struct ctf_packet_hdr, discarded_by)
+			      : CTF_PACKET_HDR_V1;
 	m->contexts = 0;
 	for (size_t i = 0; i < sizeof(ctx) / sizeof(ctx[0]); i++) {
 		bool is_int = lex_tok_is(l, T_IDENT, "integer");
@@ -216,7 +238,8 @@ static bool parse_contexts(struct lex *l, struct ctfr_meta *m)
 			return false;
 		m->contexts |= ctx[i].bit;
 	}
-	m->context_end = (m->causes ? CTF_CONTEXT_FIXED_END : CTF_CONTEXT_END) +
+	m->context_end = (first ? CTF_CONTEXT_FIXED_END
+				: last ? CTF_CONTEXT_END_TAIL : CTF_CONTEXT_END_V1) +
 			 (uint32_t)ctf_ctx_size(m->contexts);
 	m->packet_hdr = (m->context_end + 7u) & ~7u;
 	return lex_seq(l, "} ;") && parse_evctx(l, m) && lex_seq(l, "} ;");

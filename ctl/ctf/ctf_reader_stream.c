@@ -79,6 +79,14 @@ static uint32_t rd32(const unsigned char *p)
 	return v;
 }
 
+/* open_packet's offsets from timestamp_begin, the same in every layout */
+#define FIXED(f) (offsetof(struct ctf_packet_hdr, f) - offsetof(struct ctf_packet_hdr, timestamp_begin))
+_Static_assert(FIXED(timestamp_end) == 8 && FIXED(content_size) == 16 &&
+		       FIXED(packet_size) == 24 && FIXED(events_discarded) == 32 &&
+		       FIXED(pid) == 48 && FIXED(tid) == 52 && FIXED(level) == 56,
+	       "fixed context");
+#undef FIXED
+
 /* The part of the packet header at s->pkt_off that says where the next
  * packet starts: an error here ends the stream. Returns the header and
  * the packet's size in bytes, or NULL at the end of the stream (after an
@@ -109,7 +117,7 @@ static const unsigned char *packet_header(struct ctfr_stream *s, uint64_t *psize
 		serr(s, off, "bad packet magic 0x%08x (expected 0x%08x)", rd32(h), CTF_MAGIC_LE);
 		return NULL;
 	}
-	uint64_t bits = rd64(h + 56);
+	uint64_t bits = rd64(h + CTFR_PACKET_SIZE_OFF(s->meta));
 	if (bits % 8 || bits / 8 < hsize || bits / 8 > CTFR_PACKET_MAX) {
 		serr(s, off, "packet_size %" PRIu64 " bits is not a byte count from %u to %u",
 		     bits, hsize, CTFR_PACKET_MAX);
@@ -173,8 +181,10 @@ static void open_packet(struct ctfr_stream *s)
 	s->pkt_size = psize;
 	s->in_packet = true; /* from here on, an error skips to the next packet */
 	s->pos = s->content = 0;
-	uint64_t csize = rd64(h + 48);
-	uint64_t begin = rd64(h + 32), end = rd64(h + 40), discarded = rd64(h + 64);
+	/* the fixed context: from timestamp_begin, at x (ctf_packet.h's order) */
+	const unsigned char *x = h + s->meta->fixed_off;
+	uint64_t csize = rd64(x + 16);
+	uint64_t begin = rd64(x), end = rd64(x + 8), discarded = rd64(x + 32);
 	if (memcmp(h + 4, s->meta->uuid, 16)) {
 		serr(s, off, "packet uuid differs from the trace's (a stream of another trace?)");
 		return;
@@ -203,13 +213,14 @@ static void open_packet(struct ctfr_stream *s)
 	uint64_t by[CTF_CAUSES] = { 0 };
 	if (s->meta->causes)
 		for (int i = 0; i < CTF_CAUSES; i++)
-			by[i] = rd64(h + offsetof(struct ctf_packet_hdr, discarded_by) + 8 * (size_t)i);
+			by[i] = rd64(h + s->meta->causes_off + 8 * (size_t)i);
 	s->ts_begin = begin;
 	s->ts_end = end;
-	s->pid = rd32(h + 80);
-	s->tid = rd32(h + 84);
-	s->level = rd32(h + 88);
-	const unsigned char *x = h + (s->meta->causes ? CTF_CONTEXT_FIXED_END : CTF_CONTEXT_END);
+	s->pid = rd32(x + 48);
+	s->tid = rd32(x + 52);
+	s->level = rd32(x + 56);
+	/* the add-context fields, after `level` or after the causes declared last */
+	x = h + s->meta->context_end - ctf_ctx_size(s->meta->contexts);
 	memset(s->procname, 0, sizeof(s->procname));
 	s->vpid = s->vtid = 0;
 	if (s->meta->contexts & CTF_CTX_VPID)

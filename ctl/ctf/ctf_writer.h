@@ -22,6 +22,10 @@
  *    ..." on stderr for each increase. A lane whose first packet carries a
  *    loss starts with an empty packet, so the count is exact, not "may
  *    have discarded".
+ *  - The packet context's discarded_* fields (losses by cause) come first
+ *    and are declared mapped to the clock, so babeltrace2 keeps them out
+ *    of every event line and does not warn; timestamp_begin, right after,
+ *    sets the clock (ctf_packet.h).
  *  - Field names are written with a leading '_' (as LTTng does) and shown
  *    without it; a BYTES field x is shown as `_x_len = n, x = [ ... ]`.
  *  - Files: `metadata`, `stream_<n>`; `.metadata.tmp` only during a rewrite.

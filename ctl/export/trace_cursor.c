@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ctl/export/ptr_heap.h"
 #include "ctl/export/trace_cursor.h"
 
 #define WALK_DEPTH_MAX 32
@@ -64,24 +65,20 @@ static int file_size(void *ctx, uint64_t *size, char *err, size_t errlen)
 	return 0;
 }
 
-/* Packets are pread() whole into one buffer per stream, grown to the
- * largest packet (the reader caps a packet at CTFR_PACKET_MAX). */
-static const unsigned char *file_fetch(void *ctx, uint64_t off, size_t n, char *err,
-				       size_t errlen)
+const unsigned char *rmx_pread_packet(int fd, unsigned char **buf, size_t *cap, uint64_t off,
+				     size_t n, char *err, size_t errlen)
 {
-	struct rmx_stream *s = ctx;
-	if (n > s->cap) {
-		unsigned char *b = realloc(s->buf, n);
+	if (n > *cap) {
+		unsigned char *b = realloc(*buf, n);
 		if (!b) {
 			snprintf(err, errlen, "out of memory for a packet of %zu bytes", n);
 			return NULL;
 		}
-		s->buf = b;
-		s->cap = n;
+		*buf = b;
+		*cap = n;
 	}
-	size_t got = 0;
-	while (got < n) {
-		ssize_t r = pread(s->fd, s->buf + got, n - got, (off_t)(off + got));
+	for (size_t got = 0; got < n;) {
+		ssize_t r = pread(fd, *buf + got, n - got, (off_t)(off + got));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
@@ -91,7 +88,14 @@ static const unsigned char *file_fetch(void *ctx, uint64_t off, size_t n, char *
 		}
 		got += (size_t)r;
 	}
-	return s->buf;
+	return *buf;
+}
+
+static const unsigned char *file_fetch(void *ctx, uint64_t off, size_t n, char *err,
+				       size_t errlen)
+{
+	struct rmx_stream *s = ctx;
+	return rmx_pread_packet(s->fd, &s->buf, &s->cap, off, n, err, errlen);
 }
 
 static char *read_metadata(const char *dir, size_t *len, char *err, size_t errlen)
@@ -340,22 +344,7 @@ static int before(const struct rmx_stream *a, const struct rmx_stream *b)
 				a->trace == b->trace);
 }
 
-static void sift_down(struct rmx_stream **h, size_t n, size_t i)
-{
-	for (;;) {
-		size_t l = 2 * i + 1, m = i;
-		if (l < n && before(h[l], h[m]))
-			m = l;
-		if (l + 1 < n && before(h[l + 1], h[m]))
-			m = l + 1;
-		if (m == i)
-			return;
-		struct rmx_stream *t = h[i];
-		h[i] = h[m];
-		h[m] = t;
-		i = m;
-	}
-}
+PTR_HEAP_SIFT_DOWN(sift_down, struct rmx_stream, before)
 
 static int advance(struct rmx_cursor *c, struct rmx_stream *s)
 {

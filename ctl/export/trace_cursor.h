@@ -66,6 +66,12 @@ uint32_t rmx_cursor_stream_trace(const struct rmx_cursor *c, uint32_t i);
 const struct rmx_item *rmx_cursor_next(struct rmx_cursor *c, struct rmx_item *out);
 void rmx_cursor_close(struct rmx_cursor *c);
 
+/* Reads n bytes at off from fd into *buf, grown (realloc) to *cap >= n:
+ * one packet of a stream file, whole. NULL with err set on an error or a
+ * file shorter than off + n. */
+const unsigned char *rmx_pread_packet(int fd, unsigned char **buf, size_t *cap, uint64_t off,
+				     size_t n, char *err, size_t errlen);
+
 /* The merge order: is stream A's next item (at ns key_a, in the packet that
  * began at pkt_a cycles, stream file number idx_a) before B's? Time first;
  * in a tie within one trace (same_trace: the cycles compare), the stream

@@ -18,182 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ctl/ship/ship.h"
-
-#define ACK_WAIT_MS 5000      /* an acknowledgment later than this: publish again */
-#define RETRY_MS 250          /* after a failed publish */
-#define CONNECT_RETRY_MS 1000
-#define META_CHECK_MS 200     /* a trace's metadata is looked at this often while it grows */
-#define META_STREAM UINT_MAX
-
-struct sfile {
-	struct strace *t;
-	unsigned stream;          /* stream_<n>, or META_STREAM */
-	int fd;                   /* -1 until first read */
-	uint64_t final;           /* bytes the consumer says are final (under mu) */
-	uint64_t sent;            /* bytes given a slot (sender thread) */
-	/* metadata: the version last given a slot */
-	uint64_t meta_size;
-	int64_t meta_mtime_ns;
-	bool meta_busy;           /* a slot holds it */
-};
-
-struct strace {
-	char dir[PATH_MAX];
-	char name[256];           /* the directory's last component */
-	struct sfile meta;
-	struct sfile **streams;   /* by stream number; NULL for unseen ones */
-	unsigned nstreams;
-	bool closed;              /* the consumer closed it (under mu) */
-	bool meta_due;            /* look at the metadata again (under mu) */
-	uint64_t meta_checked_ms;
-	struct strace *next;
-};
-
-enum { SLOT_FREE, SLOT_READY, SLOT_INFLIGHT, SLOT_FAILED };
-
-struct slot {
-	int state;
-	natsMsg *msg;             /* while in flight: to match the acknowledgment */
-	struct sfile *f;
-	uint64_t off;
-	uint32_t len, hdr;        /* payload bytes, estimated header bytes */
-	uint64_t at_ms;           /* published at / retry not before */
-	bool resend;
-};
-
-struct rm_ship {
-	struct ship_urls urls;
-	char subject[160], pub_subject[700], host[256], session[256], who[64];
-	char root[PATH_MAX];
-	natsOptions *opts;
-	natsConnection *nc;
-	jsCtx *js;
-	bool stream_ok, warned_connect, warned_stream, down;
-	bool published;           /* js_PublishMsgAsync was called once */
-	pthread_t th;
-	bool started;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	/* under mu */
-	struct strace *traces;
-	struct slot slots[SHIP_WINDOW];
-	bool stopping, reconnected;
-	/* rm_ship_finish waits for the closed callback of the connection it
-	 * closes: libnats queues the disconnected and closed callbacks on its
-	 * own thread, and they must not run once sh is freed */
-	natsConnection *closing;
-	bool closed;
-	uint64_t deadline_ms;
-	struct ship_stats st;
-};
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* A path element from a name: [A-Za-z0-9_.-], not starting with '.'. */
-static void path_token(char *dst, size_t size, const char *src)
-{
-	size_t i = 0;
-	for (; src[i] && i + 1 < size; i++) {
-		char ch = src[i];
-		bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-			  (ch >= '0' && ch <= '9') || ch == '_' || ch == '-' || (ch == '.' && i);
-		dst[i] = ok ? ch : '_';
-	}
-	dst[i] = 0;
-	if (!i && size > 1)
-		snprintf(dst, size, "_");
-}
-
-/* --- the consumer's side: the hook --- */
-
-static void *hook_opened(void *ctx, const char *dir)
-{
-	struct rm_ship *sh = ctx;
-	struct strace *t = calloc(1, sizeof(*t));
-	if (!t) {
-		fprintf(stderr, "%s: ship: out of memory: %s will not be shipped\n", sh->who, dir);
-		return NULL;
-	}
-	snprintf(t->dir, sizeof(t->dir), "%s", dir);
-	size_t rl = strlen(sh->root);
-	const char *slash = strrchr(dir, '/');
-	const char *rel = rl && !strncmp(dir, sh->root, rl) && dir[rl] == '/' && dir[rl + 1]
-				  ? dir + rl + 1 : slash ? slash + 1 : dir;
-	/* each component a path token: no "..", no hidden name */
-	size_t n = 0;
-	for (const char *c = rel; *c && n + 2 < sizeof(t->name);) {
-		size_t len = strcspn(c, "/");
-		char comp[256];
-		snprintf(comp, sizeof(comp), "%.*s", (int)(len < 255 ? len : 255), c);
-		path_token(t->name + n, sizeof(t->name) - n, comp);
-		n = strlen(t->name);
-		c += len;
-		while (*c == '/')
-			c++;
-		if (*c && n + 2 < sizeof(t->name))
-			t->name[n++] = '/', t->name[n] = 0;
-	}
-	t->meta.t = t;
-	t->meta.stream = META_STREAM;
-	t->meta.fd = -1;
-	t->meta_due = true;
-	pthread_mutex_lock(&sh->mu);
-	t->next = sh->traces;
-	sh->traces = t;
-	pthread_cond_signal(&sh->cv);
-	pthread_mutex_unlock(&sh->mu);
-	return t;
-}
-
-static void hook_written(void *ctx, void *trace, unsigned stream, uint64_t size)
-{
-	struct rm_ship *sh = ctx;
-	struct strace *t = trace;
-	pthread_mutex_lock(&sh->mu);
-	if (stream >= t->nstreams) {
-		unsigned n = stream + 8;
-		struct sfile **v = realloc(t->streams, n * sizeof(*v));
-		if (!v)
-			goto out;
-		memset(v + t->nstreams, 0, (n - t->nstreams) * sizeof(*v));
-		t->streams = v;
-		t->nstreams = n;
-	}
-	struct sfile *f = t->streams[stream];
-	if (!f && (f = t->streams[stream] = calloc(1, sizeof(*f)))) {
-		f->t = t;
-		f->stream = stream;
-		f->fd = -1;
-	}
-	if (f && size > f->final)
-		f->final = size;
-	t->meta_due = true;
-	pthread_cond_signal(&sh->cv);
-out:
-	pthread_mutex_unlock(&sh->mu);
-}
-
-static void hook_closed(void *ctx, void *trace)
-{
-	struct rm_ship *sh = ctx;
-	struct strace *t = trace;
-	pthread_mutex_lock(&sh->mu);
-	t->closed = true;
-	t->meta_due = true;
-	t->meta_checked_ms = 0;
-	pthread_cond_signal(&sh->cv);
-	pthread_mutex_unlock(&sh->mu);
-}
-
-const struct rm_sink_hook rm_ship_hook = {
-	.opened = hook_opened, .written = hook_written, .closed = hook_closed,
-};
+#include "ctl/ship/ship_sender_int.h"
 
 /* --- libnats's side: acknowledgments and connection events --- */
 
@@ -681,11 +506,11 @@ struct rm_ship *rm_ship_new(const struct ship_opts *o, char *err, size_t errlen)
 		snprintf(host, sizeof(host), "%s", o->host);
 	else if (gethostname(host, sizeof(host) - 1) < 0 || !*host)
 		snprintf(host, sizeof(host), "unknown");
-	path_token(sh->host, sizeof(sh->host), host);
+	ship_path_token(sh->host, sizeof(sh->host), host);
 	snprintf(sh->root, sizeof(sh->root), "%s", o->root ? o->root : "");
 	while (strlen(sh->root) > 1 && sh->root[strlen(sh->root) - 1] == '/')
 		sh->root[strlen(sh->root) - 1] = 0;
-	path_token(sh->session, sizeof(sh->session), o->session && *o->session ? o->session : "session");
+	ship_path_token(sh->session, sizeof(sh->session), o->session && *o->session ? o->session : "session");
 	char ht[256], st[256];
 	ship_token(ht, sizeof(ht), sh->host);
 	ship_token(st, sizeof(st), sh->session);

@@ -13,7 +13,8 @@
  *                      reports whether the helper is still alive.
  *   inj_probe hold [CMD...]  prints "helper PID", waits for EOF on stdin,
  *                      then exits 0 (or execs CMD when given).
- *   inj_probe sleep N  sleeps N ms (a program to exec into). */
+ *   inj_probe sleep N  sleeps N ms (a program to exec into).
+ *   inj_probe early    prints "x-enabled 0|1" first thing in main. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -220,6 +221,10 @@ int main(int argc, char **argv)
 		print_tasks();
 		print_waits();
 		print_tracer();
+		return 0;
+	}
+	if (!strcmp(mode, "early")) { /* first thing: before the helper could say anything */
+		printf("x-enabled %d\n", PROBE_ENABLED() ? 1 : 0);
 		return 0;
 	}
 	if (!strcmp(mode, "kill")) {

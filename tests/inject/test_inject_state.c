@@ -186,6 +186,46 @@ static void no_helper_nproc(void **s)
 	no_helper(o);
 }
 
+/* With no socket to connect to, no consumer can want the events: they
+ * are off from the first one (the disabled cost), not kept "early" until
+ * the helper finds nobody listening, which a helper that never runs
+ * (valgrind runs none) never does. With a socket there, they are kept
+ * from the first one (issue 19: a program started while a session runs). */
+static void early_needs_socket(void **s)
+{
+	(void)s;
+	char *argv[] = { (char *)PROBE, (char *)"early", NULL };
+	for (int i = 0; i < 20; i++) {
+		struct lt_opts o = { .env = { "REMORA_SOCKET=/nonexistent/remora.sock" } };
+		struct run *t = run(argv, o);
+		assert_int_equal(t->st, 0);
+		assert_non_null(strstr(t->out, "x-enabled 0"));
+	}
+	if (lt_under_valgrind())
+		return; /* the helper that clears them again does not run there */
+	char dir[] = "/tmp/remora-early-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char sock[sizeof(dir) + 16], env[sizeof(sock) + 16];
+	snprintf(sock, sizeof(sock), "%s/sock", dir);
+	snprintf(env, sizeof(env), "REMORA_SOCKET=%s", sock);
+	FILE *f = fopen(sock, "w"); /* a path that exists is enough to keep them */
+	assert_non_null(f);
+	fclose(f);
+	struct lt_opts o = { .env = { env } };
+	int on = 0;
+	for (int i = 0; i < 20; i++) {
+		struct run *t = run(argv, o);
+		assert_int_equal(t->st, 0);
+		on += strstr(t->out, "x-enabled 1") != NULL;
+	}
+	/* the helper turns them off once its connect fails, which may come
+	 * first on a loaded machine: most runs, not every one */
+	assert_true(on > 0);
+	unlink(sock);
+	rmdir(dir);
+	lt_reap_all();
+}
+
 /* Line 4: kill(0, SIGTERM) and killpg() of an app that ignores SIGTERM
  * leave the helper alive. */
 static void kill_group(void **s)
@@ -211,6 +251,7 @@ int main(void)
 		cmocka_unit_test(no_helper_seccomp),
 		cmocka_unit_test(no_helper_nproc),
 		cmocka_unit_test(kill_group),
+		cmocka_unit_test(early_needs_socket),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

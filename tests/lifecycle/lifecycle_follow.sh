@@ -8,6 +8,8 @@
 #    the session ends the follower with status 0;
 #  - of a `remora record` trace while it runs: its events, then the end of
 #    the record run ends the follower;
+#  - of a directory that does not exist yet: it waits, then follows the
+#    record that makes it, and ends with it; Ctrl-C while it waits;
 #  - the status line (events/s, lost, bytes) of `record` and of
 #    `view --follow` on a terminal (a pty from script(1)), and none when
 #    stderr is not a terminal.
@@ -87,6 +89,31 @@ wait $fol || fail "the follower of record exited $?: $(cat "$T/fol2.err")"
     fail "record follow printed: $(cat "$T/fol2.out")"
 grep -q 'events/s' "$T/rec.err" "$T/fol2.err" && fail "a status line without a terminal"
 echo "record: 2 marks followed, follower ended with the record"
+
+# following a directory before anything writes it: the follower waits for
+# the record that makes it, prints its events and ends with it
+rm -f "$T/stop"
+"$remora" view --follow "$T/later" >"$T/fol5.out" 2>"$T/fol5.err" &
+fol=$!; pids+=($fol)
+wait_line "$T/fol5.err" "waiting for .*later to be written"
+sleep 0.3
+kill -0 $fol 2>/dev/null || fail "the follower of a missing directory left: $(cat "$T/fol5.err")"
+"$remora" record -o "$T/later" -- "$sleeper" 2 300 "$T/stop" >/dev/null 2>"$T/rec5.err" &
+rec=$!; pids+=($rec)
+wait_line "$T/fol5.out" "life:mark i=1\$"
+touch "$T/stop"
+wait $rec || fail "record into the awaited directory: $(cat "$T/rec5.err")"
+for _ in $(seq 50); do kill -0 $fol 2>/dev/null || break; sleep 0.1; done
+kill -0 $fol 2>/dev/null && fail "the follower of a directory made later still runs 5 s after record ended"
+wait $fol || fail "the follower of a directory made later exited $?: $(cat "$T/fol5.err")"
+[ "$(grep -c 'life:mark' "$T/fol5.out")" = 2 ] || fail "follow of a later directory printed: $(cat "$T/fol5.out")"
+# and Ctrl-C while waiting ends it with status 0, saying nothing was read
+"$remora" view --follow "$T/never/made" >/dev/null 2>"$T/fol6.err" &
+fol=$!; pids+=($fol)
+wait_line "$T/fol6.err" "waiting for"
+kill -INT $fol
+wait $fol || fail "interrupted while waiting: exit $?: $(cat "$T/fol6.err")"
+echo "follow of a directory not made yet: waited, followed the record that made it"
 
 # following a record that rotates by size: every event once, none missed
 "$remora" record -o "$T/rot" --blocking --rotate-size 68K -- "$ticker" 12000 50 >/dev/null 2>"$T/rec3.err" &

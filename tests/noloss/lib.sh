@@ -1,7 +1,8 @@
 # Sourced by the noloss checks: lib.sh REMORA APP BABELTRACE2.
 # run NAME [ENV=V...] -- ARGS...: `remora record` of the app; then
 # $out/NAME.{out,err,bt,bterr}. check NAME: babeltrace2 read the trace with
-# no warning but "Tracer discarded", and the summary's events plus lost
+# no warning but "Tracer discarded" (and no discarded_* on its event
+# lines), and the summary's events plus lost
 # equal what the app says it emitted, and so do the trace's events plus
 # the discarded counts, and the summary's causes add up to its lost count.
 # Sets $events $lost $emitted $bt_events $bt_lost $causes.
@@ -27,6 +28,8 @@ check() {
 	"$bt" "$out/$n.t" >"$out/$n.bt" 2>"$out/$n.bterr" || fail "$n: babeltrace2 failed: $(head -c 2000 "$out/$n.bterr")"
 	! grep -v -e '^WARNING: Tracer discarded [0-9]* events\? ' -e '^$' "$out/$n.bterr" | grep -q . ||
 		fail "$n: babeltrace2 warned: $(head -c 2000 "$out/$n.bterr")"
+	# the losses by cause are in the packet context, not on every line
+	! grep -q discarded_ "$out/$n.bt" || fail "$n: babeltrace2 prints discarded_*: $(head -1 "$out/$n.bt")"
 	emitted=$(sed -n 's/^emitted //p' "$out/$n.out")
 	read -r events lost < <(sed -n 's/^remora: \([0-9]*\) events recorded, \([0-9]*\) lost,.*/\1 \2/p' "$out/$n.err")
 	[ -n "$emitted" ] && [ -n "${events:-}" ] || fail "$n: no summary: $(cat "$out/$n.err")"

@@ -127,8 +127,10 @@ static struct run run_mem(const struct ctfr_meta *m, const void *buf, size_t len
 
 /* "packets": three packets of PKT bytes (a HDR-byte header, one 20-byte
  * record, 4 bytes of padding), at P1 = 0, P2, P3; records at HDR, R2, R3.
- * HDR is sizeof(struct ctf_packet_hdr), with the discarded_* fields. */
+ * HDR is sizeof(struct ctf_packet_hdr), with the discarded_* fields; AT(f)
+ * is where its field f is. */
 #define HDR 160
+#define AT(f) offsetof(struct ctf_packet_hdr, f)
 #define PKT (HDR + 24)
 #define P2 PKT
 #define P3 (2 * PKT)
@@ -239,8 +241,12 @@ static void t_meta_refused(void **state)
 	expect_refused(md, "absolute = TRUE;", "absolute = FALSE;", "found 'FALSE'");
 	expect_refused(md, "discarded_corrupt;", "discarded_korrupt;",
 		       "expected 'discarded_corrupt', found 'discarded_korrupt'");
-	expect_refused(md, "align = 64; signed = false; } discarded",
-		       "align = 8; signed = false; } discarded", "expected '64', found '8'");
+	expect_refused(md, "uint64_clock_monotonic_t discarded_no_slot;",
+		       "uint64_t discarded_no_slot;",
+		       "expected 'uint64_clock_monotonic_t', found 'uint64_t'");
+	/* the causes first and last: the reader takes one place only */
+	expect_refused(md, "uint32_t level;\n",
+		       "uint32_t level;\n" CTF_CONTEXT_CAUSES_TAIL, "expected '8', found '64'");
 	/* a NUL byte inside */
 	struct blob nul = { .b = strdup(md->b), .n = md->n };
 	nul.b[100] = 0;
@@ -251,6 +257,13 @@ static void t_meta_refused(void **state)
 	free(nul.b);
 	/* the message names the line */
 	expect_refused(md, "app:ints", "app:in-ts", "line ");
+	fx_close(&fx);
+	/* remora's first layout with causes, after `level`: as strict */
+	fx_open(&fx, "tail", "a", "stream_0");
+	expect_refused(&fx.md, "align = 64; signed = false; } discarded",
+		       "align = 8; signed = false; } discarded", "expected '64', found '8'");
+	expect_refused(&fx.md, "uint64_t discarded_refused;", "uint64_t discarded_refuse;",
+		       "expected 'discarded_refused', found 'discarded_refuse'");
 	fx_close(&fx);
 }
 
@@ -355,17 +368,17 @@ static void m_none(struct blob *b) { (void)b; }
 static void m_truncate(struct blob *b) { b->n -= 10; }
 static void m_cut_header(struct blob *b) { b->n = P3 + 50; }
 static void m_garbage(struct blob *b) { memset(b->b + b->n, 0xab, 200); b->n += 200; }
-static void m_packet_size_huge(struct blob *b) { put64(b, P2 + 56, 1ull << 40); }
-static void m_packet_size_odd(struct blob *b) { put64(b, P2 + 56, PKT * 8 + 3); }
-static void m_content_gt_packet(struct blob *b) { put64(b, P2 + 48, (PKT + 1) * 8); }
-static void m_content_small(struct blob *b) { put64(b, P2 + 48, 8 * 8); }
+static void m_packet_size_huge(struct blob *b) { put64(b, P2 + AT(packet_size), 1ull << 40); }
+static void m_packet_size_odd(struct blob *b) { put64(b, P2 + AT(packet_size), PKT * 8 + 3); }
+static void m_content_gt_packet(struct blob *b) { put64(b, P2 + AT(content_size), (PKT + 1) * 8); }
+static void m_content_small(struct blob *b) { put64(b, P2 + AT(content_size), 8 * 8); }
 static void m_magic(struct blob *b) { b->b[P2] ^= 1; }
 static void m_uuid(struct blob *b) { b->b[P2 + 4] ^= 1; }
 static void m_id(struct blob *b) { b->b[R2 + 4] = 9; }
 static void m_rec_size(struct blob *b) { b->b[R2] = 21; }
 static void m_ts_back(struct blob *b) { put64(b, R2 + 8, 10); }
-static void m_content_cut(struct blob *b) { put64(b, P2 + 48, (HDR + 18) * 8); }
-static void m_content_pad(struct blob *b) { put64(b, P2 + 48, (HDR + 2) * 8); }
+static void m_content_cut(struct blob *b) { put64(b, P2 + AT(content_size), (HDR + 18) * 8); }
+static void m_content_pad(struct blob *b) { put64(b, P2 + AT(content_size), (HDR + 2) * 8); }
 
 static void expect_corrupt(const struct fixture *fx, void (*mut)(struct blob *), size_t extra,
 			   size_t events, uint64_t off, const char *why)
@@ -404,15 +417,16 @@ static void t_stream_corrupt(void **state)
 	expect_corrupt(&fx, m_rec_size, 0, 2, R2, "rec_size 21, but the fields take 20");
 	expect_corrupt(&fx, m_ts_back, 0, 2, R2, "timestamp 10 outside");
 	expect_corrupt(&fx, m_content_cut, 0, 2, R2 + 16, "field v: field runs past the end");
-	expect_corrupt(&fx, m_content_pad, 0, 2, R2, "truncated event header");
+	/* (said where the context ends: the next 8-byte boundary is the record's) */
+	expect_corrupt(&fx, m_content_pad, 0, 2, P2 + CTF_CONTEXT_FIXED_END, "truncated event header");
 	fx_close(&fx);
 }
 
 static void m_discarded_down(struct blob *b)
 {
-	put64(b, 64, 5);
-	put64(b, P2 + 64, 2);
-	put64(b, P3 + 64, 2);
+	put64(b, AT(events_discarded), 5);
+	put64(b, P2 + AT(events_discarded), 2);
+	put64(b, P3 + AT(events_discarded), 2);
 }
 
 static void t_stream_discarded(void **state)
@@ -434,20 +448,20 @@ static void t_stream_discarded(void **state)
 
 /* discarded_* counts that go down, or grow past events_discarded: said,
  * the causes of that packet dropped, its events still shown */
-#define CAUSES_AT (HDR - 8 * CTF_CAUSES)
+#define CAUSES_AT AT(discarded_by)
 static void m_cause_down(struct blob *b)
 {
-	put64(b, 64, 5);
+	put64(b, AT(events_discarded), 5);
 	put64(b, CAUSES_AT + 8, 5);
-	put64(b, P2 + 64, 5);
-	put64(b, P3 + 64, 5);
+	put64(b, P2 + AT(events_discarded), 5);
+	put64(b, P3 + AT(events_discarded), 5);
 	put64(b, P3 + CAUSES_AT + 8, 5);
 }
 
 static void m_causes_exceed(struct blob *b)
 {
-	put64(b, P2 + 64, 1);
-	put64(b, P3 + 64, 1);
+	put64(b, P2 + AT(events_discarded), 1);
+	put64(b, P3 + AT(events_discarded), 1);
 	put64(b, P2 + CAUSES_AT, 2);
 	put64(b, P3 + CAUSES_AT, 2);
 }
@@ -485,6 +499,7 @@ static void t_stream_v1(void **state)
 	fx_open(&now, "basic", "a", "stream_0");
 	assert_false(fx.meta.causes);
 	assert_int_equal(fx.meta.packet_hdr, 96);
+	assert_int_equal(fx.meta.fixed_off, 32);
 	assert_int_equal(fx.st.n + 64 * 2, now.st.n); /* two packets in stream_0 */
 	struct run old = run_mem(&fx.meta, fx.st.b, fx.st.n);
 	struct run cur = run_mem(&now.meta, now.st.b, now.st.n);
@@ -507,13 +522,47 @@ static void t_stream_v1(void **state)
 	fx_close(&fx);
 }
 
+/* A trace of remora's first layout with causes (declared after `level`,
+ * the first at byte 96): the same events, loss and causes as now. */
+static void t_stream_tail(void **state)
+{
+	(void)state;
+	struct fixture fx, now;
+	fx_open(&fx, "tail", "a", "stream_0");
+	fx_open(&now, "basic", "a", "stream_0");
+	assert_true(fx.meta.causes);
+	assert_int_equal(fx.meta.causes_off, 96);
+	assert_int_equal(fx.meta.fixed_off, 32);
+	assert_int_equal(fx.meta.context_end, 160);
+	assert_int_equal(fx.meta.packet_hdr, 160);
+	assert_int_equal(now.meta.causes_off, 32);
+	assert_int_equal(now.meta.fixed_off, 96);
+	assert_int_equal(now.meta.context_end, 156);
+	assert_int_equal(now.meta.packet_hdr, 160);
+	assert_int_equal(fx.st.n, now.st.n);
+	assert_memory_not_equal(fx.st.b, now.st.b, HDR);
+	struct run old = run_mem(&fx.meta, fx.st.b, fx.st.n);
+	struct run cur = run_mem(&now.meta, now.st.b, now.st.n);
+	assert_int_equal(old.errors, 0);
+	assert_int_equal(old.events, 4);
+	assert_int_equal(old.events, cur.events);
+	assert_memory_equal(old.vals, cur.vals, sizeof(old.vals));
+	assert_int_equal(old.lost, 3);
+	assert_memory_equal(old.lost_by, cur.lost_by, sizeof(old.lost_by));
+	assert_int_equal(old.lost_by[RM_LOST_BUFFER_FULL], 2);
+	assert_int_equal(old.lost_by[RM_LOST_TOO_LARGE], 1);
+	fx_close(&now);
+	fx_close(&fx);
+}
+
 /* Damage anywhere: every truncation, then random bytes at random places.
  * The stream always ends, with at most as many events as it had. */
 static void t_stream_damage(void **state)
 {
 	(void)state;
-	const char *scen[][2] = { { "basic", "a" }, { "hostile", "h" }, { "v1", "a" } };
-	for (size_t k = 0; k < 3; k++) {
+	const char *scen[][2] = { { "basic", "a" }, { "hostile", "h" }, { "v1", "a" },
+				  { "tail", "a" } };
+	for (size_t k = 0; k < 4; k++) {
 		struct fixture fx;
 		fx_open(&fx, scen[k][0], scen[k][1], "stream_0");
 		size_t all = run_mem(&fx.meta, fx.st.b, fx.st.n).events;
@@ -547,7 +596,8 @@ int main(void)
 		cmocka_unit_test(t_meta_refused),   cmocka_unit_test(t_meta_prefixes),
 		cmocka_unit_test(t_stream_values),  cmocka_unit_test(t_stream_corrupt),
 		cmocka_unit_test(t_stream_discarded), cmocka_unit_test(t_stream_causes_checked),
-		cmocka_unit_test(t_stream_v1),      cmocka_unit_test(t_stream_damage),
+		cmocka_unit_test(t_stream_v1),      cmocka_unit_test(t_stream_tail),
+		cmocka_unit_test(t_stream_damage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -305,9 +305,15 @@ static int spit_file(const char *path, const void *b, size_t n)
 	return fclose(f) || r ? -1 : 0;
 }
 
-/* The metadata without the discarded_* declarations (and their comment). */
-static int metadata_to_v1(const char *dir)
+/* The metadata as an older remora wrote it: without the discarded_*
+ * declarations (and their comment) at the start of the packet context;
+ * with `tail`, with them after `level` instead. */
+static int metadata_to_old(const char *dir, bool tail)
 {
+	static const char tail_decl[] = "\t\t/* losses by cause, cumulative; the first one's"
+					" alignment skips the 4 bytes after level */\n"
+					CTF_CONTEXT_CAUSES_TAIL;
+	static const char level[] = "\t\tuint32_t level;\n";
 	char *path;
 	size_t n;
 	if (asprintf(&path, "%s/metadata", dir) < 0)
@@ -319,49 +325,73 @@ static int metadata_to_v1(const char *dir)
 	if (to) {
 		to += strlen(CTF_CONTEXT_CAUSES);
 		memmove(from, to, strlen(to) + 1);
-		r = spit_file(path, t, strlen(t));
+		char *at = strstr(t, level);
+		if (!tail) {
+			r = spit_file(path, t, strlen(t));
+		} else if (at) {
+			at += strlen(level);
+			char *o = NULL;
+			if (asprintf(&o, "%.*s%s%s", (int)(at - t), t, tail_decl, at) >= 0)
+				r = spit_file(path, o, strlen(o));
+			free(o);
+		}
 	}
 	free(t);
 	free(path);
 	return r;
 }
 
-/* Each packet without the 64 bytes of discarded_* fields; an empty packet
- * ends its content at `level`, as the old writer did. */
-static int stream_to_v1(const char *dir, const char *name)
+/* Each packet as an older remora wrote it (the scenarios have no
+ * add-context fields): v1 without the 64 bytes of discarded_* fields, so
+ * an empty packet ends its content at `level`; tail with them after
+ * `level` and 4 bytes of alignment, so an empty packet ends at the last
+ * of them. */
+static int stream_to_old(const char *dir, const char *name, bool tail)
 {
-	const size_t v2 = sizeof(struct ctf_packet_hdr), cut = v2 - CTF_PACKET_HDR_V1;
+	enum { CUT = 8 * CTF_CAUSES, FIX = offsetof(struct ctf_packet_hdr, timestamp_begin) };
+	const size_t hdr = sizeof(struct ctf_packet_hdr);
 	char *path;
 	size_t n, out = 0;
 	if (asprintf(&path, "%s/%s", dir, name) < 0)
 		return -1;
 	unsigned char *b = (unsigned char *)slurp_file(path, &n);
-	int r = b ? 0 : -1;
-	for (size_t off = 0; b && off < n;) {
+	unsigned char *o = b ? malloc(n) : NULL;
+	int r = o ? 0 : -1;
+	for (size_t off = 0; o && off < n;) {
 		struct ctf_packet_hdr h;
-		if (n - off < v2) {
+		if (n - off < hdr) {
 			r = -1;
 			break;
 		}
-		memcpy(&h, b + off, v2);
+		memcpy(&h, b + off, hdr);
 		size_t psize = h.packet_size / 8, csize = h.content_size / 8;
-		h.packet_size -= cut * 8;
-		h.content_size = csize == v2 ? offsetof(struct ctf_packet_hdr, pad) * 8
-					     : h.content_size - cut * 8;
-		memcpy(b + out, &h, CTF_PACKET_HDR_V1);
-		memmove(b + out + CTF_PACKET_HDR_V1, b + off + v2, psize - v2);
-		out += psize - cut;
+		if (!tail) {
+			h.packet_size -= CUT * 8;
+			h.content_size -= CUT * 8;
+		} else if (csize == CTF_CONTEXT_FIXED_END) {
+			h.content_size = CTF_CONTEXT_END_TAIL * 8;
+		}
+		unsigned char *p = o + out;
+		memcpy(p, b + off, FIX - CUT);                     /* packet header */
+		memcpy(p + FIX - CUT, &h.timestamp_begin, CTF_CONTEXT_END_V1 - (FIX - CUT));
+		memset(p + CTF_CONTEXT_END_V1, 0, CTF_PACKET_HDR_V1 - CTF_CONTEXT_END_V1);
+		if (tail)
+			memcpy(p + CTF_PACKET_HDR_V1, h.discarded_by, CUT);
+		size_t head = tail ? hdr : CTF_PACKET_HDR_V1;
+		memcpy(p + head, b + off + hdr, psize - hdr);
+		out += head + psize - hdr;
 		off += psize;
 	}
 	if (!r)
-		r = spit_file(path, b, out);
+		r = spit_file(path, o, out);
+	free(o);
 	free(b);
 	free(path);
 	return r;
 }
 
 /* "basic" as an older remora wrote it: out/a and out/sub/b */
-static int v1(const char *out)
+static int old(const char *out, bool tail)
 {
 	if (basic(out))
 		return -1;
@@ -370,7 +400,7 @@ static int v1(const char *out)
 		char *dir, name[32];
 		if (asprintf(&dir, "%s/%s", out, t ? "sub/b" : "a") < 0)
 			return -1;
-		r = metadata_to_v1(dir);
+		r = metadata_to_old(dir, tail);
 		for (int i = 0; !r; i++) {
 			snprintf(name, sizeof(name), "stream_%d", i);
 			char *path;
@@ -381,7 +411,7 @@ static int v1(const char *out)
 			free(path);
 			if (!there)
 				break;
-			r = stream_to_v1(dir, name);
+			r = stream_to_old(dir, name, tail);
 		}
 		free(dir);
 	}
@@ -400,7 +430,9 @@ int view_gen(const char *out, const char *name)
 	if (!strcmp(name, "packets"))
 		return packets(out);
 	if (!strcmp(name, "v1"))
-		return v1(out);
+		return old(out, false);
+	if (!strcmp(name, "tail"))
+		return old(out, true);
 	fprintf(stderr, "view_gen: unknown scenario %s\n", name);
 	return -1;
 }

@@ -13,6 +13,8 @@
  *           `t:one v=<u32>` record each, v = 1, 2, 3), for corruption tests
  *  v1       basic, rewritten as remora wrote traces before the packet
  *           context had the discarded_* fields (96-byte packet headers)
+ *  tail     basic, rewritten as remora's first traces with the discarded_*
+ *           fields wrote them: after `level`, not first in the context
  * Returns 0, or -1 after a message on stderr. */
 int view_gen(const char *out, const char *name);
 
