@@ -1,9 +1,10 @@
 #!/bin/sh
-# --filter rows: instructions per event (callgrind, inclusive of
-# timed_region) of bench/workload.c's `str` loop (id, len, path
+# --filter rows: instructions per timed event (callgrind, inclusive of
+# timed_region; remora's from two runs, N and 2N timed events after the
+# same W warm-up, so the warm-up's own events do not count) of bench/workload.c's `str` loop (id, len, path
 # "/srv/www/a.html") with a 3-term filter, remora against LTTng-UST on the
-# same expression, plus wall-time ns per event of the same runs (noisy on a
-# shared machine: read the Ir column first).
+# same expression, plus wall-time ns per event of one run (noisy on a
+# shared machine: read the Ir column first; bench/filter_wall.sh repeats).
 #   filtered out: 'id >= 1000 && id < 2000 && path == "/a/*"'  (timed ids are
 #                 all >= W, so every event fails on the second term)
 #   passing:      'id >= 0 && len >= 0 && path == "/srv/*"'   (all three terms run)
@@ -30,14 +31,20 @@ ir() { # callgrind output file -> Ir per event
 }
 ns() { sed -n 's/^block_ns_per_event=//p' "$1" | head -1; }
 
+total() { callgrind_annotate "$1" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }'; }
+
 remora_row() { # name mode: bench_filter_ir installs the filter itself (the
-	# helper's seccomp lockdown cannot run under valgrind, so no consumer)
-	env REMORA_SOCKET="$T/none" REMORA_BUFFER_SIZE=512M valgrind --tool=callgrind -q \
-		--callgrind-out-file="$T/cg.r" --toggle-collect=timed_region "$FIR" "$2" "$N" "$W" \
-		>/dev/null 2>&1
-	ir_all=$(callgrind_annotate "$T/cg.r" 2>/dev/null | awk -v n=$((N + W)) '/PROGRAM TOTALS/ { gsub(",", "", $1); printf "%.1f", $1 / n }')
-	ns=$(env REMORA_SOCKET="$T/none" REMORA_BUFFER_SIZE=512M "$FIR" "$2" 1000000 "$W" | sed -n 's/.*ns_per_event=//p')
-	printf '%-34s %10s Ir/event   %8s ns/event (wall, noisy)\n' "remora $1" "$ir_all" "$ns"
+	# helper's seccomp lockdown cannot run under valgrind, so no consumer).
+	# Its timed_region runs the warm-up too (one call site, see there):
+	# Ir per timed event = (Ir of 2N - Ir of N) / N, the same W both times
+	for k in 1 2; do
+		env REMORA_SOCKET="$T/none" REMORA_BUFFER_SIZE=512M valgrind --tool=callgrind -q \
+			--callgrind-out-file="$T/cg.r$k" --toggle-collect=timed_region "$FIR" "$2" \
+			$((k * N)) "$W" >/dev/null 2>&1
+	done
+	ir_r=$(awk -v a="$(total "$T/cg.r1")" -v b="$(total "$T/cg.r2")" -v n="$N" 'BEGIN { printf "%.1f", (b - a) / n }')
+	ns=$(env REMORA_SOCKET="$T/none" REMORA_BUFFER_SIZE=512M "$FIR" "$2" 1000000 "$W" | sed -n 's/^block_ns_per_event=//p')
+	printf '%-34s %10s Ir/event   %8s ns/event (wall, noisy)\n' "remora $1" "$ir_r" "$ns"
 }
 
 lttng_row() { # name filter

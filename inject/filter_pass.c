@@ -9,6 +9,15 @@
 #include "inject/stub.h"
 #include "shm/filter_eval.h"
 
+/* what remora.h's inline prefilter assumes of a program (abi.h) */
+_Static_assert(REMORA__PROG_SIZE == sizeof(struct rm_filter_prog), "REMORA__PROG_SIZE");
+_Static_assert(REMORA__PROG_PRE == offsetof(struct rm_filter_prog, pre), "REMORA__PROG_PRE");
+_Static_assert(REMORA__PROG_POOL == offsetof(struct rm_filter_prog, pool), "REMORA__PROG_POOL");
+_Static_assert(REMORA__POOL_MAX == RM_FILTER_POOL_MAX, "REMORA__POOL_MAX");
+_Static_assert(REMORA__PRE_ON == RM_FILTER_PRE_ON, "REMORA__PRE_ON");
+_Static_assert(REMORA__PRE_BIAS == RM_FILTER_PRE_BIAS, "REMORA__PRE_BIAS");
+_Static_assert(RM_ENABLE_FILTER_SHIFT == 2 && RM_FILTER_SLOTS == 63, "byte >> 2 names slots 1..63");
+
 /* The full program, out of line so that the prefilter's path in
  * remora_filter_pass saves no registers and sets up no frame: a record
  * the prefilter drops costs 88 instructions in all (bench/filter_cg.sh),

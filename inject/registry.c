@@ -13,6 +13,7 @@
 
 #include "shm/alloc.h"
 #include "shm/catalog_write.h"
+#include "shm/filter.h"
 #include "inject/stub.h"
 
 __attribute__((visibility("default"))) const volatile uint8_t remora_off = 0;
@@ -159,8 +160,9 @@ static void printf_names(const char *fmt, uint32_t nfields, char names[][RM_NAME
 static void attach_event(struct remora_event *ev)
 {
 	struct rm_arena *a = &rm_stub.arena;
-	if (ev->struct_size < sizeof(struct remora_event) || ev->version != REMORA_ABI_VERSION ||
-	    ev->nfields > RM_FIELDS_MAX)
+	/* version 1 (before the inline prefilter) has the same layout */
+	if (ev->struct_size < sizeof(struct remora_event) || ev->version < REMORA_ABI_VERSION_MIN ||
+	    ev->version > REMORA_ABI_VERSION || ev->nfields > RM_FIELDS_MAX)
 		return;
 	char names[RM_FIELDS_MAX][RM_NAME_MAX];
 	const char *name_ptrs[RM_FIELDS_MAX];
@@ -203,6 +205,13 @@ static void attach_event(struct remora_event *ev)
 			__atomic_fetch_add(&a->hdr->catalog_gen, 1, __ATOMIC_RELEASE);
 	}
 	ev->id = (uint32_t)id;
+	/* version 2's macro reads the prefilter of the program its enable
+	 * byte names itself (remora.h, REMORA__PREFILTER): the table as if
+	 * it began at slot 0, so that byte >> 2 (1..63) indexes it */
+	if (ev->version >= 2 && a->filters)
+		__atomic_store_n(&ev->stub_private,
+				 (const void *)((uintptr_t)a->filters - sizeof(struct rm_filter_prog)),
+				 __ATOMIC_RELAXED);
 	__atomic_store_n(&ev->enabled, (const volatile uint8_t *)&a->enable[id], __ATOMIC_RELEASE);
 }
 

@@ -134,6 +134,12 @@ static inline bool load_str(const struct rm_filter_env *env, uint32_t opnd, cons
 static int glob(const uint8_t *pat, uint32_t n, const char *s, uint32_t *budget)
 {
 	uint32_t p = 0, star = UINT32_MAX;
+	/* the literal head before the first '*' or '\\' (most patterns are
+	 * "prefix*"): a tight loop, one budget step per character as below */
+	uint32_t head = n < *budget ? n : *budget;
+	while (p < head && pat[p] != '*' && pat[p] != '\\' && *s && (uint8_t)*s == pat[p])
+		p++, s++;
+	*budget -= p;
 	const char *mark = s;
 	for (;;) {
 		if (*budget == 0)

@@ -143,8 +143,8 @@ static int open_writer(struct trace *t)
 				      (real.tv_nsec - mono.tv_nsec),
 		.contexts = s->contexts,
 	};
-	/* per-event contexts: not in snapshot traces (their rings keep
-	 * records without them, see filter()) */
+	/* per-event contexts: a snapshot sink's rings keep each record with
+	 * its own (filter()); each snapshot declares them (consumer_snapshot.c) */
 	t->evmask = s->snapshot ? 0 : evctx_trace_mask(k, s->contexts, info.evctx_perf);
 	info.evctx = t->evmask;
 	if (k->a.clock == RM_CLOCK_TSC) {
@@ -202,8 +202,12 @@ static bool takes(const struct trace *t, uint32_t id, bool take_selected)
 static struct rm_packet filter(struct trace *t, const struct rm_packet *p, bool take_selected)
 {
 	/* records with per-event contexts, or a trace that has them: each is
-	 * rewritten to the trace's event.context layout (consumer_evctx.c) */
-	bool ev = p->ctx_any || t->evmask;
+	 * rewritten to the trace's event.context layout (consumer_evctx.c).
+	 * Not for a snapshot's ring: it keeps every record as the app wrote
+	 * it, its contexts and the mask in its word; the snapshot rewrites
+	 * them to the layout it declares (consumer_snapshot.c). */
+	bool snap = t->s->snapshot;
+	bool ev = !snap && (p->ctx_any || t->evmask);
 	unsigned char *dst = t->k->filtered;
 	if (ev) {
 		size_t need = evctx_grow_max(p->len);
@@ -252,7 +256,7 @@ static struct rm_packet filter(struct trace *t, const struct rm_packet *p, bool 
 	}
 	q.data = dst;
 	q.len = out;
-	q.ctx_any = ev ? t->evmask : 0;
+	q.ctx_any = snap ? p->ctx_any : ev ? t->evmask : 0;
 	return q;
 }
 
@@ -491,8 +495,7 @@ void sink_sync_conn(struct rm_consumer *c, struct conn *k)
 	}
 	uint32_t evbits = 0; /* per-event contexts: what any started sink asks for */
 	for (int i = 0; i < nt; i++)
-		if (!ts[i]->s->snapshot)
-			evbits |= ts[i]->s->contexts & CTF_CTX_EVENT;
+		evbits |= ts[i]->s->contexts & CTF_CTX_EVENT;
 	evctx_sync_conn(k, evbits);
 	filter_sync_begin(k);
 	for (uint32_t id = 0; id < count; id++) {

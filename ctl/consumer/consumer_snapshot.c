@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "ctl/consumer/consumer_ctx.h"
+#include "ctl/consumer/consumer_evctx.h"
 #include "ctl/consumer/consumer_int.h"
 
 struct snap_kept {
@@ -33,6 +34,9 @@ struct snap_kept {
 	struct rm_clock_pair calib;
 	uint32_t nev;
 	struct rm_event_info *ev;  /* the selected events of the tree, by id */
+	/* per-event contexts its snapshots declare (as at the tree's end) */
+	uint32_t evmask;
+	const char *evperf[RM_EVCTX_PERF_SLOTS];
 	struct ring_pkt *head, *tail;
 	size_t bytes;
 	uint64_t records;
@@ -129,6 +133,7 @@ void snap_keep(struct trace *t)
 	}
 	free(seen);
 	comm_of(kp->comm, k->hello.comm);
+	kp->evmask = evctx_trace_mask(k, s->contexts, kp->evperf);
 	kp->pid = k->hello.pid;
 	kp->clock = k->a.clock;
 	if (kp->clock == RM_CLOCK_TSC) {
@@ -179,6 +184,10 @@ struct snap_src {
 	const struct rm_event_info *(*event)(const void *ctx, uint32_t id);
 	const void *ctx;
 	struct rm_task_ns *ns; /* a live app's (NULL: a kept ring's, the tree ended) */
+	/* the per-event contexts the snapshot declares: RM_EVCTX_* and the
+	 * field name of each perf slot (consumer_evctx.c) */
+	uint32_t evmask;
+	const char *evperf[RM_EVCTX_PERF_SLOTS];
 };
 
 static const struct rm_event_info *live_event(const void *ctx, uint32_t id)
@@ -231,11 +240,20 @@ static struct rm_packet select_records(struct ctf_writer *w, const struct snap_s
 		if (q.nrecords++ == 0)
 			q.ts_begin = rec->ts;
 		q.ts_end = rec->ts;
-		memcpy(buf + len, rec, asz);
-		len += asz;
+		if (src->evmask || r->p.ctx_any) {
+			/* the ring keeps each record's own contexts: to the
+			 * layout this snapshot declares, 0 for what it lacks */
+			len += evctx_rewrite(buf + len, rec, src->evmask);
+		} else {
+			memcpy(buf + len, rec, asz);
+			len += asz;
+		}
 	}
+	if (src->evmask || r->p.ctx_any)
+		evctx_clear_words(buf, len); /* the metadata says the layout */
 	q.data = buf;
 	q.len = len;
+	q.ctx_any = 0;
 	return q;
 }
 
@@ -253,7 +271,9 @@ static void write_src(struct rm_sink *s, const char *dir, const struct snap_src 
 		.real_minus_mono_ns = (real.tv_sec - mono.tv_sec) * 1000000000ll +
 				      (real.tv_nsec - mono.tv_nsec),
 		.contexts = s->contexts, /* add-context (consumer_ctx.c) */
+		.evctx = src->evmask,
 	};
+	memcpy(info.evctx_perf, src->evperf, sizeof(info.evctx_perf));
 	struct ctf_writer *w = NULL;
 	snprintf(err, sizeof(err), "no free trace directory name under %s", dir);
 	for (int n = 0; n < 1000 && !w; n++) {
@@ -270,7 +290,7 @@ static void write_src(struct rm_sink *s, const char *dir, const struct snap_src 
 	size_t cap = 0;
 	for (const struct ring_pkt *r = src->head; r; r = r->next)
 		cap = r->p.len > cap ? r->p.len : cap;
-	unsigned char *buf = malloc(cap ? cap : 8);
+	unsigned char *buf = malloc(cap ? evctx_grow_max(cap) : 8);
 	if (!w || !st || !buf) {
 		fprintf(stderr, "%s: snapshot of pid %u: %s\n", who, src->pid,
 			w ? "out of memory" : err);
@@ -439,7 +459,9 @@ int snap_write(struct rm_sink *s, const char *dir, struct rm_snapshot_result *ou
 	out->overwritten = st.overwritten;
 	for (struct snap_kept *kp = s->kept; kp; kp = kp->next) {
 		struct snap_src src = { kp->comm, kp->pid, kp->clock, kp->tsc_hz, kp->calib, kp->head,
-					kp->nev ? kp->ev[kp->nev - 1].id + 1 : 0, kept_event, kp, NULL };
+					kp->nev ? kp->ev[kp->nev - 1].id + 1 : 0, kept_event, kp, NULL,
+					kp->evmask, { 0 } };
+		memcpy(src.evperf, kp->evperf, sizeof(src.evperf));
 		if (kp->head)
 			write_src(s, out->path, &src, out);
 	}
@@ -452,7 +474,8 @@ int snap_write(struct rm_sink *s, const char *dir, struct rm_snapshot_result *ou
 		char comm[17];
 		comm_of(comm, t->k->hello.comm);
 		struct snap_src src = { comm, t->k->hello.pid, t->k->a.clock, 0, { 0 }, t->head,
-					t->k->a.event_max, live_event, t, &t->k->tns };
+					t->k->a.event_max, live_event, t, &t->k->tns, 0, { 0 } };
+		src.evmask = evctx_trace_mask(t->k, s->contexts, src.evperf);
 		if (src.clock == RM_CLOCK_TSC) {
 			src.calib = rm_clock_pair_now();
 			src.tsc_hz = consumer_tsc_hz(s->c, src.calib);

@@ -12,7 +12,12 @@
 extern "C" {
 #endif
 
-#define REMORA_ABI_VERSION 1
+/* 2: the macro reads the arena's filter programs itself (stub_private,
+ * REMORA__PROG_*), to drop a record its prefilter rules out inline. The
+ * stub takes descriptors of version 1 too (the same layout; their macro
+ * only calls remora_filter_pass) and gives stub_private only to 2. */
+#define REMORA_ABI_VERSION 2
+#define REMORA_ABI_VERSION_MIN 1
 
 /* Field types: the same numbers as enum rm_type in shm/layout.h, which
  * defines the payload encoding (this header must not include it);
@@ -55,7 +60,12 @@ struct remora_event {
 	const char *name;
 	const struct remora_field *fields; /* nfields entries */
 	const char *format;              /* remora_printf only, else NULL */
-	void *stub_private;              /* reserved for the stub; NULL */
+	/* Version 2: NULL, or written once by the stub (before `enabled`)
+	 * with the address its filter table would have if it began at slot
+	 * 0: the program named by an enable byte `on` >= REMORA_ENABLE_FILTERED
+	 * is REMORA__PROG_SIZE bytes at stub_private + (on >> 2) *
+	 * REMORA__PROG_SIZE (remora.h, REMORA__PREFILTER). */
+	const void *stub_private;
 };
 
 _Static_assert(sizeof(struct remora_field) == 2 * sizeof(void *), "remora_field ABI");
@@ -101,6 +111,20 @@ void remora_commit(struct remora_wr *wr);
  * syscall, no allocation; 1 keep, 0 drop. */
 #define REMORA_ENABLE_FILTERED 4
 int remora_filter_pass(struct remora_event *ev, const void *const *vals);
+
+/* What the macro reads of a filter program in the arena (shm/filter.h,
+ * struct rm_filter_prog; inject/filter_pass.c asserts that they agree):
+ * its size, the offset of its prefilter word and of its pool, the pool's
+ * size, the word's "on" byte and the bias of a signed value. The word:
+ * bits 0-7 REMORA__PRE_ON, 8-15 field number, 16-23 the field's type,
+ * 32-63 the pool offset of two 8-byte words lo, span; a record whose
+ * mapped value v has v - lo > span (uint64_t) is dropped. */
+#define REMORA__PROG_SIZE 2048u
+#define REMORA__PROG_PRE 8u
+#define REMORA__PROG_POOL 1040u
+#define REMORA__POOL_MAX 1008u
+#define REMORA__PRE_ON 0xa5u
+#define REMORA__PRE_BIAS 0x8000000000000000ull
 
 /* Counts a record remora_trace() cut to fit REMORA_RECORD_MAX (a counter
  * in the arena, reported in `remora record`'s summary). Async-signal-safe. */

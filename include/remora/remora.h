@@ -114,7 +114,8 @@ __attribute__((destructor, unused)) static void remora__unregister_section(void)
 
 /* The enable test. The relaxed load pairs with the stub's release store of
  * `enabled`; remora_reserve() orders the `id` it reads after it. */
-#define REMORA__ON(ev) __builtin_expect(*__atomic_load_n(&(ev).enabled, __ATOMIC_RELAXED) != 0, 0)
+#define REMORA__BYTE(ev) (*__atomic_load_n(&(ev).enabled, __ATOMIC_RELAXED))
+#define REMORA__ON(ev) __builtin_expect(REMORA__BYTE(ev) != 0, 0)
 
 /* The record: remora__a1..aN hold the field values, each of its field's
  * type; one length each, one reservation, the values in order, commit. */
@@ -129,22 +130,91 @@ __attribute__((destructor, unused)) static void remora__unregister_section(void)
 #define REMORA__FIT_I(c, i, _) remora__l##i = REMORA__FIT(remora__a##i, remora__l##i, &remora__x);
 #define REMORA__PUT_I(c, i, _)                                                              \
 	remora__p = REMORA__PUT(remora__p, remora__a##i, remora__l##i, remora__o##i);
+/* The prefilter, inline (abi.h, REMORA__PROG_*): when the program that
+ * the enable byte names has one, on an integer field whose type in the
+ * arena's word is this field's own type, a value outside its range is
+ * dropped here, from the register it is in: no copy, no call, no array.
+ * Each integer field is one compare of the word's low 24 bits (on byte,
+ * field number, type) against a constant; the pool offset is checked;
+ * the byte can only name one of the 63 programs. So whatever the arena
+ * holds, nothing is read outside that program and the call's own
+ * values, and nothing loops. */
+/* A field's value as the prefilter maps it (the sign bit of a signed one
+ * flipped: the map keeps the order), one function per type so that no
+ * conversion is implicit; non-integers are never used (0). */
+static inline uint64_t remora__pre_u(uint64_t v) { return v; }
+static inline uint64_t remora__pre_s(int64_t v) { return (uint64_t)v ^ (uint64_t)REMORA__PRE_BIAS; }
+static inline uint64_t remora__pre_c(char v)
+{
+	return (char)-1 < 0 ? (uint64_t)(int64_t)v ^ (uint64_t)REMORA__PRE_BIAS : (uint64_t)(unsigned char)v;
+}
+static inline uint64_t remora__pre_ptr(const void *v) { return (uint64_t)(uintptr_t)v; }
+static inline uint64_t remora__pre_f(float v) { (void)v; return 0; }
+static inline uint64_t remora__pre_d(double v) { (void)v; return 0; }
+static inline uint64_t remora__pre_str(const char *v) { (void)v; return 0; }
+static inline uint64_t remora__pre_bytes(remora_bytes v) { (void)v; return 0; }
+#define REMORA__PRE_INT_T(t) ((t) >= REMORA_T_U8 && (t) <= REMORA_T_S64)
+#define REMORA__PRE_MAP(x)                                                                  \
+	_Generic((x), char: remora__pre_c, signed char: remora__pre_s, short: remora__pre_s,  \
+		 int: remora__pre_s, long: remora__pre_s, long long: remora__pre_s,          \
+		 float: remora__pre_f, double: remora__pre_d,                                \
+		 char *: remora__pre_str, const char *: remora__pre_str,                     \
+		 void *: remora__pre_ptr, const void *: remora__pre_ptr,                     \
+		 remora_bytes: remora__pre_bytes, default: remora__pre_u)(x)
+/* field i (1-based here, i - 1 in the word) when the word names it */
+#define REMORA__PRE_TRY(c, i, _)                                                            \
+	if (REMORA__PRE_INT_T(REMORA__TYPE(remora__a##i)) &&                                \
+	    remora__pk == (REMORA__PRE_ON | (i - 1u) << 8 |                                 \
+			   (uint32_t)REMORA__TYPE(remora__a##i) << 16)) {                   \
+		remora__px = REMORA__PRE_MAP(remora__a##i);                                 \
+		remora__ph = 1;                                                             \
+	} else
+/* 0: dropped by the prefilter; 1: the stub decides (remora_filter_pass). */
+#define REMORA__PREFILTER(ev, on, ...)                                                      \
+	__extension__({                                                                     \
+		int remora__pr = 1;                                                         \
+		const unsigned char *remora__pb = (const unsigned char *)__atomic_load_n(   \
+			&(ev)->stub_private, __ATOMIC_RELAXED);                             \
+		if (remora__pb) {                                                           \
+			/* (on >> 2) programs in: & 0xfc, then a quarter of the size */     \
+			const unsigned char *remora__pg =                                   \
+				remora__pb + (size_t)((on) & 0xfc) * (REMORA__PROG_SIZE / 4); \
+			uint64_t remora__pw = __atomic_load_n(                              \
+				(const uint64_t *)(const void *)(remora__pg + REMORA__PROG_PRE), \
+				__ATOMIC_RELAXED);                                          \
+			uint32_t remora__po = (uint32_t)(remora__pw >> 32);                 \
+			uint32_t remora__pk = (uint32_t)remora__pw & 0xffffff;              \
+			uint64_t remora__px = 0, remora__lo, remora__span;                  \
+			int remora__ph = 0;                                                 \
+			(void)remora__pk;                                                   \
+			if ((remora__pw & 0xff) == REMORA__PRE_ON) { /* else none: ask */   \
+				REMORA__EACH(REMORA__PRE_TRY, _, ##__VA_ARGS__) {}          \
+			}                                                                   \
+			if (remora__ph && remora__po <= REMORA__POOL_MAX - 16) {            \
+				remora__pg += REMORA__PROG_POOL + remora__po;               \
+				memcpy(&remora__lo, remora__pg, 8);                         \
+				memcpy(&remora__span, remora__pg + 8, 8);                   \
+				remora__pr = remora__px - remora__lo <= remora__span;       \
+			}                                                                   \
+		}                                                                           \
+		remora__pr;                                                                 \
+	})
 /* A record over REMORA_PAYLOAD_MAX has its strings and byte sequences cut
- * (REMORA__FIT), counted, rather than being dropped. An event with a
- * filter (enable byte >= REMORA_ENABLE_FILTERED) asks the stub first, out
- * of line, with the addresses of its values: a record filtered out is
- * never reserved. Unfiltered events pay one predicted branch on the byte
- * the enable test just loaded. */
-#define REMORA__FILTER_OK(ev, ...)                                                          \
-	(__builtin_expect(*__atomic_load_n(&(ev)->enabled, __ATOMIC_RELAXED) <               \
-				  REMORA_ENABLE_FILTERED, 1) ||                             \
-	 __extension__({                                                                    \
-		 REMORA__EACH(REMORA__COPY_I, _, ##__VA_ARGS__)                             \
-		 remora_filter_pass((ev), (const void *const[]){                            \
-			 REMORA__EACH(REMORA__ADDR_I, _, ##__VA_ARGS__) 0 });               \
-	 }))
-#define REMORA__RECORD(ev, ...)                                                             \
-	{ if (REMORA__FILTER_OK(ev, ##__VA_ARGS__)) {                                       \
+ * (REMORA__FIT), counted, rather than being dropped. `on` is the enable
+ * byte the caller loaded (nonzero). An event with a filter (byte >=
+ * REMORA_ENABLE_FILTERED) checks the prefilter inline, then asks the
+ * stub, out of line, with the addresses of its values: a record filtered
+ * out is never reserved. Unfiltered events pay one predicted branch. */
+#define REMORA__FILTER_OK(ev, on, ...)                                                      \
+	(__builtin_expect((on) < REMORA_ENABLE_FILTERED, 1) ||                              \
+	 (REMORA__PREFILTER(ev, on, ##__VA_ARGS__) &&                                       \
+	  __extension__({                                                                   \
+		  REMORA__EACH(REMORA__COPY_I, _, ##__VA_ARGS__)                            \
+		  remora_filter_pass((ev), (const void *const[]){                           \
+			  REMORA__EACH(REMORA__ADDR_I, _, ##__VA_ARGS__) 0 });              \
+	  })))
+#define REMORA__RECORD(ev, on, ...)                                                         \
+	{ if (REMORA__FILTER_OK(ev, on, ##__VA_ARGS__)) {                                   \
 		REMORA__EACH(REMORA__LEN_I, _, ##__VA_ARGS__)                               \
 		size_t remora__n = 0 REMORA__EACH(REMORA__ADD_I, _, ##__VA_ARGS__);         \
 		if (__builtin_expect(remora__n > REMORA_PAYLOAD_MAX, 0)) {                  \
@@ -208,8 +278,9 @@ __attribute__((destructor, unused)) static void remora__unregister_section(void)
 		REMORA__EACH(REMORA__FIELD_KIND, REMORA__KINDS(prov, name), ##__VA_ARGS__)  \
 	};                                                                                  \
 	__attribute__((unused)) static inline void REMORA__FN(prov, name)(                  \
-		REMORA__EACH(REMORA__PARAM, _, ##__VA_ARGS__) struct remora_event *remora__ev) \
-		REMORA__RECORD(remora__ev, ##__VA_ARGS__)                                   \
+		REMORA__EACH(REMORA__PARAM, _, ##__VA_ARGS__) struct remora_event *remora__ev, \
+		uint8_t remora__on)                                                         \
+		REMORA__RECORD(remora__ev, remora__on, ##__VA_ARGS__)                       \
 	_Static_assert(1, "")
 
 #define remora_enabled(prov, name) REMORA__ON(REMORA__EV(prov, name))
@@ -222,10 +293,12 @@ __attribute__((destructor, unused)) static void remora__unregister_section(void)
 #define remora_trace(prov, name, ...)                                                       \
 	do {                                                                                \
 		REMORA__EACH(REMORA__ARG_CHECK, REMORA__KINDS(prov, name), ##__VA_ARGS__)   \
-		if (REMORA__ON(REMORA__EV(prov, name))) {                                   \
+		/* one load of the byte: the filter test below reuses it */         \
+		uint8_t remora__on = REMORA__BYTE(REMORA__EV(prov, name));                  \
+		if (__builtin_expect(remora__on != 0, 0)) {                                 \
 			REMORA__STRICT_BEGIN                                                \
 			REMORA__FN(prov, name)(REMORA__EACH(REMORA__ARG, _, ##__VA_ARGS__)  \
-					       &REMORA__EV(prov, name));                    \
+					       &REMORA__EV(prov, name), remora__on);        \
 			REMORA__STRICT_END                                                  \
 		}                                                                           \
 	} while (0)
@@ -258,9 +331,10 @@ __attribute__((format(printf, 1, 2), unused)) static inline void remora__printf_
 		if (0)                                                                      \
 			remora__printf_check(fmt, ##__VA_ARGS__);                           \
 		REMORA__STRICT_END                                                          \
-		if (REMORA__ON(remora__pf_ev)) {                                            \
+		uint8_t remora__on = REMORA__BYTE(remora__pf_ev);                           \
+		if (__builtin_expect(remora__on != 0, 0)) {                                 \
 			REMORA__EACH(REMORA__PF_VALUE, _, ##__VA_ARGS__)                    \
-			REMORA__RECORD(&remora__pf_ev, ##__VA_ARGS__)                       \
+			REMORA__RECORD(&remora__pf_ev, remora__on, ##__VA_ARGS__)           \
 		}                                                                           \
 	} while (0)
 

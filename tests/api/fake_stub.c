@@ -74,7 +74,7 @@ void fake_attach_all(const volatile uint8_t *byte)
 void fake_reset(void)
 {
 	fake_attach_all(&remora_off);
-	fake.reserves = fake.commits = fake.truncated = 0;
+	fake.reserves = fake.commits = fake.truncated = fake.filter_calls = 0;
 	fake.drop = false;
 	fake.last_event = NULL;
 	fake.last_size = 0;
@@ -94,5 +94,6 @@ int remora_filter_pass(struct remora_event *ev, const void *const *vals)
 {
 	(void)ev;
 	(void)vals;
+	fake.filter_calls++;
 	return 1;
 }

@@ -26,6 +26,7 @@ struct fake_stub {
 	struct remora_event *last_event;  /* of the last reservation */
 	size_t last_size;
 	unsigned truncated;               /* remora_count_truncated() calls */
+	unsigned filter_calls;            /* remora_filter_pass() calls (it keeps all) */
 	unsigned char buf[FAKE_BUF];      /* the last record's payload */
 };
 
