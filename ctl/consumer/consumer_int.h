@@ -261,8 +261,20 @@ void sink_chunk_free(struct rm_sink *s);
 int sink_rotate(struct rm_sink *s, char *msg, size_t msglen);
 int sink_clear_end(struct rm_sink *s, char *msg, size_t msglen);
 
-/* consumer_sink.c, for consumer_chunks.c */
+/* consumer_sink.c, for consumer_chunks.c and consumer_ring.c */
 int sink_open_writer(struct trace *t);
+/* p's records that t takes (its selected events, passing their filters;
+ * with take_selected also those selected but not declared), in t's
+ * record layout; t's scratch buffer when it had to copy. */
+struct rm_packet sink_filter(struct trace *t, const struct rm_packet *p, bool take_selected);
+/* Writes q to t's trace, counting what the disk refused as unwritten. */
+void sink_write_packet(struct trace *t, const struct rm_packet *q);
+
+/* consumer_ring.c: the ring of a flight recorder or snapshot trace. */
+void sink_ring_push(struct trace *t, const struct rm_packet *q);
+/* Writes the ring's packets, oldest first; the first one carries the
+ * count of what was evicted before it, as overwritten. */
+void sink_ring_flush(struct trace *t);
 
 /* Walks of the two tables; the caller holds the RCU read lock. */
 #define EACH_CONN(c, it, k) cds_lfht_for_each_entry((c)->procs, &(it), k, node)

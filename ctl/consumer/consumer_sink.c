@@ -199,7 +199,7 @@ static bool takes(const struct trace *t, uint32_t id, bool take_selected)
 /* The records this trace takes: the packet itself when it takes every one
  * (known from the packet's distinct ids, no walk), else a copy of those it
  * takes in k->filtered. */
-static struct rm_packet filter(struct trace *t, const struct rm_packet *p, bool take_selected)
+struct rm_packet sink_filter(struct trace *t, const struct rm_packet *p, bool take_selected)
 {
 	/* records with per-event contexts, or a trace that has them: each is
 	 * rewritten to the trace's event.context layout (consumer_evctx.c).
@@ -260,7 +260,7 @@ static struct rm_packet filter(struct trace *t, const struct rm_packet *p, bool 
 	return q;
 }
 
-static void write_packet(struct trace *t, const struct rm_packet *q)
+void sink_write_packet(struct trace *t, const struct rm_packet *q)
 {
 	char err[512];
 	if (q->len == 0 && q->lost == 0 && t->carry_lost == 0)
@@ -309,94 +309,6 @@ static void write_packet(struct trace *t, const struct rm_packet *q)
 		t->s->hook->written(t->s->hook_ctx, t->hooked, stream, size);
 }
 
-static void ring_push(struct trace *t, const struct rm_packet *q)
-{
-	bool snap = t->s->snapshot;
-	struct ring_pkt *r = malloc(sizeof(*r) + q->len);
-	if (!r) {
-		t->evicted += q->nrecords + q->lost;
-		return;
-	}
-	/* snapshot mode: the producers' losses count when seen; what the ring
-	 * drops later is overwritten (older than the window), not lost */
-	if (snap)
-		t->discarded += q->lost;
-	r->next = NULL;
-	r->p = *q;
-	r->size = sizeof(*r) + q->len;
-	memcpy(r->data, q->data, q->len);
-	r->p.data = r->data;
-	if (t->tail)
-		t->tail->next = r;
-	else
-		t->head = r;
-	t->tail = r;
-	t->ring_bytes += r->size;
-	t->ring_records += q->nrecords;
-	while (t->ring_bytes > t->ring_max && t->head != t->tail) {
-		struct ring_pkt *old = t->head;
-		t->head = old->next;
-		t->ring_bytes -= old->size;
-		t->ring_records -= old->p.nrecords;
-		if (snap)
-			t->overwritten += old->p.nrecords;
-		else
-			t->evicted += old->p.nrecords + old->p.lost;
-		free(old);
-	}
-}
-
-void ring_free(struct trace *t)
-{
-	while (t->head) {
-		struct ring_pkt *r = t->head;
-		t->head = r->next;
-		free(r);
-	}
-	t->tail = NULL;
-	t->ring_bytes = t->ring_records = 0;
-}
-
-/* Writes the flight recorder's packets, oldest first; the first one
- * carries the count of what was evicted before it, as overwritten. */
-static void ring_flush(struct trace *t)
-{
-	if (!t->head && !t->evicted)
-		return;
-	if (!t->w && open_writer(t) < 0) {
-		/* no trace directory: what the ring held is counted, not
-		 * dropped in silence (its records as unwritten; a snapshot
-		 * ring counted its losses when they came) */
-		t->discarded += t->evicted;
-		t->evicted = 0;
-		for (struct ring_pkt *r = t->head; r; r = r->next) {
-			t->unwritten += r->p.nrecords;
-			if (!t->s->snapshot)
-				t->discarded += r->p.lost;
-		}
-		ring_free(t);
-		return;
-	}
-	uint64_t evicted = t->evicted;
-	t->evicted = 0;
-	if (!t->head) {
-		struct rm_packet q = { .lost = evicted, .lost_by[RM_LOST_OVERWRITTEN] = evicted };
-		write_packet(t, &q);
-	}
-	while (t->head) {
-		struct ring_pkt *r = t->head;
-		t->head = r->next;
-		struct rm_packet q = filter(t, &r->p, false);
-		q.lost += evicted;
-		q.lost_by[RM_LOST_OVERWRITTEN] += evicted;
-		evicted = 0;
-		write_packet(t, &q);
-		free(r);
-	}
-	t->tail = NULL;
-	t->ring_bytes = t->ring_records = 0;
-}
-
 /* Decides the events of a packet's records; true when this trace wants
  * any of them. From the packet's distinct ids when it has them. */
 static bool wants(struct trace *t, const struct rm_packet *p)
@@ -430,21 +342,21 @@ static void trace_packet(struct trace *t, const struct rm_packet *p)
 	if (!wants(t, p) && !(p->lost && t->any))
 		return;
 	if (t->s->overwrite) {
-		struct rm_packet q = filter(t, p, true);
-		ring_push(t, &q);
+		struct rm_packet q = sink_filter(t, p, true);
+		sink_ring_push(t, &q);
 		return;
 	}
 	if (!t->w && open_writer(t) < 0) {
 		/* no trace directory (a full disk, no free name): the records
 		 * this trace wanted are counted as unwritten, not dropped in
 		 * silence (its events are not declared: take the selected) */
-		struct rm_packet q = filter(t, p, true);
+		struct rm_packet q = sink_filter(t, p, true);
 		t->unwritten += q.nrecords;
 		t->discarded += p->lost;
 		return;
 	}
-	struct rm_packet q = filter(t, p, false);
-	write_packet(t, &q);
+	struct rm_packet q = sink_filter(t, p, false);
+	sink_write_packet(t, &q);
 }
 
 void sink_packet(struct rm_consumer *c, struct conn *k, const struct rm_packet *p)
@@ -547,7 +459,7 @@ static void trace_close(struct rm_consumer *c, struct trace *t, bool keep)
 {
 	struct rm_sink *s = t->s;
 	if (!s->snapshot)
-		ring_flush(t);
+		sink_ring_flush(t);
 	else if (keep)
 		snap_keep(t);
 	else
@@ -618,107 +530,6 @@ void rm_sink_set_hook(struct rm_sink *s, const struct rm_sink_hook *h, void *ctx
 {
 	s->hook = h;
 	s->hook_ctx = ctx;
-}
-
-int rm_sink_enable(struct rm_sink *s, const char *pattern)
-{
-	for (int i = 0; i < s->npatterns; i++)
-		if (!strcmp(s->patterns[i], pattern))
-			return -1;
-	if (s->npatterns == SINK_PATTERNS_MAX || !(s->patterns[s->npatterns] = strdup(pattern)))
-		return -1;
-	s->filters[s->npatterns] = NULL;
-	s->exprs[s->npatterns] = NULL;
-	s->npatterns++;
-	s->pgen++;
-	s->c->gen++;
-	return 0;
-}
-
-static void drop_filter(struct rm_sink *s, int i)
-{
-	free(s->filters[i]);
-	rm_filter_expr_free(s->exprs[i]);
-	s->filters[i] = NULL;
-	s->exprs[i] = NULL;
-}
-
-int rm_sink_enable_filter(struct rm_sink *s, const char *pattern, const char *filter, char *err,
-			  size_t errlen)
-{
-	struct rm_filter_expr *x = NULL;
-	char *text = NULL;
-	if (filter && *filter) {
-		if (!(x = rm_filter_parse(filter, err, errlen)))
-			return -1;
-		if (!(text = strdup(filter))) {
-			rm_filter_expr_free(x);
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-	}
-	int i = 0;
-	while (i < s->npatterns && strcmp(s->patterns[i], pattern))
-		i++;
-	if (i == s->npatterns && rm_sink_enable(s, pattern) < 0) {
-		rm_filter_expr_free(x);
-		free(text);
-		snprintf(err, errlen, "too many event patterns (%d at most)", SINK_PATTERNS_MAX);
-		return -1;
-	}
-	/* enabling a pattern again replaces its filter (or removes it) */
-	drop_filter(s, i);
-	s->filters[i] = text;
-	s->exprs[i] = x;
-	s->pgen++;
-	s->c->gen++;
-	return 0;
-}
-
-const char *rm_sink_filter(const struct rm_sink *s, int i)
-{
-	return i >= 0 && i < s->npatterns ? s->filters[i] : NULL;
-}
-
-uint64_t rm_sink_filter_errors(const struct rm_sink *s, const char **first)
-{
-	if (first)
-		*first = s->filter_err;
-	return s->filter_errors;
-}
-
-int rm_sink_disable(struct rm_sink *s, const char *pattern)
-{
-	int removed = 0;
-	for (int i = 0; i < s->npatterns;) {
-		if (!pattern || !strcmp(s->patterns[i], pattern)) {
-			free(s->patterns[i]);
-			drop_filter(s, i);
-			s->patterns[i] = s->patterns[--s->npatterns];
-			s->filters[i] = s->filters[s->npatterns];
-			s->exprs[i] = s->exprs[s->npatterns];
-			s->filters[s->npatterns] = NULL;
-			s->exprs[s->npatterns] = NULL;
-			removed++;
-		} else {
-			i++;
-		}
-	}
-	if (!removed)
-		return -1;
-	s->pgen++;
-	s->c->gen++;
-	return 0;
-}
-
-int rm_sink_npatterns(const struct rm_sink *s)
-{
-	return s->npatterns;
-}
-
-const char *rm_sink_pattern(const struct rm_sink *s, int i)
-{
-	return i >= 0 && i < s->npatterns ? s->patterns[i] : NULL;
 }
 
 static void sync_all(struct rm_consumer *c)
@@ -794,7 +605,7 @@ void sink_stop_end(struct rm_sink *s)
 	rcu_read_lock();
 	EACH_TRACE(c, it, t)
 		if (t->s == s && !s->snapshot)
-			ring_flush(t);
+			sink_ring_flush(t);
 	rcu_read_unlock();
 }
 

@@ -1,6 +1,6 @@
 /* Snapshot mode: the flight recorder of `remora create --snapshot` and
  * `remora record --snapshot-on-exit`. The sink's traces hold their newest
- * packets in memory (consumer_sink.c, ring_push), nothing is written at
+ * packets in memory (consumer_ring.c, sink_ring_push), nothing is written at
  * stop or when a tree ends, and rm_sink_snapshot writes what the rings
  * hold, as it is at that moment, as one CTF trace per process tree in a
  * new directory. The rings stay: recording goes on, and two snapshots may
