@@ -16,11 +16,13 @@
  * a shared machine: bench/filter_wall.sh repeats and interleaves); for instruction
  * counts run it under valgrind --tool=callgrind --toggle-collect=timed_region
  * (bench/filter_cg.sh). Run with REMORA_SOCKET pointing nowhere and
- * REMORA_BUFFER_SIZE large enough to hold every passing event. */
+ * REMORA_BUFFER_SIZE large enough to hold every passing event; the chunk
+ * pages are made resident first (MADV_POPULATE_WRITE). */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include <remora/remora.h>
@@ -67,6 +69,12 @@ static int own_arena(struct rm_arena *a)
 	if (rm_layout_compute(&p, &l) < 0)
 		return -1;
 	rm_arena_bind(a, (char *)lo, &p, &l);
+	/* Every chunk page resident before anything is timed, as in a traced
+	 * app whose consumer recycles its chunks (and as LTTng-UST's ring
+	 * buffer is by the time the loop runs): without a consumer each new
+	 * chunk's first touch would fault, about 30 ns per event here. */
+	if (madvise((char *)lo + l.off_chunks, l.off_catalog - l.off_chunks, MADV_POPULATE_WRITE))
+		perror("filter_ir: madvise(MADV_POPULATE_WRITE), chunk pages fault in the loop");
 	return 0;
 }
 
