@@ -26,12 +26,13 @@ __attribute__((visibility("default"))) unsigned char *remora_reserve(struct remo
 	if (__builtin_expect(ctx != 0, 0))
 		return rm_reserve_evctx(&rm_stub.arena, &writer, (struct rm_wr *)wr, id, payload,
 					ctx, __builtin_return_address(0));
-	return rm_reserve(&rm_stub.arena, &writer, (struct rm_wr *)wr, id, payload);
+	return rm_reserve_nw(&rm_stub.arena, &writer, (struct rm_wr *)wr, id, payload);
 }
 
 __attribute__((visibility("default"))) void remora_commit(struct remora_wr *wr)
 {
-	rm_commit((struct rm_wr *)wr);
+	/* the writer is this thread's: reserve and commit run in one context */
+	rm_commit_w(&writer, (struct rm_wr *)wr);
 }
 
 /* Cold: a record cut to fit a chunk (remora.h, REMORA__RECORD). */

@@ -305,6 +305,26 @@ static bool thread_ready(struct rm_arena *a, struct rm_writer *w, uint32_t level
 	return true;
 }
 
+unsigned char *rm_reserve_nested(struct rm_arena *a)
+{
+	rm_lost_nested(a);
+	return NULL;
+}
+
+unsigned char *rm_reserve_switch(struct rm_arena *a, struct rm_writer *w, struct rm_wr *wr,
+				 uint32_t id, size_t payload, uint32_t d)
+{
+	size_t size = RM_RECORD_HDR + payload;
+	size_t asz = (size + 7) & ~(size_t)7;
+	char *p = rm_reserve_slow(a, w, d, asz);
+	if (!p) {
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		w->depth = d;
+		return NULL;
+	}
+	return rm_reserve_at(a, &w->lv[d], p, asz, wr, id, size, d);
+}
+
 char *rm_reserve_slow(struct rm_arena *a, struct rm_writer *w, uint32_t level, size_t asz)
 {
 	struct rm_level *l = &w->lv[level];

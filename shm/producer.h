@@ -63,16 +63,45 @@ void rm_lost_nested(struct rm_arena *a);
  * pid when the caller knows it, else 0 (asked of the kernel). */
 uint64_t rm_proc_register(struct rm_arena *a, uint32_t parent);
 
-/* Returns where `payload` bytes go, or NULL when the record is dropped (and
- * counted). Every non-NULL return must be followed by rm_commit(). */
-static inline unsigned char *rm_reserve(struct rm_arena *a, struct rm_writer *w,
-					struct rm_wr *wr, uint32_t id, size_t payload)
+/* The end of a reservation once `p` is the record's place at level d:
+ * the level's position and count, the open record, then the clock. The
+ * clock is read last, after wr is filled, so that across its call (the
+ * vDSO's, an ordinary C call) only the record's address stays live. */
+static inline unsigned char *rm_reserve_at(struct rm_arena *a, struct rm_level *l, char *p,
+					   size_t asz, struct rm_wr *wr, uint32_t id,
+					   size_t size, uint32_t d)
+{
+	l->pos = p + asz;
+	l->nrec++; /* thread-local, like pos: the consumer's check of the chunk */
+	RM_TP(RM_TP_AFTER_RESERVE);
+
+	struct rm_record *r = (struct rm_record *)p;
+	wr->rec = r;
+	wr->word = (uint32_t)size | (uint64_t)id << 32;
+	wr->depth = d;
+	r->ts = rm_clock_read(a->clock);
+	return r->payload;
+}
+
+/* Out of line, tail-called: level d (taken) needs a chunk, or its chunk
+ * is full, or it was set up before a fork; rm_reserve_slow(), then the
+ * rest of the reservation, or NULL (depth restored). Kept out of
+ * rm_reserve_nw() so that the fast path saves no register for it
+ * (callgrind: the six pushes and pops, and two spills, per record). */
+unsigned char *rm_reserve_switch(struct rm_arena *a, struct rm_writer *w, struct rm_wr *wr,
+				 uint32_t id, size_t payload, uint32_t d);
+/* rm_lost_nested(), then NULL: tail-called as well. */
+unsigned char *rm_reserve_nested(struct rm_arena *a);
+
+/* The reservation without wr->w, for a caller whose commit finds the
+ * writer itself (the stub's: its thread-local one). Returns where
+ * `payload` bytes go, or NULL when the record is dropped (and counted). */
+static inline unsigned char *rm_reserve_nw(struct rm_arena *a, struct rm_writer *w,
+					   struct rm_wr *wr, uint32_t id, size_t payload)
 {
 	uint32_t d = w->depth;
-	if (__builtin_expect(d >= RM_LEVELS, 0)) {
-		rm_lost_nested(a);
-		return NULL;
-	}
+	if (__builtin_expect(d >= RM_LEVELS, 0))
+		return rm_reserve_nested(a);
 	w->depth = d + 1;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 
@@ -83,34 +112,33 @@ static inline unsigned char *rm_reserve(struct rm_arena *a, struct rm_writer *w,
 	/* relaxed: another thread of a forked child may be registering it
 	 * (rm_proc_register); a plain load on x86 */
 	uint64_t token = __atomic_load_n(&a->proc->token, __ATOMIC_RELAXED);
-	if (__builtin_expect(l->token != token || (uintptr_t)p + asz > (uintptr_t)l->end, 0)) {
-		p = rm_reserve_slow(a, w, d, asz);
-		if (!p) {
-			__atomic_signal_fence(__ATOMIC_SEQ_CST);
-			w->depth = d;
-			return NULL;
-		}
-	}
-	l->pos = p + asz;
-	l->nrec++; /* thread-local, like pos: the consumer's check of the chunk */
-	RM_TP(RM_TP_AFTER_RESERVE);
-
-	struct rm_record *r = (struct rm_record *)p;
-	r->ts = rm_clock_read(a->clock);
-	wr->rec = r;
-	wr->word = (uint32_t)size | (uint64_t)id << 32;
-	wr->w = w;
-	wr->depth = d;
-	return r->payload;
+	if (__builtin_expect(l->token != token || (uintptr_t)p + asz > (uintptr_t)l->end, 0))
+		return rm_reserve_switch(a, w, wr, id, payload, d);
+	return rm_reserve_at(a, l, p, asz, wr, id, size, d);
 }
 
-static inline void rm_commit(struct rm_wr *wr)
+/* Returns where `payload` bytes go, or NULL when the record is dropped (and
+ * counted). Every non-NULL return must be followed by rm_commit(). */
+static inline unsigned char *rm_reserve(struct rm_arena *a, struct rm_writer *w,
+					struct rm_wr *wr, uint32_t id, size_t payload)
+{
+	wr->w = w;
+	return rm_reserve_nw(a, w, wr, id, payload);
+}
+
+/* rm_commit() with the writer given: the one rm_reserve_nw() took. */
+static inline void rm_commit_w(struct rm_writer *w, struct rm_wr *wr)
 {
 	RM_TP(RM_TP_BEFORE_COMMIT);
 	__atomic_store_n(&wr->rec->word, wr->word, __ATOMIC_RELEASE); /* (A) */
 	RM_TP(RM_TP_AFTER_COMMIT);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	wr->w->depth = wr->depth;
+	w->depth = wr->depth;
+}
+
+static inline void rm_commit(struct rm_wr *wr)
+{
+	rm_commit_w(wr->w, wr);
 }
 
 #endif
