@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "layout.h"
 
@@ -36,6 +37,7 @@ struct rm_arena {
 	uint32_t chunk_size, chunk_count, large_count, small_size;
 	uint32_t event_max, pid_max, slot_max, mode, clock;
 	int fd;
+	clockid_t clockid; /* rm_clock_posix_id(clock), set with it by rm_arena_bind() */
 	struct rm_proc *proc; /* producer side only */
 };
 

@@ -15,11 +15,7 @@
 static inline uint64_t rm_clock_ns(clockid_t id)
 {
 	struct timespec ts;
-	rm_vdso_gettime_fn f = rm_vdso_clock_gettime; /* the stub's; NULL elsewhere */
-	if (__builtin_expect(f != 0, 1))
-		f(id, &ts);
-	else
-		clock_gettime(id, &ts);
+	rm_clock_gettime_fn(id, &ts); /* the vDSO's in the stub, else libc's */
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
@@ -28,12 +24,24 @@ static inline uint64_t rm_clock_mono_ns(void)
 	return rm_clock_ns(CLOCK_MONOTONIC);
 }
 
-static inline uint64_t rm_clock_read(uint32_t clock)
+/* The POSIX clock of an RM_CLOCK_* other than the TSC. */
+static inline clockid_t rm_clock_posix_id(uint32_t clock)
+{
+	return clock == RM_CLOCK_MONOTONIC_COARSE ? CLOCK_MONOTONIC_COARSE : CLOCK_MONOTONIC;
+}
+
+/* rm_clock_read() with the POSIX id computed beforehand (the producer's
+ * fast path: struct rm_arena's clockid). */
+static inline uint64_t rm_clock_read_id(uint32_t clock, clockid_t id)
 {
 	if (clock == RM_CLOCK_TSC)
 		return __rdtsc();
-	return rm_clock_ns(clock == RM_CLOCK_MONOTONIC_COARSE ? CLOCK_MONOTONIC_COARSE
-							       : CLOCK_MONOTONIC);
+	return rm_clock_ns(id);
+}
+
+static inline uint64_t rm_clock_read(uint32_t clock)
+{
+	return rm_clock_read_id(clock, rm_clock_posix_id(clock));
 }
 
 /* CPUID leaf 0x80000007 EDX bit 8: the TSC is invariant (constant rate,

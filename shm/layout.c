@@ -1,6 +1,7 @@
 #include <errno.h>
 
 #include "arena.h"
+#include "clock.h"
 #include "filter.h"
 
 static uint64_t align_up(uint64_t v, uint64_t a)
@@ -122,4 +123,5 @@ void rm_arena_bind(struct rm_arena *a, char *base, const struct rm_params *p,
 	a->slot_max = p->slot_max;
 	a->mode = p->mode;
 	a->clock = p->clock;
+	a->clockid = rm_clock_posix_id(p->clock);
 }

@@ -79,7 +79,7 @@ static inline unsigned char *rm_reserve_at(struct rm_arena *a, struct rm_level *
 	wr->rec = r;
 	wr->word = (uint32_t)size | (uint64_t)id << 32;
 	wr->depth = d;
-	r->ts = rm_clock_read(a->clock);
+	r->ts = rm_clock_read_id(a->clock, a->clockid);
 	return r->payload;
 }
 

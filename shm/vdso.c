@@ -6,6 +6,7 @@
 #include <sys/auxv.h>
 
 __attribute__((visibility("hidden"))) rm_vdso_gettime_fn rm_vdso_clock_gettime;
+__attribute__((visibility("hidden"))) rm_vdso_gettime_fn rm_clock_gettime_fn = clock_gettime;
 
 /* The image is the kernel's, mapped read-only: trusted as libc trusts it,
  * but every table is still looked for rather than assumed. */
@@ -57,4 +58,6 @@ void rm_vdso_init(void)
 {
 	if (!rm_vdso_clock_gettime)
 		rm_vdso_clock_gettime = (rm_vdso_gettime_fn)rm_vdso_sym("__vdso_clock_gettime");
+	if (rm_vdso_clock_gettime)
+		rm_clock_gettime_fn = rm_vdso_clock_gettime;
 }

@@ -18,6 +18,11 @@ extern rm_vdso_gettime_fn rm_vdso_clock_gettime __attribute__((visibility("hidde
  * no syscall; idempotent. The stub's constructor calls it. */
 void rm_vdso_init(void);
 
+/* What rm_clock_ns() calls: the vDSO's clock_gettime once rm_vdso_init()
+ * found it, else libc's (statically: never NULL, so the producer's clock
+ * read tests nothing). */
+extern rm_vdso_gettime_fn rm_clock_gettime_fn __attribute__((visibility("hidden")));
+
 /* The address of a vDSO symbol, or NULL (exposed for the test). */
 void *rm_vdso_sym(const char *name);
 
