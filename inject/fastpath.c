@@ -13,8 +13,11 @@ _Static_assert(sizeof(struct remora_wr) >= sizeof(struct rm_wr), "remora_wr hold
 
 __attribute__((visibility("default"))) unsigned char *remora_reserve(struct remora_event *ev, size_t payload, struct remora_wr *wr)
 {
-	/* pairs with the registry's release store of `enabled` after `id` */
-	(void)__atomic_load_n(&ev->enabled, __ATOMIC_ACQUIRE);
+	/* Pairs with the registry's release store of `enabled` after `id`:
+	 * the macro's relaxed load of `enabled` (remora.h, REMORA__BYTE),
+	 * sequenced before this fence, makes it an acquire (C11 7.17.4),
+	 * without a second load (on x86 the fence is no instruction). */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	uint32_t id = ev->id;
 	if (__builtin_expect(id == RM_ID_UNREGISTERED, 0)) {
 		__atomic_fetch_add(&rm_stub.arena.hdr->lost_catalog, 1, __ATOMIC_RELAXED);

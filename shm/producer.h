@@ -33,6 +33,8 @@ struct rm_level {
 
 /* Per-thread writer state, zero-initialised (thread-local storage). */
 struct rm_writer {
+	/* first: the fast path addresses lv[d] from the writer's own address */
+	struct rm_level lv[RM_LEVELS];
 	uint64_t token;          /* rm_proc.token when this state was set up */
 	uint32_t depth;          /* current nesting level */
 	uint32_t slot1;          /* owned slot + 1; 0 when none */
@@ -42,7 +44,6 @@ struct rm_writer {
 	uint32_t setup_backoff;  /* drops left before a refused setup is tried again */
 	uint32_t busy;           /* nonzero while token, tid and slot are being set up */
 	uint64_t lost[RM_LEVELS];
-	struct rm_level lv[RM_LEVELS];
 };
 
 /* An open record between reserve and commit. */
