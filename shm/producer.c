@@ -312,7 +312,7 @@ unsigned char *rm_reserve_nested(struct rm_arena *a)
 }
 
 unsigned char *rm_reserve_switch(struct rm_arena *a, struct rm_writer *w, struct rm_wr *wr,
-				 uint32_t id, size_t payload, uint32_t d)
+				 size_t payload, uint32_t d)
 {
 	size_t size = RM_RECORD_HDR + payload;
 	size_t asz = (size + 7) & ~(size_t)7;
@@ -322,7 +322,7 @@ unsigned char *rm_reserve_switch(struct rm_arena *a, struct rm_writer *w, struct
 		w->depth = d;
 		return NULL;
 	}
-	return rm_reserve_at(a, &w->lv[d], p, asz, wr, id, size, d);
+	return rm_reserve_at(a, &w->lv[d], p, asz, wr, size, d);
 }
 
 char *rm_reserve_slow(struct rm_arena *a, struct rm_writer *w, uint32_t level, size_t asz)

@@ -49,7 +49,15 @@ struct rm_writer {
 /* An open record between reserve and commit. */
 struct rm_wr {
 	struct rm_record *rec;
-	uint64_t word;
+	/* the record's word, stored as two halves (x86 is little-endian): no
+	 * shift and or per record */
+	union {
+		uint64_t word;
+		struct {
+			uint32_t len; /* the low half: length (and evctx's mask) */
+			uint32_t id;
+		} half;
+	};
 	struct rm_writer *w;
 	uint32_t depth;
 };
@@ -69,8 +77,7 @@ uint64_t rm_proc_register(struct rm_arena *a, uint32_t parent);
  * clock is read last, after wr is filled, so that across its call (the
  * vDSO's, an ordinary C call) only the record's address stays live. */
 static inline unsigned char *rm_reserve_at(struct rm_arena *a, struct rm_level *l, char *p,
-					   size_t asz, struct rm_wr *wr, uint32_t id,
-					   size_t size, uint32_t d)
+					   size_t asz, struct rm_wr *wr, size_t size, uint32_t d)
 {
 	l->pos = p + asz;
 	l->nrec++; /* thread-local, like pos: the consumer's check of the chunk */
@@ -78,7 +85,7 @@ static inline unsigned char *rm_reserve_at(struct rm_arena *a, struct rm_level *
 
 	struct rm_record *r = (struct rm_record *)p;
 	wr->rec = r;
-	wr->word = (uint32_t)size | (uint64_t)id << 32;
+	wr->half.len = (uint32_t)size; /* half.id: rm_reserve_nw() */
 	wr->depth = d;
 	r->ts = rm_clock_read_id(a->clock, a->clockid);
 	return r->payload;
@@ -90,7 +97,7 @@ static inline unsigned char *rm_reserve_at(struct rm_arena *a, struct rm_level *
  * rm_reserve_nw() so that the fast path saves no register for it
  * (callgrind: the six pushes and pops, and two spills, per record). */
 unsigned char *rm_reserve_switch(struct rm_arena *a, struct rm_writer *w, struct rm_wr *wr,
-				 uint32_t id, size_t payload, uint32_t d);
+				 size_t payload, uint32_t d);
 /* rm_lost_nested(), then NULL: tail-called as well. */
 unsigned char *rm_reserve_nested(struct rm_arena *a);
 
@@ -100,6 +107,10 @@ unsigned char *rm_reserve_nested(struct rm_arena *a);
 static inline unsigned char *rm_reserve_nw(struct rm_arena *a, struct rm_writer *w,
 					   struct rm_wr *wr, uint32_t id, size_t payload)
 {
+	/* the id half now, apart from the length half (the signal fence
+	 * below keeps the compiler from merging the two stores: it would
+	 * combine them in vector registers) */
+	wr->half.id = id;
 	uint32_t d = w->depth;
 	if (__builtin_expect(d >= RM_LEVELS, 0))
 		return rm_reserve_nested(a);
@@ -114,8 +125,8 @@ static inline unsigned char *rm_reserve_nw(struct rm_arena *a, struct rm_writer 
 	 * (rm_proc_register); a plain load on x86 */
 	uint64_t token = __atomic_load_n(&a->proc->token, __ATOMIC_RELAXED);
 	if (__builtin_expect(l->token != token || (uintptr_t)p + asz > (uintptr_t)l->end, 0))
-		return rm_reserve_switch(a, w, wr, id, payload, d);
-	return rm_reserve_at(a, l, p, asz, wr, id, size, d);
+		return rm_reserve_switch(a, w, wr, payload, d);
+	return rm_reserve_at(a, l, p, asz, wr, size, d);
 }
 
 /* Returns where `payload` bytes go, or NULL when the record is dropped (and
