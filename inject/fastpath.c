@@ -7,6 +7,12 @@
 #include "inject/evctx.h"
 #include "inject/stub.h"
 
+#if defined(__has_feature)
+#define REMORA__HAS_TSAN __has_feature(thread_sanitizer)
+#else
+#define REMORA__HAS_TSAN 0
+#endif
+
 static __thread struct rm_writer writer __attribute__((tls_model("initial-exec")));
 
 _Static_assert(sizeof(struct remora_wr) >= sizeof(struct rm_wr), "remora_wr holds an rm_wr");
@@ -16,8 +22,14 @@ __attribute__((visibility("default"))) unsigned char *remora_reserve(struct remo
 	/* Pairs with the registry's release store of `enabled` after `id`:
 	 * the macro's relaxed load of `enabled` (remora.h, REMORA__BYTE),
 	 * sequenced before this fence, makes it an acquire (C11 7.17.4),
-	 * without a second load (on x86 the fence is no instruction). */
+	 * without a second load (on x86 the fence is no instruction).
+	 * ThreadSanitizer does not model fences (gcc refuses them under
+	 * -fsanitize=thread): there, the acquire load the fence stands for. */
+#if defined(__SANITIZE_THREAD__) || REMORA__HAS_TSAN
+	(void)__atomic_load_n(&ev->enabled, __ATOMIC_ACQUIRE);
+#else
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+#endif
 	uint32_t id = ev->id;
 	if (__builtin_expect(id == RM_ID_UNREGISTERED, 0)) {
 		__atomic_fetch_add(&rm_stub.arena.hdr->lost_catalog, 1, __ATOMIC_RELAXED);
