@@ -13,9 +13,13 @@ cleanup() {
     touch "$T/stop" "$T/go" 2>/dev/null || true
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
     [ -n "${rd:-}" ] && kill "$rd" 2>/dev/null
+    # and the remorad that `remora create` started on this test's socket
+    # (no $rd): else every such test leaves a daemon running
+    pkill -f -- "--socket $REMORA_SOCKET\$" 2>/dev/null || true
     sleep 0.2
     for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
     [ -n "${rd:-}" ] && kill -9 "$rd" 2>/dev/null
+    pkill -9 -f -- "--socket $REMORA_SOCKET\$" 2>/dev/null || true
     rm -rf "$T" "$T.stage"
 }
 trap cleanup EXIT
