@@ -65,6 +65,16 @@ int rm_arena_guard(char *base, const struct rm_layout *l)
 	}
 	if (knob && knob[0] == 'n')
 		return 0; /* XXX experiment: no populate */
+	if (knob && knob[0] == 'p') { /* XXX experiment: the pages a child touches only */
+		uint64_t pg[][2] = { { 0, 4096 }, { l->off_enable, 4096 },
+				     { (l->off_slots - 4096) & ~4095ull, 4096 },
+				     { l->off_slots & ~4095ull, 8192 },
+				     { (l->off_chunks - 8192), 8192 },
+				     { l->off_chunks, 32768 } };
+		for (unsigned i = 0; i < sizeof(pg) / sizeof(pg[0]); i++)
+			rsys(SYS_madvise, base + pg[i][0], pg[i][1], MADV_POPULATE_WRITE);
+		return 0;
+	}
 	/* Failure here only costs the child its faults, as before. */
 	uint64_t win[3] = { 0, window_of(l->off_slots), window_of(l->off_chunks) };
 	for (int i = 0; i < 3; i++) {
