@@ -112,9 +112,6 @@ void rm_stub_init(void)
 		return;
 	}
 	rm_stub.state = RM_STUB_ACTIVE;
-	const char *fg = rm_getenv("REMORA_FORK_GUARD");
-	if (fg && (fg[1] == 't'))
-		rm_text_guard(); /* XXX experiment */
 	rm_registry_attach_all();
 }
 

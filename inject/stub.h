@@ -56,6 +56,4 @@ void rm_debug(const char *msg, long value);
  * (spawn.c). */
 long rm_helper_spawn(const struct rm_arena *a, const char *socket_path);
 
-void rm_text_guard(void); /* EXPERIMENT: text_guard.c */
-
 #endif

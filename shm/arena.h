@@ -4,7 +4,6 @@
 #ifndef REMORA_SHM_ARENA_H
 #define REMORA_SHM_ARENA_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -40,7 +39,6 @@ struct rm_arena {
 	int fd;
 	clockid_t clockid; /* rm_clock_posix_id(clock), set with it by rm_arena_bind() */
 	struct rm_proc *proc; /* producer side only */
-	bool guarded;         /* creator only: the fork guard is installed (arena_guard.c) */
 };
 
 /* Defaults for a process tree: 16 MiB of chunks, 6 MiB of them in 4 KiB
@@ -73,12 +71,6 @@ int rm_layout_compute(const struct rm_params *p, struct rm_layout *l);
 
 /* Creates a sealed memfd arena, maps it, writes the header. Raw syscalls
  * only. Returns 0 or -errno. */
-/* The fork guard (arena_guard.c): splits the creator's mapping at
- * l->hot_end, guards the page at l->off_guard and populates the hot
- * windows, so fork copies their page-table entries. 0 when installed, -1
- * when the kernel refused (the mapping is then left as it was). */
-int rm_arena_guard(char *base, const struct rm_layout *l);
-
 int rm_arena_create(const struct rm_params *p, const char *name, struct rm_arena *a);
 
 /* Producer side: maps the wipe-on-fork page and registers the calling

@@ -66,7 +66,6 @@ int rm_arena_attach(int fd, struct rm_arena *a, char *err, size_t errlen)
 	rm_arena_bind(a, base, &p, &l);
 	a->fd = fd;
 	a->proc = NULL;
-	a->guarded = false;
 	return 0;
 }
 

@@ -58,7 +58,6 @@ int rm_arena_create(const struct rm_params *p, const char *name, struct rm_arena
 
 	rm_arena_bind(a, (char *)base, p, &l);
 	a->fd = (int)fd;
-	a->guarded = rm_arena_guard((char *)base, &l) == 0;
 	a->proc = 0;
 
 	struct rm_arena_hdr *h = a->hdr;

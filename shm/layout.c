@@ -70,10 +70,7 @@ int rm_layout_compute(const struct rm_params *p, struct rm_layout *l)
 	if (p->mode > RM_MODE_OVERWRITE || p->clock > RM_CLOCK_MONOTONIC_COARSE)
 		return -EINVAL;
 
-	/* The guard page right after the header (v10): in the hot vma, in no
-	 * table, so nothing reads or writes it (arena_guard.c). */
-	l->off_guard = 4096;
-	uint64_t off = 8192;
+	uint64_t off = 4096;
 	l->off_enable = off;
 	off = align_up(off + p->event_max, 64);
 	/* The filter programs sit before the pid table, not between the
@@ -92,7 +89,6 @@ int rm_layout_compute(const struct rm_params *p, struct rm_layout *l)
 	off = hot_junction(off + ndesc * sizeof(struct rm_chunk_desc), 4096);
 	l->off_descs = off - ndesc * sizeof(struct rm_chunk_desc);
 	l->off_chunks = off;
-	l->hot_end = (off & ~(uint64_t)(RM_HOT_WINDOW - 1)) + RM_HOT_WINDOW;
 	off += (uint64_t)p->chunk_count * p->chunk_size + (uint64_t)p->small_count * p->small_size;
 	/* The catalog last (v9): a forked child never touches it, and before
 	 * the pid table its 48 MiB put the hot windows two page tables apart. */

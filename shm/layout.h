@@ -5,8 +5,6 @@
  * header, so a reader recomputes them instead of trusting stored ones):
  *
  *   0            struct rm_arena_hdr            (one page)
- *   off_guard    one page nothing reads or writes (v10; not stored in the
- *                header: a reader recomputes it; see "fork guard" below)
  *   off_enable   uint8_t enable[event_max]      (a byte per event id)
  *   off_filters  struct rm_filter_prog[RM_FILTER_SLOTS] (shm/filter.h;
  *                not stored in the header: a reader recomputes it)
@@ -36,19 +34,6 @@
  * and at exit freed) a page-table page for each; now the three windows lie
  * in the arena's first RM_HOT_REGION, under one (for arenas up to a few
  * hundred MiB: the descriptor table grows with the chunk count).
- *
- * Fork guard (v10, shm/arena_guard.c): the creator splits its mapping at
- * hot_end (the end of the descriptor/chunk junction's window) into a hot
- * vma, which holds every table a new process touches, and the bulk, and
- * installs a guard (MADV_GUARD_INSTALL, Linux 6.15+) on the page at
- * off_guard. A guard gives the hot vma an anon_vma, and fork copies the
- * present page-table entries of such a vma: a forked child finds the hot
- * windows the creator populated already mapped, instead of faulting on
- * each (fork copies nothing of a plain shared mapping). An access to the
- * guard page raises SIGSEGV, so no table may cover it: rm_layout_compute()
- * keeps it between the header and the enable table, and
- * test_arena_layout checks every table stays clear of it. The consumer
- * maps the memfd itself, without a guard, and never reads that page.
  *
  * Two chunk size classes: a thread's first chunk at each nesting level is
  * small, so thousands of live threads fit; a level that fills its chunk
@@ -85,7 +70,7 @@
 #include "evctx.h"
 
 #define RM_MAGIC 0x315f41524f4d4552ull /* "REMORA_1" little-endian */
-#define RM_VERSION 10u
+#define RM_VERSION 9u
 
 #define RM_LEVELS 4          /* nesting depth: thread + 3 signal levels */
 #define RM_NAME_MAX 32       /* provider and field names, NUL included */
@@ -310,8 +295,6 @@ struct rm_params {
 struct rm_layout {
 	uint64_t off_enable, off_catalog, off_pids, off_slots, off_descs, off_chunks;
 	uint64_t off_filters;
-	uint64_t off_guard;    /* the page nothing may touch (v10) */
-	uint64_t hot_end;      /* end of the hot vma: the junction window after off_chunks */
 	uint64_t arena_size;
 };
 
