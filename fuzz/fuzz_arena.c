@@ -1,7 +1,7 @@
 /* Harness (a): an arena image read by the consumer exactly as in
  * production. The image goes into a sealed memfd, rm_arena_attach checks
  * and maps it, rm_reader_new + rm_reader_drain read it (the consumer closes
- * the fd before creating the reader, as ctl/consumer/consumer.c does), and every
+ * the fd before creating the reader, as ctl/consumer/consumer_conn.c does), and every
  * packet handed over is checked against what the reader promises: records
  * 8-byte aligned inside the packet, ids of valid catalog entries, payloads
  * that decode, timestamps in order.
@@ -151,7 +151,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	FUZZ_CHECK(!(flags & 0x40));
 	struct alive mode = { flags & 3, 0 };
-	/* The consumer keeps only the mapping (ctl/consumer/consumer.c on_hello). */
+	/* The consumer keeps only the mapping (ctl/consumer/consumer_conn.c on_hello). */
 	a.fd = -1;
 	struct rm_reader *r = rm_reader_new(&a);
 	FUZZ_CHECK(r);

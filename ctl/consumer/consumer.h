@@ -1,7 +1,7 @@
 /* The consumer core shared by `remora record` and remorad.
  *
  * Two halves:
- *  - connections (consumer.c): accepts helpers on a Unix socket, admits
+ *  - connections (consumer.c, consumer_conn.c): accepts helpers on a Unix socket, admits
  *    peers of its own effective uid only (SO_PEERCRED), maps each process tree's
  *    arena and drains it with rm_reader_drain. Connections live in an RCU
  *    hash table keyed by the traced app's pid (the process registry).

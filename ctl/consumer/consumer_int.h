@@ -1,6 +1,6 @@
 /* Private to the consumer's files: connections, sinks, traces.
- * consumer.c calls consumer_sink.c, not the other way round;
- * consumer_query.c only reads. */
+ * consumer.c, consumer_conn.c and consumer_sink_api.c call
+ * consumer_sink.c, not the other way round; consumer_query.c only reads. */
 #ifndef REMORA_CTL_CONSUMER_INT_H
 #define REMORA_CTL_CONSUMER_INT_H
 
@@ -177,11 +177,18 @@ struct rm_consumer {
  * of a consumer younger than that waits out the rest, once). */
 double consumer_tsc_hz(struct rm_consumer *c, struct rm_clock_pair now);
 
-/* Connections (consumer.c): the table of them, a message from one. */
+/* Connections (consumer_conn.c): the table of them, a message from one. */
 void proc_add(struct rm_consumer *c, struct conn *k, uint32_t key);
 void proc_del(struct rm_consumer *c, struct conn *k);
 void free_conn(struct rm_consumer *c, struct conn *k);
 void on_message(struct rm_consumer *c, struct conn *k);
+/* The only way records reach a trace: rm_reader_drain, then the sinks
+ * (final: nobody writes the arena any more, take everything). */
+void drain_conn(struct rm_consumer *c, struct conn *k, bool final);
+/* Whether a process the helper named, or any process, still maps k's arena. */
+bool tree_alive(struct conn *k);
+/* remorad: forget trees that are over (their traces are complete). */
+void reap(struct rm_consumer *c);
 
 /* consumer_accept.c. A connection has HELLO_TIMEOUT_MS to say HELLO, and
  * at most UNATTACHED_MAX are held without one; accept() out of fds pauses
@@ -194,7 +201,8 @@ void accept_all(struct rm_consumer *c);
  * beyond `keep`; returns how many it closed. */
 int drop_idle(struct rm_consumer *c, uint64_t now_ms, uint32_t keep);
 
-/* consumer_sink.c, called by consumer.c only (never the other way). */
+/* consumer_sink.c, called by consumer.c, consumer_conn.c and consumer_sink_api.c
+ * only (never the other way). */
 
 /* Brings k's enable table and the sinks' per-event decisions up to date. */
 void sink_sync_conn(struct rm_consumer *c, struct conn *k);
@@ -203,7 +211,7 @@ void sink_packet(struct rm_consumer *c, struct conn *k, const struct rm_packet *
 void sink_conn_attached(struct rm_consumer *c, struct conn *k);
 /* The tree is over: flush and close every trace of k. */
 void sink_conn_closed(struct rm_consumer *c, struct conn *k);
-/* rm_sink_stop in two halves around consumer.c's last drain into s:
+/* rm_sink_stop in two halves around consumer_sink_api.c's last drain into s:
  * begin (false when s was not started) clears the enable bytes only s
  * wanted; end writes a flight recorder's packets and stops writing. */
 bool sink_stop_begin(struct rm_sink *s);
@@ -239,10 +247,11 @@ uint8_t filter_app_bits(struct conn *k, struct trace *const *ts, int nt, uint32_
 void filter_sync_end(struct conn *k);
 void filter_trace_free(struct trace *t);
 
-/* consumer.c: drains every arena that is not gone (rm_sink_stop's drain). */
+/* consumer_sink_api.c: drains every arena that is not gone (rm_sink_stop's drain). */
 void consumer_drain_all(struct rm_consumer *c);
 
-/* consumer_chunks.c, called by consumer_sink.c and consumer.c. */
+/* consumer_chunks.c, called by consumer_sink.c, consumer.c and
+ * consumer_sink_api.c. */
 /* Where s's traces go now: out_dir, or out_dir/chunk-NNNNN. */
 void sink_chunk_base(const struct rm_sink *s, char *buf, size_t size);
 /* A trace directory was opened in the current chunk. */

@@ -1,8 +1,8 @@
 /* The consumer core, output side: sinks (a `remora record` run or a remorad
  * session), their per-arena CTF traces, event selection by glob, the
  * enable-table union, and the flight recorder's in-memory ring. A sink
- * only receives packets (sink_packet); draining the arenas is consumer.c's,
- * which calls in here and is never called back. */
+ * only receives packets (sink_packet); draining the arenas is
+ * consumer_conn.c's, which calls in here and is never called back. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
