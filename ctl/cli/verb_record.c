@@ -227,6 +227,7 @@ static void record_ship_finish(struct record_args *a, const struct rm_consumer_s
 	struct ship_stats st;
 	int r = rm_ship_finish(a->shipper, wait, &st);
 	a->shipper = NULL;
+	ship_lib_close();
 	fprintf(stderr, "remora: shipped %llu bytes in %llu messages (about %.1f bytes per event "
 			"on the wire, %llu messages sent again)\n", (unsigned long long)st.bytes,
 		(unsigned long long)st.messages,

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "ctl/remorad/remorad.h"
+#include "ctl/ship/ship.h"
 #include "shm/socket_path.h"
 
 static volatile sig_atomic_t quit;
@@ -236,5 +237,6 @@ int main(int argc, char **argv)
 	/* Sessions stay in the state file: a new remorad resumes them. */
 	sessions_shutdown(&d);
 	rm_consumer_finish(d.c, NULL);
+	ship_lib_close(); /* every session's shipper finished above */
 	return 0;
 }

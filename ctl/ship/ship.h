@@ -94,6 +94,12 @@ int rm_ship_finish(struct rm_ship *sh, int wait_ms, struct ship_stats *out);
 
 /* --- shared by both sides (ship_nats.c) --- */
 
+/* Before a process that used libnats exits, after every connection and
+ * subscription of it is destroyed: waits (bounded) until libnats's own
+ * threads have unwound. They outlive natsConnection_Destroy(), and one
+ * still running at exit raced OpenSSL's atexit clean-up of its locks
+ * (ThreadSanitizer in ship_tls). Never in remorad while sessions ship. */
+void ship_lib_close(void);
 /* The last error libnats recorded, or the status's text. */
 const char *ship_errtext(natsStatus s);
 /* natsOptions for the URLs and credentials; NULL with err. */

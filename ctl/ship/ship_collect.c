@@ -476,5 +476,6 @@ out:
 	natsConnection_Destroy(nc);
 	natsOptions_Destroy(no);
 	ship_urls_free(&u);
+	ship_lib_close();
 	return rc;
 }

@@ -9,6 +9,15 @@
 
 #include "ctl/ship/ship.h"
 
+/* libnats's teardown returns NATS_TIMEOUT when a thread still runs after
+ * this long; the process then exits anyway, as before */
+#define SHIP_LIB_CLOSE_MS 5000
+
+void ship_lib_close(void)
+{
+	(void)nats_CloseAndWait(SHIP_LIB_CLOSE_MS);
+}
+
 const char *ship_errtext(natsStatus s)
 {
 	const char *e = nats_GetLastError(NULL);
