@@ -49,7 +49,17 @@ echo "bad input refused"
 if [ "$(id -u)" != 0 ]; then echo "PASS (the full-disk part needs root to mount a tmpfs: not run)"; exit 0; fi
 mkdir "$T/full"
 mount -t tmpfs -o size=256k tmpfs "$T/full" || { echo "PASS (cannot mount a tmpfs: full-disk part not run)"; exit 0; }
-trap 'umount "$T/full" 2>/dev/null; cleanup' EXIT
+# The daemon writes into the tmpfs: it goes first, or the umount fails
+# (busy), and under set -e a failed command in the trap ended it before
+# cleanup ran: each run left its remorad and a mounted tmpfs behind.
+cleanup_full() {
+    pkill -f -- "--socket $REMORA_SOCKET\$" 2>/dev/null || true
+    sleep 0.2
+    pkill -9 -f -- "--socket $REMORA_SOCKET\$" 2>/dev/null || true
+    umount "$T/full" 2>/dev/null || umount -l "$T/full" 2>/dev/null || true
+    cleanup
+}
+trap cleanup_full EXIT
 "$remora" create d -o "$T/full/t" >/dev/null || fail "create d"
 "$remora" enable-event -s d 'sess:tick' >/dev/null && "$remora" start d >/dev/null || fail "start d"
 start_app a run "$T/stop"
