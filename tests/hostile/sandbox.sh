@@ -106,7 +106,7 @@ threads ltr 100
 export REMORA_SOCKET=$out/remorad.sock REMORA_DAEMON=$remorad
 unset XDG_RUNTIME_DIR REMORA_ENABLE REMORA_OVERWRITE REMORA_BUFFER_SIZE
 rd='' app=''
-trap '[ -n "$app" ] && { kill -9 "$app"; wait "$app"; } 2>/dev/null; [ -n "$rd" ] && kill "$rd" 2>/dev/null; rm -rf "$out"' EXIT
+trap 'set +e; [ -n "$app" ] && { kill -9 "$app"; wait "$app"; } 2>/dev/null; [ -n "$rd" ] && kill "$rd" 2>/dev/null; rm -rf "$out"' EXIT
 start_remorad "$out/remorad.ctl"
 mkfifo "$out/go"
 exec 3<>"$out/go"

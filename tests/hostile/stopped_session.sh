@@ -16,6 +16,7 @@ export REMORA_SOCKET=$out/rd/remorad.sock
 unset XDG_RUNTIME_DIR REMORA_DAEMON REMORA_OVERWRITE REMORA_BUFFER_SIZE REMORA_ENABLE
 app='' rd=''
 cleanup() {
+	set +e # in the EXIT trap: a failed kill must not skip the rest
 	[ -n "$app" ] && { kill -CONT "$app"; kill -9 "$app"; } 2>/dev/null
 	[ -n "$rd" ] && kill "$rd" 2>/dev/null
 	rm -rf "$out"

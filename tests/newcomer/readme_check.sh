@@ -15,7 +15,7 @@ build=$1 src=$2 bt=$3
 export ASAN_OPTIONS="verify_asan_link_order=0:${ASAN_OPTIONS:-}"
 T=$(mktemp -d /tmp/remora-readme-XXXXXX)
 rd=
-cleanup() { [ -n "$rd" ] && kill "$rd" 2>/dev/null; rm -rf "$T"; }
+cleanup() { set +e; [ -n "$rd" ] && kill "$rd" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 readme=$src/README.md

@@ -11,7 +11,7 @@ remora=$1 ticker=$2 bt=$3
 if [ "$(id -u)" != 0 ]; then echo "SKIP: needs root to mount a tmpfs"; exit 77; fi
 out=$(mktemp -d /tmp/remora-test-XXXXXX)
 mount -t tmpfs -o size=192k tmpfs "$out"
-trap 'umount "$out"; rmdir "$out"' EXIT
+trap 'set +e; umount "$out" || umount -l "$out"; rmdir "$out"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
 rc=0

@@ -8,7 +8,7 @@ export ASAN_OPTIONS="verify_asan_link_order=0:detect_leaks=0:${ASAN_OPTIONS:-}"
 remora=$1 ticker=$2 bt=$3
 out=$(mktemp -d /tmp/remora-test-XXXXXX)
 helper=""
-trap '[ -n "$helper" ] && kill -CONT "$helper" 2>/dev/null; rm -rf "$out"' EXIT
+trap 'set +e; [ -n "$helper" ] && kill -CONT "$helper" 2>/dev/null; rm -rf "$out"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 

@@ -14,7 +14,7 @@ if [ "$(id -u)" != 0 ]; then echo "SKIP: needs root for a setuid program and a s
 unset REMORA_SOCKET REMORA_ENABLE XDG_RUNTIME_DIR
 T=$(mktemp -d /tmp/remora-suid-XXXXXX)
 bg=()
-cleanup() { for p in "${bg[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$T"; }
+cleanup() { set +e; for p in "${bg[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$T"; }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 

@@ -10,6 +10,9 @@ unset XDG_RUNTIME_DIR REMORA_ENABLE REMORA_OVERWRITE REMORA_BUFFER_SIZE
 pids=()
 fail() { echo "FAIL: $*"; [ -f "$T/remorad.log" ] && sed 's/^/  remorad.log: /' "$T/remorad.log"; exit 1; }
 cleanup() {
+    # Runs from the EXIT trap under set -e: a kill of a daemon already gone
+    # failed there and ended the trap before `rm -rf`, leaving $T behind.
+    set +e
     touch "$T/stop" "$T/go" 2>/dev/null || true
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
     [ -n "${rd:-}" ] && kill "$rd" 2>/dev/null

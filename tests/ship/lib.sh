@@ -12,6 +12,7 @@ fi
 T=$(mktemp -d /tmp/remora-ship.XXXXXX)
 declare -A NODE_PID
 cleanup() {
+	set +e # in the EXIT trap: a failed kill must not skip the rest
 	for n in "${!NODE_PID[@]}"; do kill -9 "${NODE_PID[$n]}" 2>/dev/null; done
 	{ wait; } 2>/dev/null
 	rm -rf "$T"
