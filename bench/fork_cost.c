@@ -23,7 +23,6 @@
  * Interleave runs of two modes (A B A B ...) and compare medians: CPU
  * times on a shared machine move by 10-20 % between runs. */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +32,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "shm/vdso.h"
 
 static uint64_t tv_us(struct timeval t)
 {
@@ -77,8 +78,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *mode = argv[1];
-	void *vdso = dlopen("linux-vdso.so.1", RTLD_NOW | RTLD_NOLOAD);
-	vdso_gettime = vdso ? (gettime_fn)dlsym(vdso, "__vdso_clock_gettime") : NULL;
+	vdso_gettime = (gettime_fn)rm_vdso_sym("__vdso_clock_gettime"); /* the stub's lookup */
 	if (!vdso_gettime)
 		vdso_gettime = clock_gettime; /* no vDSO (valgrind) */
 	int k = argc > 2 ? atoi(argv[2]) : 0, n = 2000;

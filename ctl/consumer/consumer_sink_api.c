@@ -8,7 +8,6 @@
 
 #include "ctl/consumer/consumer_int.h"
 
-
 void consumer_drain_all(struct rm_consumer *c)
 {
 	struct conn *k;
@@ -65,18 +64,11 @@ void rm_sink_destroy(struct rm_sink *s, struct rm_sink_stats *out)
 int rm_sink_snapshot(struct rm_sink *s, const char *dir, struct rm_snapshot_result *out,
 		     char *err, size_t errlen)
 {
-	struct rm_consumer *c = s->c;
 	if (!s->snapshot) {
 		snprintf(err, errlen, "not in snapshot mode");
 		return -1;
 	}
-	struct conn *k;
-	struct cds_lfht_iter it;
-	rcu_read_lock();
-	EACH_CONN(c, it, k)
-		if (!k->gone)
-			drain_conn(c, k, false);
-	rcu_read_unlock();
+	consumer_drain_all(s->c);
 	return snap_write(s, dir, out, err, errlen);
 }
 
