@@ -29,9 +29,18 @@ static int tasks(void)
 	return n;
 }
 
+/* pthread_join() returns once the kernel has cleared the thread's tid,
+ * which it does before it takes the thread out of /proc/self/task: on a
+ * loaded machine a joined thread was still listed (the plain build
+ * aborted, 1 run in 3 under stress-ng). So wait up to 2 s for the count
+ * to settle; a tracer thread would still be there after that. */
 static void expect_tasks(int want, const char *when)
 {
 	int n = tasks();
+	for (int ms = 0; n != want && ms < 2000; ms++) {
+		usleep(1000);
+		n = tasks();
+	}
 	printf("%s: %d threads\n", when, n);
 	if (n != want) {
 		fflush(stdout);
