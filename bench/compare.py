@@ -245,6 +245,11 @@ def rows(b, a):
         # ns: median of the 20 timed blocks of the run; whole: the whole loop
         return {'ns': r['block_ns_per_event'], 'whole': r['ns_per_event']}
 
+    def paired(r):
+        # ratio: median of the 20 block ratios traced / floor, in one process
+        return {'ns': r['block_ns_per_event'], 'floor': r['floor_block_ns_per_event'],
+                'ratio': r['paired_ratio']}
+
     # 1, 2: enabled events, one thread, discard mode, nothing lost
     for row, mode in (('1', 'ints'), ('2', 'str')):
         v = []
@@ -256,6 +261,15 @@ def rows(b, a):
                 [m, str(N), str(W)], env=pace, subbuf='2M', nsub=32, expect=N + W))))
         if row == '1':
             v.append(('floor', lambda: ns(b.none(['floor', str(N), str(W)], env=pace))))
+            # the same, and the floor, block by block in one process (workload paired)
+            if 'remora' in sides:
+                v.append(('remora paired', lambda: paired(b.remora_record(
+                    [b.wl['remora'], 'paired', str(N), str(W), 'mono'], env=pace, buffer='64M',
+                    expect=N + W))))
+            if 'lttng' in sides:
+                v.append(('lttng paired', lambda: paired(b.lttng_session(
+                    ['paired', str(N), str(W), 'mono'], env=pace, subbuf='2M', nsub=32,
+                    expect=N + W))))
         R[row] = v
     # 3: disabled (compiled in, not enabled)
     v = []
@@ -394,6 +408,10 @@ def rows(b, a):
             [b.wl['remora'], 'ints', str(N), str(W)], env=dict(pace, REMORA_CLOCK='tsc'),
             buffer='64M', expect=N + W))))
     v.append(('floor tsc', lambda: ns(b.none(['floor', str(N), str(W), 'tsc'], env=pace))))
+    if 'remora' in sides:
+        v.append(('remora tsc paired', lambda: paired(b.remora_record(
+            [b.wl['remora'], 'paired', str(N), str(W), 'tsc'], env=dict(pace, REMORA_CLOCK='tsc'),
+            buffer='64M', expect=N + W))))
     R['tsc'] = v
     return R
 
@@ -480,6 +498,9 @@ def report(res, cg, a, b, load):
     L.append('| 1 | the same, whole-loop time (preemptions included) | %s | %s | floor %s | %s of LTTng-UST, %s of floor | |'
              % (fmt(S('1', 'remora', 'whole')), fmt(S('1', 'lttng', 'whole')), fmt(S('1', 'floor', 'whole')),
                 ratio(rw, lw), ratio(rw, fw)))
+    L.append('| 1 | the same paired with the floor in one process, median block ratio (floor ns) | %s (%s) | %s (%s) | | | ≤ 1.15× floor |'
+             % (fmt(S('1', 'remora paired', 'ratio'), 3), fmt(S('1', 'remora paired', 'floor')),
+                fmt(S('1', 'lttng paired', 'ratio'), 3), fmt(S('1', 'lttng paired', 'floor'))))
     r2, l2 = med('2', 'remora', 'ns'), med('2', 'lttng', 'ns')
     L.append('| 2 | + 16-char string, ns/event | %s | %s | | %s | |'
              % (fmt(S('2', 'remora', 'ns')), fmt(S('2', 'lttng', 'ns')), ratio(r2, l2)))
@@ -539,6 +560,8 @@ def report(res, cg, a, b, load):
     L.append('| TSC | remora REMORA_CLOCK=tsc, 2-int event, ns/event | %s | (MONOTONIC: %s) | floor (rdtsc) %s | %s of floor; %s of LTTng-UST | |'
              % (fmt(S('tsc', 'remora tsc', 'ns')), fmt(S('1', 'lttng', 'ns')), fmt(S('tsc', 'floor tsc', 'ns')),
                 ratio(rt, ft), ratio(rt, l1)))
+    L.append('| TSC | the same paired with the rdtsc floor in one process, median block ratio (floor ns) | %s (%s) | | | | |'
+             % (fmt(S('tsc', 'remora tsc paired', 'ratio'), 3), fmt(S('tsc', 'remora tsc paired', 'floor'))))
     if cg:
         L.append('')
         L.append('Instructions per event in the timed loop (callgrind, Ir/event; valgrind makes '

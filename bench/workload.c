@@ -12,6 +12,9 @@
  *   workload floor N W mono|tsc   the floor: the same clock read and the same
  *                                 stores as a remora record, into a private
  *                                 buffer (BENCH_FLOOR_BYTES, default 64 MiB)
+ *   workload paired N W mono|tsc  ints and the floor in one process, their
+ *                                 timed blocks interleaved: the ratio with no
+ *                                 process-to-process spread in it
  *   workload threads T N W        T threads (thread i on CPU i % ncpu), each W
  *                                 warm-up then N timed events; aggregate rate
  *   workload fork F E             F times: fork, the child records E events
@@ -194,6 +197,53 @@ static void timed(void (*loop)(uint64_t, uint64_t), uint64_t n, uint64_t w)
 	       (double)(t1 - t0) / (double)n);
 	qsort(block_ns, BLOCKS, sizeof(block_ns[0]), cmp_u64);
 	printf("block_ns_per_event=%.4f\n", (double)block_ns[BLOCKS / 2] / (double)(n / BLOCKS));
+}
+
+static void floor_setup(void)
+{
+	const char *fb = getenv("BENCH_FLOOR_BYTES");
+	floor_size = fb ? strtoull(fb, NULL, 0) : (64u << 20);
+	floor_buf = mmap(NULL, floor_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (floor_buf == MAP_FAILED)
+		exit(1);
+	if (!getenv("BENCH_FLOOR_COLD")) /* cold: first touch in the loop */
+		memset(floor_buf, 0, floor_size);
+}
+
+/* The traced loop and the floor, block by block in one process. Each
+ * process keeps its own speed for its whole run (26-36 ns per traced
+ * event from one process to the next, the floor alike; docs/PERFORMANCE.md,
+ * "What the spread is not"); a block of each, one after the other, sees
+ * the same one, so their ratio is the tracer's own. */
+static void paired(uint64_t n, uint64_t w, int tsc)
+{
+	void (*fl)(uint64_t, uint64_t) = tsc ? floor_tsc : floor_mono;
+	uint64_t ev_ns[BLOCKS], fl_ns[BLOCKS], ratio[BLOCKS]; /* ratio: per 10^6 */
+	pin(env_cpu());
+	floor_setup();
+	warm_up(loop_ints, w);
+	fl(0, w);
+	uint64_t per = n / BLOCKS, base = w;
+	for (int b = 0; b < BLOCKS; b++) {
+		uint64_t t0 = now_ns();
+		loop_ints(base, per);
+		uint64_t t1 = now_ns();
+		fl(base, per);
+		uint64_t t2 = now_ns();
+		ev_ns[b] = t1 - t0;
+		fl_ns[b] = t2 - t1;
+		ratio[b] = ev_ns[b] * 1000000 / (fl_ns[b] ? fl_ns[b] : 1);
+		base += per;
+	}
+	qsort(ev_ns, BLOCKS, sizeof(ev_ns[0]), cmp_u64);
+	qsort(fl_ns, BLOCKS, sizeof(fl_ns[0]), cmp_u64);
+	qsort(ratio, BLOCKS, sizeof(ratio[0]), cmp_u64);
+	printf("side=%s\nevents=%llu\nwarmup=%llu\nclock=%s\n", SIDE, (unsigned long long)per * BLOCKS,
+	       (unsigned long long)w, tsc ? "tsc" : "mono");
+	printf("block_ns_per_event=%.4f\nfloor_block_ns_per_event=%.4f\n",
+	       (double)ev_ns[BLOCKS / 2] / (double)per, (double)fl_ns[BLOCKS / 2] / (double)per);
+	printf("paired_ratio=%.4f\npaired_ratio_min=%.4f\npaired_ratio_max=%.4f\n",
+	       (double)ratio[BLOCKS / 2] / 1e6, (double)ratio[0] / 1e6, (double)ratio[BLOCKS - 1] / 1e6);
 }
 
 struct thr {
@@ -413,14 +463,11 @@ int main(int argc, char **argv)
 		timed(loop_ints, arg_u64(argv, 2, 1000000), arg_u64(argv, 3, 100000));
 	else if (!strcmp(m, "str"))
 		timed(loop_str, arg_u64(argv, 2, 1000000), arg_u64(argv, 3, 100000));
+	else if (!strcmp(m, "paired"))
+		paired(arg_u64(argv, 2, 1000000), arg_u64(argv, 3, 100000),
+		       argc > 4 && !strcmp(argv[4], "tsc"));
 	else if (!strcmp(m, "floor")) {
-		const char *fb = getenv("BENCH_FLOOR_BYTES");
-		floor_size = fb ? strtoull(fb, NULL, 0) : (64u << 20);
-		floor_buf = mmap(NULL, floor_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (floor_buf == MAP_FAILED)
-			return 1;
-		if (!getenv("BENCH_FLOOR_COLD")) /* cold: first touch in the loop */
-			memset(floor_buf, 0, floor_size);
+		floor_setup();
 		int tsc = argc > 4 && !strcmp(argv[4], "tsc");
 		timed(tsc ? floor_tsc : floor_mono, arg_u64(argv, 2, 1000000), arg_u64(argv, 3, 100000));
 		printf("clock=%s\n", tsc ? "tsc" : "mono");

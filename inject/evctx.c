@@ -127,7 +127,7 @@ unsigned char *rm_reserve_evctx(struct rm_arena *a, struct rm_writer *w, struct 
 		m = 0;
 		cs = 0;
 	}
-	unsigned char *p = rm_reserve(a, w, wr, id, payload + cs);
+	unsigned char *p = rm_reserve_nw(a, w, wr, id, payload + cs);
 	if (!p)
 		return NULL;
 	wr->word |= (uint64_t)m << 24;

@@ -15,7 +15,15 @@
 
 static __thread struct rm_writer writer __attribute__((tls_model("initial-exec")));
 
+/* remora_wr is an rm_wr whose third word, which rm_reserve_nw() leaves
+ * alone, the stub fills with the writer's depth: the macro's
+ * REMORA__COMMIT is then rm_commit_w() */
 _Static_assert(sizeof(struct remora_wr) >= sizeof(struct rm_wr), "remora_wr holds an rm_wr");
+_Static_assert(offsetof(struct remora_wr, word_at) == offsetof(struct rm_wr, rec) &&
+		       offsetof(struct rm_record, word) == 0, "word_at is the record's word");
+_Static_assert(offsetof(struct remora_wr, word) == offsetof(struct rm_wr, word), "remora_wr word");
+_Static_assert(offsetof(struct remora_wr, depth_at) == offsetof(struct rm_wr, w), "remora_wr depth_at");
+_Static_assert(offsetof(struct remora_wr, depth) == offsetof(struct rm_wr, depth), "remora_wr depth");
 
 __attribute__((visibility("default"))) unsigned char *remora_reserve(struct remora_event *ev, size_t payload, struct remora_wr *wr)
 {
@@ -38,6 +46,7 @@ __attribute__((visibility("default"))) unsigned char *remora_reserve(struct remo
 	/* per-event contexts (add-context -t ip|cpu_id|perf:...): one
 	 * predicted branch while no session asks for any */
 	uint32_t ctx = __atomic_load_n(&rm_stub.arena.hdr->evctx, __ATOMIC_RELAXED);
+	wr->depth_at = &writer.depth; /* for the macro's commit (REMORA__COMMIT) */
 	if (__builtin_expect(ctx != 0, 0))
 		return rm_reserve_evctx(&rm_stub.arena, &writer, (struct rm_wr *)wr, id, payload,
 					ctx, __builtin_return_address(0));
@@ -46,7 +55,8 @@ __attribute__((visibility("default"))) unsigned char *remora_reserve(struct remo
 
 __attribute__((visibility("default"))) void remora_commit(struct remora_wr *wr)
 {
-	/* the writer is this thread's: reserve and commit run in one context */
+	/* a macro of version 1 or 2; the writer is this thread's: reserve
+	 * and commit run in one context */
 	rm_commit_w(&writer, (struct rm_wr *)wr);
 }
 

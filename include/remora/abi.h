@@ -16,7 +16,11 @@ extern "C" {
  * REMORA__PROG_*), to drop a record its prefilter rules out inline. The
  * stub takes descriptors of version 1 too (the same layout; their macro
  * only calls remora_filter_pass) and gives stub_private only to 2. */
-#define REMORA_ABI_VERSION 2
+/* 3: the macro commits the record itself (REMORA__COMMIT): the stub's
+ * remora_reserve() fills every field of struct remora_wr, and a stub
+ * that knows only version 2 never enables the event (the registry
+ * refuses a newer version), so it never sees this macro. */
+#define REMORA_ABI_VERSION 3
 #define REMORA_ABI_VERSION_MIN 1
 
 /* Field types: the same numbers as enum rm_type in shm/layout.h, which
@@ -72,10 +76,17 @@ _Static_assert(sizeof(struct remora_field) == 2 * sizeof(void *), "remora_field 
 _Static_assert(sizeof(struct remora_event) == 16 + 6 * sizeof(void *), "remora_event ABI");
 _Static_assert(offsetof(struct remora_event, id) == 8 + sizeof(void *), "remora_event ABI");
 
-/* A reservation in progress, owned by the stub. */
+/* A reservation in progress: remora_reserve() fills it, the macro's
+ * REMORA__COMMIT (remora.h) commits it. Layout of version 3; a macro of
+ * version 1 or 2 only passes its address to remora_commit(). */
 struct remora_wr {
-	void *opaque[4];
+	uint64_t *word_at;  /* the record's first word */
+	uint64_t word;      /* what commits the record there (release) */
+	uint32_t *depth_at; /* the calling thread's nesting depth in the stub */
+	uint32_t depth;     /* restored there after the commit */
+	uint32_t reserved;
 };
+_Static_assert(sizeof(struct remora_wr) == 32, "remora_wr ABI");
 
 /* Calls through the GOT, bound when the program is loaded, not through a
  * lazily bound PLT slot: a lazy slot is resolved on the first call in each

@@ -213,6 +213,17 @@ static inline uint64_t remora__pre_bytes(remora_bytes v) { (void)v; return 0; }
 		  remora_filter_pass((ev), (const void *const[]){                           \
 			  REMORA__EACH(REMORA__ADDR_I, _, ##__VA_ARGS__) 0 });              \
 	  })))
+/* The commit, inline: what the stub's remora_commit() does, without a
+ * call. The release store publishes the payload written before it to the
+ * consumer (x86: a plain store); the depth, restored after it, is what
+ * lets a signal handler that traces in between nest rather than
+ * overwrite. */
+#define REMORA__COMMIT(w)                                                                   \
+	do {                                                                                \
+		__atomic_store_n((w).word_at, (w).word, __ATOMIC_RELEASE);                  \
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);                                    \
+		*(w).depth_at = (w).depth;                                                  \
+	} while (0)
 #define REMORA__RECORD(ev, on, ...)                                                         \
 	{ if (REMORA__FILTER_OK(ev, on, ##__VA_ARGS__)) {                                   \
 		REMORA__EACH(REMORA__LEN_I, _, ##__VA_ARGS__)                               \
@@ -228,7 +239,7 @@ static inline uint64_t remora__pre_bytes(remora_bytes v) { (void)v; return 0; }
 		unsigned char *remora__p = remora_reserve((ev), remora__n, &remora__w);     \
 		if (remora__p) {                                                            \
 			REMORA__EACH(REMORA__PUT_I, _, ##__VA_ARGS__)                       \
-			remora_commit(&remora__w);                                          \
+			REMORA__COMMIT(remora__w);                                          \
 		}                                                                           \
 	} }
 

@@ -21,7 +21,11 @@ struct fake_stub {
 	struct fake_section sections[FAKE_MAX_SECTIONS];
 	unsigned nsections;
 	unsigned unregistered;            /* sections whose last reference went */
-	unsigned reserves, commits;
+	unsigned reserves;
+	unsigned commits;                 /* folded in by fake_commits() */
+	uint64_t open_word;               /* the word the open reservation commits */
+	uint64_t committed_word;          /* where the macro's commit stores it */
+	uint32_t depth;                   /* the "thread's" depth: 1 while reserved */
 	bool drop;                        /* remora_reserve returns NULL */
 	struct remora_event *last_event;  /* of the last reservation */
 	size_t last_size;
@@ -32,6 +36,10 @@ struct fake_stub {
 
 extern struct fake_stub fake;
 
+/* Records committed since fake_reset(): the macro commits inline
+ * (REMORA__COMMIT), so a commit is the reservation's word found stored
+ * and the depth found restored. */
+unsigned fake_commits(void);
 /* Points every registered event at `byte` (the test sets it to 0 or 1). */
 void fake_attach_all(const volatile uint8_t *byte);
 /* Back to &remora_off; forgets the last record and the counters. */
