@@ -112,7 +112,9 @@ extern const volatile uint8_t remora_off;
 
 /* Reserve `payload` bytes for one record of `ev`; NULL means the record is
  * dropped (and counted by the stub). Every non-NULL reservation is followed
- * by exactly one remora_commit(). Async-signal-safe, reentrant. */
+ * by exactly one commit, in the same context: REMORA__COMMIT (remora.h),
+ * or remora_commit(), which does the same out of line. Async-signal-safe,
+ * reentrant. */
 unsigned char *remora_reserve(struct remora_event *ev, size_t payload, struct remora_wr *wr);
 void remora_commit(struct remora_wr *wr);
 /* Enable bytes of REMORA_ENABLE_FILTERED and above name a filter program
