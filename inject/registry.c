@@ -162,8 +162,13 @@ static void attach_event(struct remora_event *ev)
 	struct rm_arena *a = &rm_stub.arena;
 	/* version 1 (before the inline prefilter) has the same layout */
 	if (ev->struct_size < sizeof(struct remora_event) || ev->version < REMORA_ABI_VERSION_MIN ||
-	    ev->version > REMORA_ABI_VERSION || ev->nfields > RM_FIELDS_MAX)
+	    ev->version > REMORA_ABI_VERSION || ev->nfields > RM_FIELDS_MAX) {
+		/* e.g. a program built against newer headers than this
+		 * library: its macro may expect what this stub never gives */
+		rm_debug("remora: an event descriptor this library cannot take stays off; its version",
+			 (long)ev->version);
 		return;
+	}
 	char names[RM_FIELDS_MAX][RM_NAME_MAX];
 	const char *name_ptrs[RM_FIELDS_MAX];
 	uint8_t types[RM_FIELDS_MAX];

@@ -17,4 +17,9 @@ sig=$(sed -n 's/^in_signal //p' "$out/abi.out")
 [ "$sig" -gt 0 ] && [ "$(count abi ' abi:in_signal: ')" = "$sig" ] ||
 	fail "abi: in_signal: $(count abi ' abi:in_signal: ') of $sig"
 [ "$(count abi ' abi:future: ')" = 0 ] || fail "abi: a version the stub does not know was recorded"
+! grep -q 'cannot take' "$out/abi.err" || fail "abi: said without REMORA_DEBUG: $(cat "$out/abi.err")"
+# REMORA_DEBUG=1 names the descriptor's version the library refused
+run dbg REMORA_DEBUG=1 -- 20000
+grep -q "remora: an event descriptor this library cannot take stays off; its version $(sed -nE 's/^#define REMORA_ABI_VERSION ([0-9]+).*/\1/p' "$(dirname "$0")/../../include/remora/abi.h" | awk '{print $1 + 1}')" "$out/dbg.err" ||
+	fail "abi: REMORA_DEBUG=1 did not name the refused version: $(cat "$out/dbg.err")"
 echo PASS
