@@ -1,6 +1,7 @@
 /* Private to the consumer's files: connections, sinks, traces.
  * consumer.c, consumer_conn.c and consumer_sink_api.c call
- * consumer_sink.c, not the other way round; consumer_query.c only reads. */
+ * consumer_sink.c (and its consumer_sink_write.c, consumer_sink_life.c),
+ * not the other way round; consumer_query.c only reads. */
 #ifndef REMORA_CTL_CONSUMER_INT_H
 #define REMORA_CTL_CONSUMER_INT_H
 
@@ -201,15 +202,16 @@ void accept_all(struct rm_consumer *c);
  * beyond `keep`; returns how many it closed. */
 int drop_idle(struct rm_consumer *c, uint64_t now_ms, uint32_t keep);
 
-/* consumer_sink.c, called by consumer.c, consumer_conn.c and consumer_sink_api.c
- * only (never the other way). */
+/* consumer_sink.c and consumer_sink_life.c, called by consumer.c,
+ * consumer_conn.c and consumer_sink_api.c only (never the other way). */
 
 /* Brings k's enable table and the sinks' per-event decisions up to date. */
 void sink_sync_conn(struct rm_consumer *c, struct conn *k);
 /* A drained packet of k, for every started or stopping sink. */
 void sink_packet(struct rm_consumer *c, struct conn *k, const struct rm_packet *p);
 void sink_conn_attached(struct rm_consumer *c, struct conn *k);
-/* The tree is over: flush and close every trace of k. */
+/* consumer_sink_life.c from here. The tree is over: flush and close every
+ * trace of k. */
 void sink_conn_closed(struct rm_consumer *c, struct conn *k);
 /* rm_sink_stop in two halves around consumer_sink_api.c's last drain into s:
  * begin (false when s was not started) clears the enable bytes only s
@@ -229,10 +231,12 @@ void ring_free(struct trace *t);
 /* Adds the kept rings to a sink's stats (buffered, overwritten, snapshots). */
 void snap_stats(struct rm_sink *s, struct rm_sink_stats *out);
 
-/* rm_sink_destroy after the stop: closes s's traces, unlinks and frees it. */
+/* consumer_sink_life.c. rm_sink_destroy after the stop: closes s's traces,
+ * unlinks and frees it. */
 void sink_free(struct rm_sink *s, struct rm_sink_stats *out);
 
-/* consumer_filter.c, called by consumer_sink.c. */
+/* consumer_filter.c, called by consumer_sink.c, consumer_sink_write.c
+ * (filter_pass) and consumer_sink_life.c (filter_trace_free). */
 /* Sets t->prog[id] for a selected event e from the filters of the
  * patterns that select it; -1 (reported, counted) when one does not
  * compile for e: the event is then not recorded. */
@@ -250,8 +254,8 @@ void filter_trace_free(struct trace *t);
 /* consumer_sink_api.c: drains every arena that is not gone (rm_sink_stop's drain). */
 void consumer_drain_all(struct rm_consumer *c);
 
-/* consumer_chunks.c, called by consumer_sink.c, consumer.c and
- * consumer_sink_api.c. */
+/* consumer_chunks.c, called by consumer_sink.c, consumer_sink_life.c,
+ * consumer.c and consumer_sink_api.c. */
 /* Where s's traces go now: out_dir, or out_dir/chunk-NNNNN. */
 void sink_chunk_base(const struct rm_sink *s, char *buf, size_t size);
 /* A trace directory was opened in the current chunk. */
@@ -272,6 +276,7 @@ int sink_clear_end(struct rm_sink *s, char *msg, size_t msglen);
 
 /* consumer_sink.c, for consumer_chunks.c and consumer_ring.c */
 int sink_open_writer(struct trace *t);
+/* consumer_sink_write.c, for consumer_sink.c and consumer_ring.c */
 /* p's records that t takes (its selected events, passing their filters;
  * with take_selected also those selected but not declared), in t's
  * record layout; t's scratch buffer when it had to copy. */
