@@ -1,7 +1,7 @@
 /* What the shipper's two sides share: the consumer's hook (ship_hook.c,
  * on the consumer's thread) records how far each trace file is final;
- * the sender (ship_sender.c, its own thread) publishes those bytes. All
- * of it under rm_ship.mu where a field says so. */
+ * the sender (ship_sender.c and ship_publish.c, its own thread) publishes
+ * those bytes. All of it under rm_ship.mu where a field says so. */
 #ifndef REMORA_CTL_SHIP_SENDER_INT_H
 #define REMORA_CTL_SHIP_SENDER_INT_H
 
@@ -87,6 +87,14 @@ static inline uint64_t now_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
+
+/* ship_publish.c, for the sender thread's loop (ship_sender.c). */
+/* Under mu: gives free slots to what is final and not yet sent, and
+ * failed ones whose time has come back to publishing. Returns how many
+ * slots are ready. */
+int plan(struct rm_ship *sh, uint64_t now);
+/* Publishes the ready slots; mu not held (ship_publish.c says why). */
+void publish_ready(struct rm_ship *sh);
 
 /* A path element from a name: [A-Za-z0-9_.-], not starting with '.'. */
 void ship_path_token(char *dst, size_t size, const char *src);
