@@ -17,6 +17,7 @@
 
 REMORA_EVENT(abi, v3, (uint32_t, i));
 REMORA_EVENT(abi, in_signal, (uint32_t, n));
+REMORA_EVENT(abi, first, (uint32_t, n));
 
 static const struct remora_field fields[] = { { "i", REMORA_T_U32, { 0 } }, { 0, 0, { 0 } } };
 static struct remora_event older[] = {
@@ -55,6 +56,11 @@ int main(int argc, char **argv)
 	remora_register_events(ptrs, ptrs + 3);
 	struct sigaction sa = { .sa_handler = on_alarm, .sa_flags = SA_RESTART };
 	sigaction(SIGALRM, &sa, NULL);
+	/* The thread's first record sets it up (slot, tid); a handler that
+	 * records while that setup runs is dropped, counted as "no thread
+	 * slot" (docs/ARCHITECTURE.md): 1 run in 400 under load, when the
+	 * timer came first. That is not what this test checks. */
+	remora_trace(abi, first, 0);
 	const struct itimerval every = { { 0, 200 }, { 0, 200 } };
 	setitimer(ITIMER_REAL, &every, NULL);
 	for (uint32_t i = 0; i < rounds; i++) {
@@ -75,7 +81,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "abi_app: the timer's handler never ran\n");
 		bad = 1;
 	}
-	printf("emitted %lu\nin_signal %lu\n", 3ul * rounds + (unsigned long)in_signal,
+	printf("emitted %lu\nin_signal %lu\n", 3ul * rounds + 1 + (unsigned long)in_signal,
 	       (unsigned long)in_signal);
 	remora_unregister_events(ptrs, ptrs + 3);
 	return bad;

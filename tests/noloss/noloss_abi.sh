@@ -17,6 +17,7 @@ sig=$(sed -n 's/^in_signal //p' "$out/abi.out")
 [ "$sig" -gt 0 ] && [ "$(count abi ' abi:in_signal: ')" = "$sig" ] ||
 	fail "abi: in_signal: $(count abi ' abi:in_signal: ') of $sig"
 [ "$(count abi ' abi:future: ')" = 0 ] || fail "abi: a version the stub does not know was recorded"
+[ "$(count abi " abi:first: ")" = 1 ] || fail "abi: first: $(count abi " abi:first: ") of 1"
 ! grep -q 'cannot take' "$out/abi.err" || fail "abi: said without REMORA_DEBUG: $(cat "$out/abi.err")"
 # REMORA_DEBUG=1 names the descriptor's version the library refused
 run dbg REMORA_DEBUG=1 -- 20000
