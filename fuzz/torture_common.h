@@ -1,12 +1,15 @@
-/* The killed-producer torture (torture.c is the parent and checker,
- * torture_worker.c the producers it kills). Shared between them: the
- * event, the payload, and the publication page where each writer says,
- * after the fact, how far it got. */
+/* The killed-producer torture (torture.c is the parent, torture_check.c
+ * its checker, torture_worker.c the producers it kills). Shared between
+ * them: the event, the payload, and the publication page where each
+ * writer says, after the fact, how far it got; at the end, what the
+ * parent and its checker share. */
 #ifndef REMORA_FUZZ_TORTURE_COMMON_H
 #define REMORA_FUZZ_TORTURE_COMMON_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "shm/arena.h"
@@ -66,5 +69,68 @@ static inline int64_t t_declare(struct rm_arena *a)
  * exactly `events` events, without an error (0); -1 with err otherwise. */
 int torture_babeltrace(const char *bt, const char *dir, uint64_t events, char *err,
 		       size_t errlen);
+
+/* The parent (torture.c) and its checker (torture_check.c). torture.c:
+ * the seed and round a failure names, the run's trace and totals. */
+extern uint64_t seed;
+extern int verbose;
+extern unsigned round_no;
+uint64_t now_us(void);
+/* Every worker's process group, SIGKILL (a failure, a timeout). */
+void kill_all_now(void);
+struct ctf_writer;
+extern struct ctf_writer *ctf;
+extern char ctf_err[256];
+extern uint64_t ctf_events, total_records, total_lost, aborts;
+extern int abort_after;  /* > 0: the consumer stops after that many packets */
+extern bool round_to_ctf;
+
+/* Prints the seed and round, kills every worker, exits 1. */
+#define FAILF(...)                                                                          \
+	do {                                                                                \
+		fprintf(stderr, "torture: seed %llu round %u: ", (unsigned long long)seed,  \
+			round_no);                                                          \
+		fprintf(stderr, __VA_ARGS__);                                               \
+		fputc('\n', stderr);                                                        \
+		kill_all_now();                                                             \
+		exit(1);                                                                    \
+	} while (0)
+
+/* torture_check.c: what the checker saw this round (run_round resets it),
+ * the consumer it drains with, and its calls. */
+struct wstate {
+	uint8_t *seen;            /* bitmap of seqs, T_MAX_SEQ bits */
+	uint64_t count;
+	uint64_t last[RM_LEVELS]; /* last seq + 1 per nesting level */
+};
+
+struct lostent {
+	uint64_t key;             /* pid << 32 | tid; 0 free */
+	uint64_t lost;
+};
+#define LOST_SLOTS 16384
+
+struct check_state {
+	struct wstate w[T_MAXW];
+	struct lostent lost[LOST_SLOTS];
+	uint64_t records, bad, dup, order, corrupt, lost_total, packets;
+};
+extern struct check_state ck;
+
+struct rdr {
+	struct rm_arena a;
+	struct rm_reader *r;
+	int arena_fd;
+};
+
+/* The consumer's attach of the arena (reader_open) and its end. */
+void reader_open(struct rdr *d, int arena_fd);
+void reader_close(struct rdr *d);
+/* One drain (final: the round's last); a consumer stopped in the middle
+ * of one is replaced by a new one. */
+void drain(struct rdr *d, bool final);
+/* The checks of a round, after its final drain; FAILF on the first that
+ * fails. */
+void check_round(struct rdr *d, struct t_pub *pub);
 
 #endif

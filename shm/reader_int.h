@@ -1,8 +1,9 @@
 /* The consumer side of the arena, private to shm/reader*.c: the reader's
  * state and the functions its files share. reader.c scans the chunks and
- * drains them in order, reader_walk.c copies and validates one chunk's
- * records, reader_slots.c follows producer threads (liveness, losses,
- * retirement). Pairs (A)..(F) refer to the comment at the top of layout.h. */
+ * puts them in order, reader_chunk.c drains one of them, reader_walk.c
+ * copies and validates one chunk's records, reader_slots.c follows
+ * producer threads (liveness, losses, retirement). Pairs (A)..(F) refer
+ * to the comment at the top of layout.h. */
 #ifndef REMORA_SHM_READER_INT_H
 #define REMORA_SHM_READER_INT_H
 
@@ -106,7 +107,10 @@ struct walk {
 			    * was sane, so the records after it can be found */
 };
 
-/* reader.c */
+/* reader_chunk.c: step 3 for one candidate (rm_reader_drain, reader.c),
+ * 0 or the sink's nonzero value; and a chunk given back to FREE. */
+int drain_chunk(struct rm_reader *r, const struct cand *k, bool final, rm_packet_fn fn,
+		void *ctx);
 void rd_release_chunk(struct rm_reader *r, uint32_t idx, uint32_t gen);
 void rd_free_chunk(struct rm_reader *r, uint32_t idx, uint64_t s);
 

@@ -1,7 +1,8 @@
-/* remorad's parts: the session registry and its requests
- * (remorad_session.c), the reports of `list` and `status`
- * (remorad_report.c), the reply stream (remorad_reply.c), and the
- * capability and syscall lockdown (remorad_lockdown.c). */
+/* remorad's parts: the session registry and its state file
+ * (remorad_registry.c), the requests on it (remorad_session.c), the
+ * reports of `list` and `status` (remorad_report.c), the reply stream
+ * (remorad_reply.c), and the capability and syscall lockdown
+ * (remorad_lockdown.c). */
 #ifndef REMORA_CTL_REMORAD_H
 #define REMORA_CTL_REMORAD_H
 
@@ -61,6 +62,20 @@ void sessions_shutdown(struct remorad *d);
 /* Re-creates the sessions saved by a previous remorad (state file). */
 void sessions_restore(struct remorad *d);
 
+/* remorad_registry.c, for the requests (remorad_session.c): a session's
+ * state by name as the state file and replies say it, the session of that
+ * name (NULL: none), saving every session to the state file, a new
+ * session (its sink made, in the table; NULL when out of memory), its
+ * blocking mode, and its end (out of the table, its sink destroyed, its
+ * stats in st unless NULL). */
+extern const char *const state_names[];
+struct session *lookup(struct remorad *d, const char *name);
+void save(struct remorad *d);
+struct session *session_add(struct remorad *d, const char *name, const char *dir,
+			    bool overwrite);
+void session_set_blocking(struct session *s, uint32_t ms);
+void session_free(struct remorad *d, struct session *s, struct rm_sink_stats *st);
+
 /* Options of `create` beyond the fixed fields (rmd_req.opts). */
 struct session_opts {
 	bool snapshot;
@@ -80,8 +95,9 @@ void snapshot_session_set(struct session *s, uint64_t ring_bytes);
 void snapshot_take(struct remorad *d, struct session *s, const struct rmd_req *q,
 		   struct reply *o);
 
-/* remorad_session.c, for the files below: the session a request names
- * (or the current one; NULL after an error reply), and saving the state. */
+/* For the files below: the session a request names (or the current one;
+ * NULL after an error reply; remorad_session.c), and saving the state
+ * (remorad_registry.c). */
 struct session *sessions_target(struct remorad *d, const struct rmd_req *q, struct reply *o);
 void sessions_save(struct remorad *d);
 
