@@ -72,10 +72,11 @@ start_app a run "$T/stop"
 wait_listed "$a"
 "$remora" enable-event 'cx:ev' >/dev/null || fail "enable-event"
 "$remora" start >/dev/null || fail "start"
-sleep 1
+wait_stream "$T/t/evctx_app-$a"
 "$remora" add-context -t ip >"$T/ac.out" 2>&1 || fail "add-context: $(cat "$T/ac.out")"
 grep -q "Context ip added to session s" "$T/ac.out" || fail "add-context said: $(cat "$T/ac.out")"
-sleep 1
+wait_stream "$T/t/evctx_app-$a.1"
+sleep 1 # and past the app's first look at the new mask (its ip from then on)
 "$remora" stop >/dev/null || fail "stop"
 touch "$T/stop"
 [ -d "$T/t/evctx_app-$a" ] && [ -d "$T/t/evctx_app-$a.1" ] || fail "trace dirs: $(ls "$T/t")"

@@ -64,13 +64,13 @@ start_app a run "$T/stop"
 wait_listed "$a"
 "$remora" enable-event 'ft:req' >/dev/null || fail "enable-event"
 "$remora" start >/dev/null || fail "start"
-sleep 1
+wait_stream "$T/t/filter_app-$a"
 "$remora" add-context -t procname >"$T/ac.out" 2>&1 || fail "add-context: $(cat "$T/ac.out")"
 grep -q "Context procname added to session s" "$T/ac.out" || fail "add-context said: $(cat "$T/ac.out")"
 rc=0
 "$remora" add-context -t perf:thread:nosuch >"$T/ac2.out" 2>&1 || rc=$?
 [ $rc != 0 ] && grep -q "unknown perf counter 'nosuch'" "$T/ac2.out" || fail "add-context perf:thread:nosuch: $rc $(cat "$T/ac2.out")"
-sleep 1
+wait_stream "$T/t/filter_app-$a.1"
 "$remora" stop >/dev/null || fail "stop"
 touch "$T/stop"
 [ -d "$T/t/filter_app-$a" ] && [ -d "$T/t/filter_app-$a.1" ] || fail "trace dirs: $(ls "$T/t")"

@@ -78,3 +78,14 @@ read_trace() {
         [ ! -s "$T/bt.err" ] || fail "babeltrace2 warned on $1: $(cat "$T/bt.err")"
     fi
 }
+
+# wait_stream DIR: waits (30 s at most) until a stream file of the trace
+# directory DIR holds a packet, i.e. the consumer wrote events there (in
+# place of a fixed sleep, which a loaded machine outlasts).
+wait_stream() {
+    for _ in $(seq 300); do
+        find "$1" -maxdepth 1 -name 'stream_*' -size +0c 2>/dev/null | grep -q . && return 0
+        sleep 0.1
+    done
+    fail "no packet in $1 after 30 s: $(ls -la "$1" 2>&1)"
+}
