@@ -146,17 +146,21 @@ static uint64_t count_records(const struct rm_arena *a, uint32_t idx, uint32_t o
  * index down, so a churn of short threads reuses the same few pages
  * instead of touching the whole class (the app's RSS stays flat), and a
  * new process finds them in the window its descriptor read mapped
- * (layout.h). */
-static int claim_free_in(struct rm_arena *a, bool small, uint32_t level, uint32_t slot,
-			 uint32_t *out)
+ * (layout.h). `from` skips that many small ones first: a fast writer the
+ * large class could not serve carries on below its previous small chunk
+ * instead of reading every descriptor it filled again, once per 4 KiB. */
+static int claim_free_in(struct rm_arena *a, bool small, uint32_t from, uint32_t level,
+			 uint32_t slot, uint32_t *out)
 {
 	uint32_t first = small ? a->large_count : 0;
 	uint32_t n = small ? a->chunk_count - a->large_count : a->large_count;
 	if (n == 0)
 		return -1;
-	uint32_t start = small ? 0 : (uint32_t)(__atomic_load_n(&a->hdr->claim_hint, __ATOMIC_RELAXED) % n);
+	uint32_t start = small ? from % n
+			       : (uint32_t)(__atomic_load_n(&a->hdr->claim_hint, __ATOMIC_RELAXED) % n);
 	for (uint32_t k = 0; k < n; k++) {
-		uint32_t i = small ? first + n - 1 - k : first + (start + k < n ? start + k : start + k - n);
+		uint32_t j = start + k < n ? start + k : start + k - n;
+		uint32_t i = small ? first + n - 1 - j : first + j;
 		struct rm_chunk_desc *d = &a->descs[i];
 		uint64_t s = __atomic_load_n(&d->state, __ATOMIC_ACQUIRE); /* (B) */
 		if (RM_CS_KIND(s) != RM_CHUNK_FREE)
@@ -174,17 +178,28 @@ static int claim_free_in(struct rm_arena *a, bool small, uint32_t level, uint32_
 }
 
 /* The class asked for first, the other one when it has nothing free (a
- * record larger than a small chunk only ever goes to a large one). */
-static int claim_free(struct rm_arena *a, bool small, size_t asz, uint32_t level, uint32_t slot,
-		      uint32_t *out)
+ * record larger than a small chunk only ever goes to a large one). A
+ * large class found full is not scanned again until the consumer frees a
+ * chunk (`released`, E): the writer takes small ones meanwhile, and looks
+ * at the large class once more only before it would drop the record. */
+static int claim_free(struct rm_arena *a, struct rm_writer *w, bool small, size_t asz,
+		      uint64_t released, uint32_t level, uint32_t slot, uint32_t *out)
 {
 	if (asz > a->small_size)
 		small = false;
-	if (claim_free_in(a, small, level, slot, out) == 0)
+	bool skip_large = !small && asz <= a->small_size && w->large_full == released + 1;
+	if (!skip_large && claim_free_in(a, small, 0, level, slot, out) == 0)
 		return 0;
 	if (!small && asz > a->small_size)
 		return -1;
-	return claim_free_in(a, !small, level, slot, out);
+	if (small)
+		return claim_free_in(a, false, 0, level, slot, out);
+	w->large_full = released + 1;
+	if (claim_free_in(a, true, w->small_from, level, slot, out) == 0) {
+		w->small_from = a->chunk_count - 1 - *out + 1; /* the next one down */
+		return 0;
+	}
+	return skip_large ? claim_free_in(a, false, 0, level, slot, out) : -1;
 }
 
 /* Overwrite mode: take the oldest sealed chunk, zero it, own it. */
@@ -236,8 +251,8 @@ static int claim_oldest(struct rm_arena *a, size_t asz, uint32_t level, uint32_t
  * free chunk spins until the consumer frees one or the budget is spent,
  * then drops, counted, as in discard mode. No syscall: pause, a look at
  * `released` (E), and a clock read every 64 pauses. */
-static int claim_wait(struct rm_arena *a, bool small, size_t asz, uint32_t level, uint32_t slot,
-		      uint32_t *out)
+static int claim_wait(struct rm_arena *a, struct rm_writer *w, bool small, size_t asz,
+		      uint32_t level, uint32_t slot, uint32_t *out)
 {
 	uint64_t ns = __atomic_load_n(&a->hdr->block_ns, __ATOMIC_RELAXED);
 	if (!ns || a->mode != RM_MODE_DISCARD)
@@ -251,7 +266,7 @@ static int claim_wait(struct rm_arena *a, bool small, size_t asz, uint32_t level
 		uint64_t now_released = __atomic_load_n(&a->hdr->released, __ATOMIC_ACQUIRE); /* (E) */
 		if (now_released != seen) {
 			seen = now_released;
-			if (claim_free(a, small, asz, level, slot, out) == 0)
+			if (claim_free(a, w, small, asz, seen, level, slot, out) == 0)
 				return 0;
 		}
 	} while (rm_clock_read(a->clock) < end);
@@ -359,11 +374,11 @@ char *rm_reserve_slow(struct rm_arena *a, struct rm_writer *w, uint32_t level, s
 	}
 
 	uint32_t slot = w->slot1 - 1, idx;
-	int got = claim_free(a, small, asz, level, slot, &idx);
+	int got = claim_free(a, w, small, asz, released, level, slot, &idx);
 	if (got < 0 && a->mode == RM_MODE_OVERWRITE)
 		got = claim_oldest(a, asz, level, slot, &idx);
 	if (got < 0)
-		got = claim_wait(a, small, asz, level, slot, &idx);
+		got = claim_wait(a, w, small, asz, level, slot, &idx);
 	if (got < 0) {
 		w->retry_released = released + 1;
 		count_lost(a, w, level);

@@ -41,6 +41,8 @@ struct rm_writer {
 	uint32_t slot_gen;
 	uint32_t tid;
 	uint64_t retry_released; /* hdr->released + 1 at the last failed claim */
+	uint64_t large_full;     /* hdr->released + 1 when the large class was found full */
+	uint32_t small_from;     /* where a fast writer's next small scan starts (from the end) */
 	uint32_t setup_backoff;  /* drops left before a refused setup is tried again */
 	uint32_t busy;           /* nonzero while token, tid and slot are being set up */
 	uint64_t lost[RM_LEVELS];
