@@ -196,7 +196,7 @@ static int claim_free(struct rm_arena *a, struct rm_writer *w, bool small, size_
 		return claim_free_in(a, false, 0, level, slot, out);
 	w->large_full = released + 1;
 	if (claim_free_in(a, true, w->small_from, level, slot, out) == 0) {
-		w->small_from = a->chunk_count - 1 - *out + 1; /* the next one down */
+		w->small_from = a->chunk_count - *out; /* the one below it, counted from the end */
 		return 0;
 	}
 	return skip_large ? claim_free_in(a, false, 0, level, slot, out) : -1;

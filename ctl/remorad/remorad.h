@@ -64,13 +64,12 @@ void sessions_restore(struct remorad *d);
 
 /* remorad_registry.c, for the requests (remorad_session.c): a session's
  * state by name as the state file and replies say it, the session of that
- * name (NULL: none), saving every session to the state file, a new
+ * name (NULL: none), a new
  * session (its sink made, in the table; NULL when out of memory), its
  * blocking mode, and its end (out of the table, its sink destroyed, its
  * stats in st unless NULL). */
-extern const char *const state_names[];
-struct session *lookup(struct remorad *d, const char *name);
-void save(struct remorad *d);
+extern const char *const session_state_names[];
+struct session *session_lookup(struct remorad *d, const char *name);
 struct session *session_add(struct remorad *d, const char *name, const char *dir,
 			    bool overwrite);
 void session_set_blocking(struct session *s, uint32_t ms);

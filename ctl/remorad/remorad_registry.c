@@ -16,7 +16,7 @@
 #include "ctl/ctf/ctf_packet.h"
 #include "ctl/remorad/remorad_ship.h"
 
-const char *const state_names[] = { "created", "started", "stopped" };
+const char *const session_state_names[] = { "created", "started", "stopped" };
 
 static unsigned long hash_str(const char *s)
 {
@@ -36,7 +36,7 @@ void sessions_init(struct remorad *d)
 	d->sessions = cds_lfht_new(64, 64, 64, 0, NULL);
 }
 
-struct session *lookup(struct remorad *d, const char *name)
+struct session *session_lookup(struct remorad *d, const char *name)
 {
 	struct cds_lfht_iter it;
 	rcu_read_lock();
@@ -47,7 +47,7 @@ struct session *lookup(struct remorad *d, const char *name)
 }
 
 /* Writes every session to the state file (a temp file, then rename). */
-void save(struct remorad *d)
+void sessions_save(struct remorad *d)
 {
 	char tmp[PATH_MAX + 8];
 	snprintf(tmp, sizeof(tmp), "%s.tmp", d->state_file);
@@ -62,7 +62,7 @@ void save(struct remorad *d)
 	struct cds_lfht_iter it;
 	rcu_read_lock();
 	cds_lfht_for_each_entry(d->sessions, &it, s, node) {
-		fprintf(f, "session %s %s %d %s\n", s->name, state_names[s->state], s->overwrite,
+		fprintf(f, "session %s %s %d %s\n", s->name, session_state_names[s->state], s->overwrite,
 			s->out_dir);
 		if (s->block_ms)
 			fprintf(f, "blocking %s %u\n", s->name, s->block_ms);
@@ -180,7 +180,7 @@ void sessions_restore(struct remorad *d)
 			if (rmd_name_ok(line + 8)) /* so shorter than RMD_NAME_MAX */
 				memcpy(d->current, line + 8, strlen(line + 8) + 1);
 		} else if (sscanf(line, "session %63s %15s %d %n", name, state, &ow, &off) == 3 &&
-			   off && rmd_name_ok(name) && line[off] == '/' && !lookup(d, name)) {
+			   off && rmd_name_ok(name) && line[off] == '/' && !session_lookup(d, name)) {
 			struct session *s = session_add(d, name, line + off, ow == 1);
 			if (s && !strcmp(state, "started"))
 				s->state = SESSION_STARTED;
@@ -188,34 +188,34 @@ void sessions_restore(struct remorad *d)
 				s->state = SESSION_STOPPED;
 			n += s != NULL;
 		} else if (sscanf(line, "blocking %63s %u", name, &ms) == 2 && ms <= 60000) {
-			struct session *s = lookup(d, name);
+			struct session *s = session_lookup(d, name);
 			if (s && !s->overwrite)
 				session_set_blocking(s, ms);
 		} else if (sscanf(line, "snapshot %63s %llu", name, &ring) == 2) {
-			struct session *s = lookup(d, name);
+			struct session *s = session_lookup(d, name);
 			if (s && !s->overwrite && !s->block_ms)
 				snapshot_session_set(s, ring);
 		} else if (sscanf(line, "chunks %63s ", name) == 1) {
-			struct session *s = lookup(d, name);
+			struct session *s = session_lookup(d, name);
 			if (s)
 				rotation_restore(s, line);
 		} else if (!strncmp(line, "ship", 4) &&
 			   sscanf(line, "%15s %63s %n", state, name, &off) == 2 && off &&
-			   lookup(d, name)) {
-			session_ship_restore_line(lookup(d, name), state, line + off);
+			   session_lookup(d, name)) {
+			session_ship_restore_line(session_lookup(d, name), state, line + off);
 		} else if (sscanf(line, "pattern %63s %n", name, &off) == 1 && off) {
-			struct session *s = lookup(d, name);
+			struct session *s = session_lookup(d, name);
 			if (s)
 				rm_sink_enable(s->sink, line + off);
 			snprintf(last, sizeof(last), "%s", line + off);
 		} else if (sscanf(line, "filter %63s %n", name, &off) == 1 && off) {
-			struct session *s = lookup(d, name);
+			struct session *s = session_lookup(d, name);
 			char ferr[512];
 			if (s && rm_sink_enable_filter(s->sink, last, line + off, ferr, sizeof(ferr)) < 0)
 				fprintf(stderr, "remorad: session %s, rule '%s': %s (restored without "
 						"its filter)\n", name, last, ferr);
 		} else if (sscanf(line, "contexts %63s %u", name, &ms) == 2) {
-			struct session *s = lookup(d, name);
+			struct session *s = session_lookup(d, name);
 			if (s)
 				rm_sink_add_contexts(s->sink, ms & CTF_CTX_ALL);
 		}
@@ -231,14 +231,9 @@ void sessions_restore(struct remorad *d)
 			rm_live_mark(s->out_dir); /* ours now, for `remora view --follow` */
 	}
 	rcu_read_unlock();
-	if (d->current[0] && !lookup(d, d->current))
+	if (d->current[0] && !session_lookup(d, d->current))
 		d->current[0] = 0;
 	if (n)
 		fprintf(stderr, "remorad: %d session%s restored from %s\n", n, n == 1 ? "" : "s",
 			d->state_file);
-}
-
-void sessions_save(struct remorad *d)
-{
-	save(d);
 }

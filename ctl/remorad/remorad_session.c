@@ -87,7 +87,7 @@ static void do_create(struct remorad *d, const struct rmd_req *q, struct reply *
 			       "or '-', not starting with '.' or '-'\n", q->session);
 		return;
 	}
-	if (lookup(d, q->session)) {
+	if (session_lookup(d, q->session)) {
 		reply_error(o, "session '%s' already exists: pick another name, or remove it with "
 			       "`remora destroy %s`\n", q->session, q->session);
 		return;
@@ -144,7 +144,7 @@ static void do_create(struct remorad *d, const struct rmd_req *q, struct reply *
 	else if (*session_ship_describe(s, shipping, sizeof(shipping)))
 		reply_printf(o, "Traces will also be shipped to %s\n", shipping);
 	snprintf(d->current, sizeof(d->current), "%s", s->name);
-	save(d);
+	sessions_save(d);
 	reply_printf(o, "Session %s created%s.\n%s will be written in %s\n", s->name,
 		     s->overwrite ? " (overwrite mode: the newest data is kept, written at stop)"
 		     : s->block_ms ? " (blocking mode: a full buffer makes the app wait for us)"
@@ -163,7 +163,7 @@ static struct session *target(struct remorad *d, const struct rmd_req *q, struct
 			       "create NAME`, or name one with -s NAME\n");
 		return NULL;
 	}
-	struct session *s = lookup(d, name);
+	struct session *s = session_lookup(d, name);
 	if (!s)
 		reply_error(o, "session '%s' does not exist: `remora status` lists the sessions, "
 			       "`remora create %s` makes it\n", name, name);
@@ -178,7 +178,7 @@ static void do_enable(struct remorad *d, const struct rmd_req *q, struct reply *
 	const char *pat = q->arg;
 	if (!on && (q->flags & RMD_F_ALL)) {
 		rm_sink_disable(s->sink, NULL);
-		save(d);
+		sessions_save(d);
 		reply_printf(o, "All event rules disabled in session %s\n", s->name);
 		reply_end(o, RMD_OK);
 		return;
@@ -204,7 +204,7 @@ static void do_enable(struct remorad *d, const struct rmd_req *q, struct reply *
 			reply_error(o, "%s\n", ferr);
 			return;
 		}
-		save(d);
+		sessions_save(d);
 		reply_printf(o, "Event rule '%s' enabled with filter '%s' in session %s%s\n", pat,
 			     filter, s->name, s->state != SESSION_STARTED ?
 			     " (it records once the session is started)" : "");
@@ -221,7 +221,7 @@ static void do_enable(struct remorad *d, const struct rmd_req *q, struct reply *
 			       "rules\n", s->name, pat, s->name);
 		return;
 	}
-	save(d);
+	sessions_save(d);
 	reply_printf(o, "Event rule '%s' %s in session %s%s\n", pat, on ? "enabled" : "disabled",
 		     s->name, on && s->state != SESSION_STARTED ? " (it records once the session "
 								  "is started)" : "");
@@ -241,7 +241,7 @@ static void do_add_context(struct remorad *d, const struct rmd_req *q, struct re
 	}
 	bool added = rm_sink_add_contexts(s->sink, bit) != 0;
 	if (added)
-		save(d);
+		sessions_save(d);
 	reply_printf(o, "Context %s %s session %s%s\n", q->arg, added ? "added to" : "already in",
 		     s->name, added && s->state == SESSION_STARTED ?
 		     " (the next packets go to new trace directories that have it)" : "");
@@ -260,7 +260,7 @@ static void do_start(struct remorad *d, const struct rmd_req *q, struct reply *o
 	}
 	rm_sink_start(s->sink);
 	s->state = SESSION_STARTED;
-	save(d);
+	sessions_save(d);
 	reply_printf(o, "Tracing started for session %s\n", s->name);
 	if (rm_sink_npatterns(s->sink) == 0)
 		reply_printf(o, "Warning: session %s has no event rule, so nothing is recorded; "
@@ -275,12 +275,12 @@ static void do_stop(struct remorad *d, const struct rmd_req *q, struct reply *o)
 		return;
 	if (s->state != SESSION_STARTED) {
 		reply_error(o, "session %s is not started (it is %s): start it with `remora start "
-			       "%s`\n", s->name, state_names[s->state], s->name);
+			       "%s`\n", s->name, session_state_names[s->state], s->name);
 		return;
 	}
 	rm_sink_stop(s->sink);
 	s->state = SESSION_STOPPED;
-	save(d);
+	sessions_save(d);
 	struct rm_sink_stats st;
 	rm_sink_stats(s->sink, &st);
 	if (s->snapshot) /* nothing is written at stop in snapshot mode */
@@ -308,7 +308,7 @@ static void do_destroy(struct remorad *d, const struct rmd_req *q, struct reply 
 	session_free(d, s, &st);
 	if (!strcmp(d->current, name))
 		d->current[0] = 0;
-	save(d);
+	sessions_save(d);
 	reply_printf(o, "Session %s destroyed: %llu events written, %llu lost; the trace stays "
 			"in %s\n", name, (unsigned long long)st.events,
 		     (unsigned long long)st.discarded, dir);
